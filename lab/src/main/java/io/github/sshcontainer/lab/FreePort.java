@@ -1,0 +1,19 @@
+package io.github.sshcontainer.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** An ephemeral TCP port on 127.0.0.1 that was free a moment ago. */
+public final class FreePort {
+  private FreePort() {}
+
+  public static int pick() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

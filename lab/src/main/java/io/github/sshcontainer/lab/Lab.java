@@ -1,0 +1,166 @@
+package io.github.sshcontainer.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared "remote host" the tests run against, started once per JVM on first use and stopped
+ * when the JVM exits: a real OpenSSH sshd on 127.0.0.1 with generated host and client keys, its
+ * own known_hosts, and far-end Unix socket servers.
+ *
+ * <p>As root the lab logs in as root; otherwise as the current user.
+ */
+public final class Lab {
+  private static final Logger log = LoggerFactory.getLogger(Lab.class);
+  private static Lab shared;
+
+  private final Path dir;
+  private final Path clientKey;
+  private final Path authorizedKeys;
+  private final Path hostKey;
+  private final Path knownHosts;
+  private final Sshd sshd;
+  private final FarEnd echo;
+  private final FarEnd count;
+  private final FarEnd discard;
+  private final FarEnd source;
+  private final FarEnd slam;
+
+  private Lab() throws IOException {
+    // short path: a Unix socket path must stay under ~107 bytes
+    dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-lab-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+    try {
+      clientKey = dir.resolve("client_key");
+      Keys.generate(clientKey, "");
+      authorizedKeys = dir.resolve("authorized_keys");
+      Files.copy(Path.of(clientKey + ".pub"), authorizedKeys);
+      hostKey = dir.resolve("host_key");
+      Keys.generate(hostKey, "");
+      sshd = Sshd.start(dir.resolve("sshd"), hostKey, authorizedKeys, List.of());
+      knownHosts = dir.resolve("known_hosts");
+      Files.writeString(knownHosts, Keys.knownHostsLine(hostKey, sshd.port()) + "\n",
+          StandardCharsets.UTF_8);
+      Path far = Files.createDirectories(dir.resolve("far"));
+      echo = FarEnd.start(far.resolve("echo.sock"), FarEnd.Mode.ECHO);
+      count = FarEnd.start(far.resolve("count.sock"), FarEnd.Mode.COUNT);
+      discard = FarEnd.start(far.resolve("discard.sock"), FarEnd.Mode.DISCARD);
+      source = FarEnd.start(far.resolve("source.sock"), FarEnd.Mode.SOURCE);
+      slam = FarEnd.start(far.resolve("slam.sock"), FarEnd.Mode.SLAM);
+    } catch (IOException | RuntimeException e) {
+      LabProcess.deleteTree(dir);
+      throw e;
+    }
+    log.info("lab up in {}: sshd pid {} on 127.0.0.1:{} as {}", dir, sshd.pid(), sshd.port(),
+        user());
+  }
+
+  /** The lab of this JVM, started on first call. */
+  public static synchronized Lab shared() {
+    if (shared == null) {
+      try {
+        shared = new Lab();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the lab", e);
+      }
+      Lab lab = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(lab::stop, "lab-shutdown"));
+    }
+    return shared;
+  }
+
+  private void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {echo, count, discard, source, slam, sshd}) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // stopping everything anyway
+      }
+    }
+    LabProcess.deleteTree(dir);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public String host() {
+    return sshd.host();
+  }
+
+  public int port() {
+    return sshd.port();
+  }
+
+  /** The login user: root when run as root, else the current user. */
+  public String user() {
+    return System.getProperty("user.name");
+  }
+
+  /** {@code ssh://user@127.0.0.1:port}. */
+  public String destination() {
+    return "ssh://" + user() + "@" + host() + ":" + port();
+  }
+
+  /** Private key (no passphrase) that the lab's sshd accepts. */
+  public Path clientKey() {
+    return clientKey;
+  }
+
+  /** The file every lab sshd reads authorized keys from. */
+  public Path authorizedKeys() {
+    return authorizedKeys;
+  }
+
+  /** The shared sshd's private host key. */
+  public Path hostKey() {
+    return hostKey;
+  }
+
+  /** known_hosts holding the shared sshd's host key. */
+  public Path knownHosts() {
+    return knownHosts;
+  }
+
+  public Sshd sshd() {
+    return sshd;
+  }
+
+  public FarEnd echo() {
+    return echo;
+  }
+
+  public FarEnd count() {
+    return count;
+  }
+
+  public FarEnd discard() {
+    return discard;
+  }
+
+  public FarEnd source() {
+    return source;
+  }
+
+  public FarEnd slam() {
+    return slam;
+  }
+
+  /**
+   * Starts another sshd accepting the lab's client key, in its own directory under the lab. The
+   * caller closes it.
+   *
+   * @param hostKey its host key; null for a freshly generated one
+   * @param extraConfig sshd_config lines that take precedence over the lab defaults
+   */
+  public Sshd startSshd(String name, Path hostKey, List<String> extraConfig) {
+    return Sshd.start(dir.resolve(name), hostKey, authorizedKeys, extraConfig);
+  }
+}

@@ -1,0 +1,32 @@
+package io.github.sshcontainer.lab;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Finds the real programs the lab runs, failing with the exact command that installs them. */
+public final class Prerequisites {
+  private Prerequisites() {}
+
+  /** Debian's packages the whole lab needs; {@code scripts/test.sh} installs them as root. */
+  public static final String INSTALL_ALL =
+      "apt-get install -y openssh-server openssh-client docker.io containerd runc busybox-static";
+
+  /**
+   * Returns the first existing executable among {@code candidates}.
+   *
+   * @throws IllegalStateException naming the Debian package and the install command
+   */
+  public static Path require(String debianPackage, String... candidates) {
+    for (String candidate : candidates) {
+      Path path = Path.of(candidate);
+      if (Files.isExecutable(path)) {
+        return path;
+      }
+    }
+    throw new IllegalStateException(
+        "The lab needs " + String.join(" or ", candidates) + " (Debian package '" + debianPackage
+            + "'), which is not installed. Install it with: sudo apt-get update && sudo "
+            + "apt-get install -y " + debianPackage + "   (or run scripts/test.sh as root, which"
+            + " installs everything: " + INSTALL_ALL + ")");
+  }
+}

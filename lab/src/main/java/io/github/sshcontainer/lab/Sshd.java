@@ -1,0 +1,191 @@
+package io.github.sshcontainer.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real OpenSSH {@code sshd} on 127.0.0.1 with its own config, host key and authorized keys.
+ * Started with {@code -D} as a child of this JVM, stopped by {@link #close()}.
+ */
+public final class Sshd implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Sshd.class);
+  private static final Duration START_DEADLINE = Duration.ofSeconds(20);
+
+  private final Path dir;
+  private final Path binary;
+  private final Path config;
+  private final int port;
+  private volatile Process process;
+
+  private Sshd(Path dir, Path binary, Path config, int port) {
+    this.dir = dir;
+    this.binary = binary;
+    this.config = config;
+    this.port = port;
+  }
+
+  /**
+   * Starts an sshd in {@code dir} (created if needed) on a free port.
+   *
+   * @param hostKey private host key file to use; generated into {@code dir} when null
+   * @param authorizedKeys the {@code AuthorizedKeysFile} for every user
+   * @param extraConfig lines appended to the config (a later line does not override an earlier
+   *     one in sshd_config, so these only add options not set here)
+   */
+  public static Sshd start(Path dir, Path hostKey, Path authorizedKeys, List<String> extraConfig) {
+    Path binary = Prerequisites.require("openssh-server", "/usr/sbin/sshd");
+    try {
+      Files.createDirectories(dir);
+      if (hostKey == null) {
+        hostKey = dir.resolve("ssh_host_ed25519_key");
+        Keys.generate(hostKey, "");
+      }
+      if (isRoot()) {
+        // privilege separation directory that systemd normally creates
+        Files.createDirectories(Path.of("/run/sshd"));
+      }
+      int port = FreePort.pick();
+      List<String> lines = new ArrayList<>(extraConfig);
+      lines.addAll(List.of(
+          "Port " + port,
+          "ListenAddress 127.0.0.1",
+          "HostKey " + hostKey,
+          "PidFile " + dir.resolve("sshd.pid"),
+          "AuthorizedKeysFile " + authorizedKeys,
+          "StrictModes no",
+          "UsePAM no",
+          "PermitRootLogin yes",
+          "PasswordAuthentication yes",
+          "KbdInteractiveAuthentication no",
+          "AllowStreamLocalForwarding yes",
+          "AllowTcpForwarding yes",
+          "X11Forwarding no",
+          "PrintMotd no",
+          "MaxStartups 200:30:400",
+          "LogLevel VERBOSE"));
+      Path config = dir.resolve("sshd_config");
+      Files.write(config, lines, StandardCharsets.UTF_8);
+      Sshd sshd = new Sshd(dir, binary, config, port);
+      sshd.launch();
+      return sshd;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare sshd in " + dir, e);
+    }
+  }
+
+  private void launch() throws IOException {
+    Path logFile = dir.resolve("sshd.log");
+    process = new ProcessBuilder(binary.toString(), "-D", "-e", "-f", config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("sshd exited with " + process.exitValue() + ":\n"
+            + Files.readString(logFile));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        log.debug("sshd pid {} listening on 127.0.0.1:{}", process.pid(), port);
+        return;
+      } catch (IOException notYet) {
+        sleep(50);
+      }
+    }
+    close();
+    throw new IllegalStateException("sshd did not listen on port " + port + " within "
+        + START_DEADLINE + "; log:\n" + Files.readString(logFile));
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  public Path logFile() {
+    return dir.resolve("sshd.log");
+  }
+
+  /** The sshd listener's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Kills (SIGKILL) the per-connection sshd processes, dropping every SSH session without
+   * stopping the listener: the server side of a connection that dies.
+   *
+   * @return how many processes were killed
+   */
+  public int killSessions() {
+    List<ProcessHandle> children = new ArrayList<>();
+    process.toHandle().children().forEach(children::add);
+    for (ProcessHandle child : children) {
+      child.descendants().forEach(ProcessHandle::destroyForcibly);
+      child.destroyForcibly();
+    }
+    for (ProcessHandle child : children) {
+      child.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+    return children.size();
+  }
+
+  /** Stops the listener and its sessions, then starts it again on the same port and config. */
+  public void restart() {
+    stopProcess();
+    try {
+      launch();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void stopProcess() {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroy();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stopProcess();
+  }
+
+  static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

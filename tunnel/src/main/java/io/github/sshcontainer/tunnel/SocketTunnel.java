@@ -1,0 +1,109 @@
+package io.github.sshcontainer.tunnel;
+
+import io.github.sshcontainer.tunnel.internal.Forwarder;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A private local socket that reaches a Unix socket on a remote host over SSH, as {@code ssh -L
+ * local.sock:remote.sock} does, managed for a Java program.
+ *
+ * <p>Each local connection becomes one {@code direct-streamlocal@openssh.com} channel over one SSH
+ * connection; bytes flow both ways with half-close. The tunnel owns the SSH session (unless the
+ * options carry the caller's), the private directory (0700) and socket (0600), the accept thread,
+ * and every forwarded connection. If the SSH connection drops, it reconnects in the background:
+ * connections in flight are closed, new ones work again.
+ *
+ * <pre>{@code
+ * TunnelOptions options = TunnelOptions.builder("ssh://me@build-host")
+ *     .remoteSocket("/var/run/docker.sock")
+ *     .build();
+ * try (SocketTunnel tunnel = SocketTunnel.open(options)) {
+ *   String dockerHost = tunnel.uri().toString(); // unix:///tmp/ssh-container-…/docker.sock
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} is idempotent and bounded in time; when it returns, every
+ * thread the tunnel started has ended and the socket file and its directory are gone. A JVM
+ * shutdown hook closes tunnels a program never closed.
+ */
+public final class SocketTunnel implements AutoCloseable {
+  private final Forwarder forwarder;
+  private final TunnelOptions options;
+
+  private SocketTunnel(Forwarder forwarder, TunnelOptions options) {
+    this.forwarder = forwarder;
+    this.options = options;
+  }
+
+  /**
+   * Connects (retrying transient failures), checks that the remote socket accepts a connection
+   * (unless {@link TunnelOptions.Builder#readinessCheck} is off), and starts listening locally.
+   *
+   * @throws TunnelException with a reason when any step fails; nothing is left behind then
+   */
+  public static SocketTunnel open(TunnelOptions options) {
+    return new SocketTunnel(Forwarder.open(options), options);
+  }
+
+  /** Short id that names this tunnel in logs and thread names. */
+  public String id() {
+    return forwarder.id();
+  }
+
+  /** The local Unix socket path; empty when listening on TCP. */
+  public Optional<Path> localSocket() {
+    return Optional.ofNullable(forwarder.localSocket());
+  }
+
+  /** The local address clients connect to: a Unix socket address or 127.0.0.1:port. */
+  public SocketAddress localAddress() {
+    return forwarder.localAddress();
+  }
+
+  /** {@code unix:///path/to.sock} or {@code tcp://127.0.0.1:port}: a {@code DOCKER_HOST} value. */
+  public URI uri() {
+    return forwarder.uri();
+  }
+
+  /** The remote socket path the tunnel reaches. */
+  public String remoteSocket() {
+    return options.remoteSocket();
+  }
+
+  /** {@code user@host:port} after ssh config was applied. */
+  public String remote() {
+    return forwarder.target().display();
+  }
+
+  public TunnelOptions options() {
+    return options;
+  }
+
+  /** False once {@link #close()} was called. */
+  public boolean isOpen() {
+    return forwarder.isOpen();
+  }
+
+  /** Forwarded connections currently open. */
+  public int activeConnections() {
+    return forwarder.activeConnections();
+  }
+
+  /** How many times the SSH connection was re-established. */
+  public int reconnects() {
+    return forwarder.reconnects();
+  }
+
+  @Override
+  public void close() {
+    forwarder.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SocketTunnel[" + id() + " " + uri() + " -> " + remote() + ":" + remoteSocket() + "]";
+  }
+}

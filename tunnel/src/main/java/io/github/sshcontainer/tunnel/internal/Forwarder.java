@@ -1,0 +1,441 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.TunnelException;
+import io.github.sshcontainer.tunnel.TunnelException.Reason;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The machinery behind a {@code SocketTunnel}: one SSH session (re-established when it drops),
+ * one local listener, an accept thread, one pump thread per forwarded connection, and a few
+ * channels opened ahead of time.
+ */
+public final class Forwarder implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
+  private final String id;
+  private final TunnelOptions options;
+  private final TunnelThreads threads;
+  private final SshConnector connector;
+  private final ResolvedTarget target;
+  private final RemoteChannels channels;
+  private final boolean ownsSession;
+  private final Object lock = new Object();
+  private final Set<ForwardedConnection> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicInteger reconnects = new AtomicInteger();
+
+  // guarded by lock
+  private Session session;
+  private TunnelException broken;
+  private boolean reconnecting;
+  private final Deque<RemoteChannels.Opened> spares = new ArrayDeque<>();
+
+  private LocalListener listener;
+
+  private Forwarder(TunnelOptions options) {
+    this.id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    this.options = options;
+    this.threads = new TunnelThreads(id);
+    this.ownsSession = options.session().isEmpty();
+    if (ownsSession) {
+      this.connector = new SshConnector(options);
+      this.target = connector.target();
+    } else {
+      Session s = options.session().get();
+      this.connector = null;
+      this.target = new ResolvedTarget(s.getHost(), s.getUserName(), s.getHost(), s.getPort(),
+          List.of(), Path.of(""), options.connectTimeout(), options.keepaliveInterval(),
+          options.keepaliveMaxMissed());
+    }
+    this.channels = new RemoteChannels(options.remoteSocket(), options.windowSize(),
+        options.packetSize(), options.connectTimeout(), target.display());
+  }
+
+  /**
+   * Connects, checks the remote socket, listens locally and starts forwarding.
+   *
+   * @throws TunnelException if any step fails; nothing is left open then
+   */
+  public static Forwarder open(TunnelOptions options) {
+    Forwarder f = new Forwarder(options);
+    try {
+      f.start();
+      return f;
+    } catch (RuntimeException e) {
+      f.close();
+      throw e;
+    }
+  }
+
+  private void start() {
+    Session s = ownsSession ? connectNew() : options.session().get();
+    synchronized (lock) {
+      session = s;
+    }
+    if (options.readinessCheck()) {
+      RemoteChannels.Opened first = channels.open(s);
+      synchronized (lock) {
+        if (options.spareChannels() > 0) {
+          spares.add(first);
+        } else {
+          first.discard();
+        }
+      }
+    }
+    listener = options.localTcp() ? LocalListener.tcp()
+        : LocalListener.unix(options.localSocket().orElse(null), socketFileName());
+    OpenTunnels.add(this);
+    threads.start("accept", this::acceptLoop);
+    log.info("tunnel {} open: {} -> {}:{}", id, listener.uri(), target.display(),
+        options.remoteSocket());
+  }
+
+  private String socketFileName() {
+    String remote = options.remoteSocket();
+    String name = remote.substring(remote.lastIndexOf('/') + 1);
+    return name.isEmpty() || name.length() > 40 ? "remote.sock" : name;
+  }
+
+  /** A new owned session whose reader thread reports its own end. */
+  private Session connectNew() {
+    Session[] self = new Session[1];
+    ThreadFactory factory = body -> threads.create("session", () -> {
+      try {
+        body.run();
+      } finally {
+        Session ended = self[0];
+        if (ended != null) {
+          sessionEnded(ended);
+        }
+      }
+    });
+    Session s = connector.connect(factory);
+    self[0] = s;
+    return s;
+  }
+
+  private void sessionEnded(Session s) {
+    synchronized (lock) {
+      if (closed.get() || s != session) {
+        return;
+      }
+      session = null;
+      for (RemoteChannels.Opened spare : spares) {
+        spare.discard();
+      }
+      spares.clear();
+      if (ownsSession && options.reconnect()) {
+        if (!reconnecting) {
+          reconnecting = true;
+          log.warn("tunnel {}: SSH connection to {} lost; reconnecting", id, target.display());
+          threads.start("reconnect", this::reconnectLoop);
+        }
+      } else {
+        broken = new TunnelException(Reason.CLOSED, "the SSH connection to " + target.display()
+            + " was lost and the tunnel does not reconnect ("
+            + (ownsSession ? "reconnect is off" : "it uses the caller's session")
+            + "); open a new tunnel");
+        log.warn("tunnel {}: SSH connection to {} lost", id, target.display());
+      }
+      lock.notifyAll();
+    }
+    // channels of the dead session are gone; their local ends must not wait for data
+    for (ForwardedConnection c : connections) {
+      c.close();
+    }
+  }
+
+  private void reconnectLoop() {
+    long started = System.nanoTime();
+    int rounds = 0;
+    Backoff pause = new Backoff(options.initialBackoff(), options.maxBackoff());
+    while (!closed.get()) {
+      rounds++;
+      try {
+        Session s = connectNew();
+        synchronized (lock) {
+          if (closed.get()) {
+            s.disconnect();
+            return;
+          }
+          session = s;
+          reconnecting = false;
+          lock.notifyAll();
+        }
+        int n = reconnects.incrementAndGet();
+        log.info("tunnel {}: reconnected to {} in {} ms (reconnect #{})", id, target.display(),
+            (System.nanoTime() - started) / 1_000_000, n);
+        replenishSpares();
+        return;
+      } catch (TunnelException e) {
+        if (closed.get()) {
+          return;
+        }
+        if (e.reason() != Reason.CANNOT_CONNECT && e.reason() != Reason.TIMED_OUT) {
+          synchronized (lock) {
+            broken = e;
+            reconnecting = false;
+            lock.notifyAll();
+          }
+          log.error("tunnel {}: cannot reconnect, giving up: {}", id, e.getMessage());
+          return;
+        }
+        log.debug("tunnel {}: reconnect round {} failed: {}", id, rounds, e.getMessage());
+        try {
+          Thread.sleep(pause.delay(rounds).toMillis());
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** The current session, waiting up to the connect timeout while reconnecting. */
+  private Session awaitSession() {
+    long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+    synchronized (lock) {
+      while (true) {
+        if (closed.get()) {
+          throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+        }
+        if (session != null) {
+          if (session.isConnected()) {
+            return session;
+          }
+          sessionEnded(session); // its reader thread has not reported yet
+          continue;
+        }
+        if (broken != null) {
+          throw broken;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TunnelException(Reason.TIMED_OUT, "tunnel " + id + ": no SSH connection to "
+              + target.display() + " within " + options.connectTimeout().toMillis()
+              + " ms (reconnecting)");
+        }
+        try {
+          lock.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new TunnelException(Reason.CLOSED, "interrupted waiting for the SSH connection");
+        }
+      }
+    }
+  }
+
+  private void acceptLoop() {
+    while (!closed.get()) {
+      SocketChannel c;
+      try {
+        c = listener.accept();
+      } catch (ClosedChannelException e) {
+        return;
+      } catch (IOException e) {
+        if (closed.get()) {
+          return;
+        }
+        log.warn("tunnel {}: accept failed: {}", id, e.toString());
+        sleepQuietly(50);
+        continue;
+      }
+      handOff(c);
+      try {
+        SocketChannel more;
+        while ((more = listener.acceptIfPending()) != null) {
+          handOff(more);
+        }
+      } catch (IOException e) {
+        if (closed.get()) {
+          return;
+        }
+      }
+      replenishSpares();
+    }
+  }
+
+  private void handOff(SocketChannel local) {
+    RemoteChannels.Opened spare = takeSpare();
+    threads.start(threads.nextPump(), () -> serve(local, spare));
+  }
+
+  private RemoteChannels.Opened takeSpare() {
+    synchronized (lock) {
+      while (!spares.isEmpty()) {
+        RemoteChannels.Opened o = spares.poll();
+        if (o.usable()) {
+          return o;
+        }
+        o.discard();
+      }
+      return null;
+    }
+  }
+
+  private void replenishSpares() {
+    int want = options.spareChannels();
+    while (!closed.get()) {
+      Session s;
+      synchronized (lock) {
+        if (spares.size() >= want || session == null || !session.isConnected()) {
+          return;
+        }
+        s = session;
+      }
+      try {
+        RemoteChannels.Opened o = channels.open(s);
+        synchronized (lock) {
+          if (closed.get() || s != session) {
+            o.discard();
+            return;
+          }
+          spares.add(o);
+        }
+      } catch (TunnelException e) {
+        log.debug("tunnel {}: cannot open a spare channel: {}", id, e.getMessage());
+        return;
+      }
+    }
+  }
+
+  private void serve(SocketChannel local, RemoteChannels.Opened spare) {
+    RemoteChannels.Opened opened = spare;
+    ForwardedConnection conn;
+    try {
+      if (opened == null) {
+        opened = channels.open(awaitSession());
+      }
+      RemoteChannels.Opened o = opened;
+      ForwardedConnection[] self = new ForwardedConnection[1];
+      conn = new ForwardedConnection(local, o, () -> connections.remove(self[0]));
+      self[0] = conn;
+      connections.add(conn);
+      if (closed.get()) {
+        conn.close();
+        return;
+      }
+    } catch (TunnelException | IOException e) {
+      log.debug("tunnel {}: refusing a local connection: {}", id, e.getMessage());
+      closeQuietly(local);
+      if (opened != null) {
+        opened.discard();
+      }
+      return;
+    }
+    conn.pumpLocalToRemote();
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** The local Unix socket, or null on TCP. */
+  public Path localSocket() {
+    return listener.socket();
+  }
+
+  public SocketAddress localAddress() {
+    return listener.address();
+  }
+
+  public URI uri() {
+    return listener.uri();
+  }
+
+  public ResolvedTarget target() {
+    return target;
+  }
+
+  public boolean isOpen() {
+    return !closed.get();
+  }
+
+  public int activeConnections() {
+    return connections.size();
+  }
+
+  public int reconnects() {
+    return reconnects.get();
+  }
+
+  /**
+   * Closes everything, in a bounded time: the listener (and its socket file and directory), the
+   * forwarded connections, the spare channels, the session if owned; then waits for every thread
+   * it started. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    OpenTunnels.remove(this);
+    if (listener != null) {
+      listener.close();
+    }
+    Session s;
+    List<RemoteChannels.Opened> idle;
+    synchronized (lock) {
+      s = session;
+      session = null;
+      idle = new ArrayList<>(spares);
+      spares.clear();
+      lock.notifyAll();
+    }
+    for (ForwardedConnection c : connections) {
+      c.close();
+    }
+    for (RemoteChannels.Opened o : idle) {
+      o.discard();
+    }
+    if (s != null && ownsSession) {
+      s.disconnect();
+    }
+    threads.interruptAll();
+    long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+    List<String> left = threads.awaitAll(deadline);
+    if (!left.isEmpty()) {
+      log.warn("tunnel {}: threads still running {} ms after close: {}", id,
+          CLOSE_GRACE.toMillis(), left);
+    }
+    if (listener != null) {
+      log.info("tunnel {} closed: {}", id, listener.uri());
+    }
+  }
+
+  private static void closeQuietly(SocketChannel c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local end of a tunnel: a Unix socket (mode 0600) in a private directory (mode 0700) that
+ * this object creates and removes, or a user-given socket path, or 127.0.0.1 at an ephemeral port.
+ */
+final class LocalListener implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LocalListener.class);
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFSOCK = 0140000;
+
+  private final ServerSocketChannel server;
+  private final Path socket;
+  private final Path createdDir;
+  private final SocketAddress address;
+
+  private LocalListener(ServerSocketChannel server, Path socket, Path createdDir,
+      SocketAddress address) {
+    this.server = server;
+    this.socket = socket;
+    this.createdDir = createdDir;
+    this.address = address;
+  }
+
+  /** 127.0.0.1 at an ephemeral port. */
+  static LocalListener tcp() {
+    try {
+      ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+      return new LocalListener(s, null, null, s.getLocalAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
+    }
+  }
+
+  /**
+   * A Unix socket at {@code requested}, or named {@code fileName} in a new private directory.
+   */
+  static LocalListener unix(Path requested, String fileName) {
+    try {
+      if (requested != null) {
+        replaceStale(requested);
+        return bind(requested, null);
+      }
+      Path dir = Files.createTempDirectory(tempRoot(), "ssh-container-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      try {
+        return bind(dir.resolve(fileName), dir);
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(dir);
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the local socket: " + e.getMessage(), e);
+    }
+  }
+
+  /** java.io.tmpdir unless a socket path there would be too long (macOS), then /tmp. */
+  private static Path tempRoot() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    int len = tmp.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length;
+    return len > 60 ? Path.of("/tmp") : tmp;
+  }
+
+  private static LocalListener bind(Path path, Path createdDir) throws IOException {
+    ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      s.bind(UnixDomainSocketAddress.of(path), 256);
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return new LocalListener(s, path, createdDir, UnixDomainSocketAddress.of(path));
+  }
+
+  /** Removes a socket file left by a crashed run, but never a live socket or another file. */
+  private static void replaceStale(Path path) throws IOException {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((mode & S_IFMT) != S_IFSOCK) {
+      throw new IllegalArgumentException("local socket path " + path
+          + " exists and is not a socket; choose another path or remove it");
+    }
+    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+      throw new IllegalStateException("something is listening on " + path
+          + " already; stop it or choose another local socket path");
+    } catch (IOException refused) {
+      log.debug("replacing stale socket {} ({})", path, refused.toString());
+      Files.deleteIfExists(path);
+    }
+  }
+
+  SocketChannel accept() throws IOException {
+    return server.accept();
+  }
+
+  /** Accepts a connection only if one is already waiting. */
+  SocketChannel acceptIfPending() throws IOException {
+    synchronized (server.blockingLock()) {
+      server.configureBlocking(false);
+      try {
+        return server.accept();
+      } finally {
+        server.configureBlocking(true);
+      }
+    }
+  }
+
+  /** The Unix socket path, or null when listening on TCP. */
+  Path socket() {
+    return socket;
+  }
+
+  SocketAddress address() {
+    return address;
+  }
+
+  /** {@code unix:///path} or {@code tcp://127.0.0.1:port}. */
+  URI uri() {
+    if (socket != null) {
+      return URI.create("unix://" + socket.toAbsolutePath());
+    }
+    InetSocketAddress a = (InetSocketAddress) address;
+    return URI.create("tcp://127.0.0.1:" + a.getPort());
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.warn("closing the local listener {} failed: {}", address, e.toString());
+    }
+    try {
+      if (socket != null) {
+        Files.deleteIfExists(socket);
+      }
+      if (createdDir != null) {
+        Files.deleteIfExists(createdDir);
+      }
+    } catch (IOException e) {
+      log.warn("cannot remove the local socket {}: {}", socket, e.toString());
+    }
+  }
+}

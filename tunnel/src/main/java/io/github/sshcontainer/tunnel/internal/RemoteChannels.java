@@ -1,0 +1,163 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import com.jcraft.jsch.ChannelDirectStreamLocal;
+import com.jcraft.jsch.ChannelExec;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.TunnelException;
+import io.github.sshcontainer.tunnel.TunnelException.Reason;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Opens {@code direct-streamlocal@openssh.com} channels to the remote socket and explains why one
+ * could not be opened.
+ */
+final class RemoteChannels {
+  /** SSH_MSG_CHANNEL_OPEN_FAILURE reason codes (RFC 4254 section 5.1). */
+  private static final int ADMINISTRATIVELY_PROHIBITED = 1;
+  private static final int CONNECT_FAILED = 2;
+  private static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
+
+  record Opened(ChannelDirectStreamLocal channel, ChannelSink sink) {
+    /** Still usable as a fresh connection: open, and nothing closed it meanwhile. */
+    boolean usable() {
+      return channel.isConnected() && !channel.isClosed() && !channel.isEOF()
+          && !sink.closedBeforeAttach();
+    }
+
+    void discard() {
+      try {
+        channel.disconnect();
+      } catch (RuntimeException ignored) {
+        // session may be gone
+      }
+    }
+  }
+
+  private final String remoteSocket;
+  private final int window;
+  private final int packet;
+  private final Duration timeout;
+  private final String where;
+
+  RemoteChannels(String remoteSocket, int window, int packet, Duration timeout, String where) {
+    this.remoteSocket = remoteSocket;
+    this.window = window;
+    this.packet = packet;
+    this.timeout = timeout;
+    this.where = where;
+  }
+
+  String remoteSocket() {
+    return remoteSocket;
+  }
+
+  /**
+   * Opens one channel, waiting at most the connect timeout.
+   *
+   * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE, TIMED_OUT or CLOSED
+   */
+  Opened open(Session session) {
+    ChannelDirectStreamLocal ch;
+    try {
+      ch = (ChannelDirectStreamLocal) session.openChannel("direct-streamlocal@openssh.com");
+    } catch (JSchException e) {
+      throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+          + " is down; cannot open " + remoteSocket, e);
+    }
+    ch.setSocketPath(remoteSocket);
+    ChannelTuning.apply(ch, window, packet);
+    ChannelSink sink = new ChannelSink();
+    ch.setOutputStream(sink);
+    try {
+      ch.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    } catch (JSchException e) {
+      throw explain(session, ch, e);
+    }
+    return new Opened(ch, sink);
+  }
+
+  private TunnelException explain(Session session, ChannelDirectStreamLocal ch, JSchException e) {
+    if (!session.isConnected()) {
+      return new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+          + " closed while opening " + remoteSocket, e);
+    }
+    int code = ch.getExitStatus();
+    if (code == ADMINISTRATIVELY_PROHIBITED) {
+      return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
+          + " refuses to forward to Unix sockets (administratively prohibited) for "
+          + remoteSocket + ": set 'AllowStreamLocalForwarding yes' (and no "
+          + "'DisableForwarding yes' or restrict/no-port-forwarding on the key) in sshd_config "
+          + "on the host", e);
+    }
+    if (code == CONNECT_FAILED) {
+      String state = probe(session);
+      String detail = switch (state) {
+        case "missing" -> "it does not exist: is the daemon running there, and is the path "
+            + "right? (rootless Docker uses /run/user/<uid>/docker.sock)";
+        case "not-a-socket" -> "it exists but is not a Unix socket";
+        case "permission-denied" -> "the SSH user may not open it: add the user to the "
+            + "socket's group (e.g. `usermod -aG docker USER`) or use a socket the user owns";
+        case "present" -> "it exists, but the connect failed (the daemon may not be accepting"
+            + " connections)";
+        default -> "it is missing or the SSH user may not open it; check with `ssh "
+            + where + " ls -l " + remoteSocket + "`";
+      };
+      return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the remote socket "
+          + remoteSocket + " on " + where + " cannot be opened: " + detail, e);
+    }
+    if (code == -1 || String.valueOf(e.getMessage()).contains("not opened")) {
+      return new TunnelException(Reason.TIMED_OUT, "opening a channel to " + remoteSocket
+          + " on " + where + " got no answer within " + timeout.toMillis()
+          + " ms; the server or the link may be overloaded", e);
+    }
+    return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
+        + " refused a channel to " + remoteSocket + " (reason code " + code + ")", e);
+  }
+
+  /**
+   * Asks the remote shell what is at the socket path, to tell a missing socket from a denied
+   * one (the SSH open-failure message says neither). Best effort: "" when it cannot tell.
+   */
+  private String probe(Session session) {
+    String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
+    String cmd = "if [ ! -e " + p + " ]; then echo missing; elif [ ! -S " + p
+        + " ]; then echo not-a-socket; elif [ ! -r " + p + " ] || [ ! -w " + p
+        + " ]; then echo permission-denied; else echo present; fi";
+    ChannelExec exec = null;
+    try {
+      exec = (ChannelExec) session.openChannel("exec");
+      exec.setCommand(cmd);
+      InputStream in = exec.getInputStream();
+      exec.connect((int) PROBE_DEADLINE.toMillis());
+      long deadline = System.nanoTime() + PROBE_DEADLINE.toNanos();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[256];
+      while (System.nanoTime() < deadline && out.size() < 64) {
+        if (in.available() > 0) {
+          int n = in.read(buf);
+          if (n < 0) {
+            break;
+          }
+          out.write(buf, 0, n);
+        } else if (exec.isClosed()) {
+          if (in.available() <= 0) {
+            break;
+          }
+        } else {
+          Thread.sleep(5);
+        }
+      }
+      return out.toString(StandardCharsets.US_ASCII).trim();
+    } catch (Exception e) {
+      return "";
+    } finally {
+      if (exec != null) {
+        exec.disconnect();
+      }
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import com.jcraft.jsch.AgentIdentityRepository;
+import com.jcraft.jsch.ConfigRepository;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.KeyPair;
+import com.jcraft.jsch.OpenSSHConfig;
+import com.jcraft.jsch.SSHAgentConnector;
+import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.TunnelException;
+import io.github.sshcontainer.tunnel.TunnelException.Reason;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens authenticated, host-verified JSch sessions for one set of options: applies the OpenSSH
+ * client config, chooses credentials, and retries transient failures with backoff.
+ */
+public final class SshConnector {
+  private static final Logger log = LoggerFactory.getLogger(SshConnector.class);
+  /** AES-GCM first: the JDK runs it on AES-NI/CLMUL intrinsics, the fastest cipher JSch has. */
+  private static final String CIPHERS = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
+      + "aes128-ctr,aes192-ctr,aes256-ctr,chacha20-poly1305@openssh.com";
+
+  /** Sleeps between attempts; tests replace it so that no test sleeps through a schedule. */
+  public interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  private final TunnelOptions options;
+  private final ResolvedTarget target;
+  private final Backoff backoff;
+  private final Sleeper sleeper;
+
+  public SshConnector(TunnelOptions options, Backoff backoff, Sleeper sleeper) {
+    this.options = options;
+    this.target = resolve(options);
+    this.backoff = backoff;
+    this.sleeper = sleeper;
+  }
+
+  public SshConnector(TunnelOptions options) {
+    this(options, new Backoff(options.initialBackoff(), options.maxBackoff()),
+        d -> Thread.sleep(d.toMillis()));
+  }
+
+  public ResolvedTarget target() {
+    return target;
+  }
+
+  /** Applies ssh config (HostName, User, Port, IdentityFile, …) under explicit options. */
+  static ResolvedTarget resolve(TunnelOptions o) {
+    String alias = o.target().host();
+    ConfigRepository.Config cfg = null;
+    if (o.sshConfig().isPresent()) {
+      Path file = o.sshConfig().get();
+      try {
+        cfg = OpenSSHConfig.parseFile(file.toString()).getConfig(alias);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read ssh config " + file + ": " + e, e);
+      }
+    }
+    String host = alias;
+    String user = o.target().user().orElse(null);
+    int port = o.target().port();
+    List<Path> keys = new ArrayList<>(o.identityFiles());
+    Path knownHosts = o.knownHosts().orElse(null);
+    Duration connectTimeout = o.connectTimeout();
+    Duration keepalive = o.keepaliveInterval();
+    int maxMissed = o.keepaliveMaxMissed();
+    if (cfg != null) {
+      if (cfg.getHostname() != null) {
+        host = cfg.getHostname();
+      }
+      if (user == null && cfg.getUser() != null) {
+        user = cfg.getUser();
+      }
+      if (port == 0 && cfg.getPort() > 0) {
+        port = cfg.getPort();
+      }
+      if (keys.isEmpty() && cfg.getValues("IdentityFile") != null) {
+        for (String f : cfg.getValues("IdentityFile")) {
+          Path p = expandHome(f);
+          if (Files.isReadable(p)) {
+            keys.add(p);
+          }
+        }
+      }
+      if (knownHosts == null && cfg.getValue("UserKnownHostsFile") != null) {
+        knownHosts = expandHome(cfg.getValue("UserKnownHostsFile").trim().split("\\s+")[0]);
+      }
+      // explicit builder values win; the config only fills in a default the caller left alone
+      if (cfg.getValue("ConnectTimeout") != null
+          && o.connectTimeout().equals(Duration.ofSeconds(10))) {
+        connectTimeout = Duration.ofSeconds(parseInt(cfg.getValue("ConnectTimeout"), 10));
+      }
+      if (cfg.getValue("ServerAliveInterval") != null
+          && o.keepaliveInterval().equals(Duration.ofSeconds(15))) {
+        int s = parseInt(cfg.getValue("ServerAliveInterval"), 15);
+        keepalive = Duration.ofSeconds(s > 0 ? s : 15);
+      }
+      if (cfg.getValue("ServerAliveCountMax") != null && o.keepaliveMaxMissed() == 3) {
+        maxMissed = Math.max(1, parseInt(cfg.getValue("ServerAliveCountMax"), 3));
+      }
+    }
+    if (user == null) {
+      user = System.getProperty("user.name");
+    }
+    if (port == 0) {
+      port = 22;
+    }
+    if (knownHosts == null) {
+      knownHosts = Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
+    }
+    return new ResolvedTarget(alias, user, host, port, List.copyOf(keys), knownHosts,
+        connectTimeout, keepalive, maxMissed);
+  }
+
+  private static int parseInt(String s, int fallback) {
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static Path expandHome(String p) {
+    String s = p.trim();
+    if (s.startsWith("~/")) {
+      return Path.of(System.getProperty("user.home"), s.substring(2));
+    }
+    return Path.of(s);
+  }
+
+  /**
+   * Connects, retrying transient failures within the attempt and time budget.
+   *
+   * @param threads makes the session's reader thread
+   * @throws TunnelException with the reason of the last failure and the attempt count
+   */
+  public Session connect(ThreadFactory threads) {
+    long deadline = System.nanoTime() + options.retryDeadline().toNanos();
+    int attempt = 0;
+    while (true) {
+      attempt++;
+      Attempt a = new Attempt();
+      try {
+        return connectOnce(threads, a);
+      } catch (JSchException | RuntimeException e) {
+        Failures.Classified c = Failures.classifyConnect(e, target, a.verifier);
+        boolean lastTry = attempt >= options.connectAttempts() || System.nanoTime() >= deadline;
+        if (!c.retryable() || lastTry) {
+          String attempts = attempt == 1 ? "" : " (after " + attempt + " attempts)";
+          throw new TunnelException(c.reason(), c.message() + attempts, e);
+        }
+        Duration wait = backoff.delay(attempt);
+        log.debug("connect to {} failed ({}), attempt {} of {}; retrying in {} ms",
+            target.display(), c.reason(), attempt, options.connectAttempts(), wait.toMillis());
+        try {
+          sleeper.sleep(wait);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new TunnelException(Reason.CLOSED, "interrupted while connecting to "
+              + target.display(), ie);
+        }
+      }
+    }
+  }
+
+  private static final class Attempt {
+    HostKeyVerifier verifier;
+  }
+
+  /** One TCP connect + handshake + authentication, no retry. */
+  Session connectOnce(ThreadFactory threads, Attempt attempt) throws JSchException {
+    JSch jsch = new JSch();
+    jsch.setInstanceLogger(JschLog.INSTANCE);
+    configureIdentities(jsch);
+    Path kh = target.knownHosts();
+    if (Files.isReadable(kh)) {
+      jsch.setKnownHosts(kh.toString());
+    } else {
+      jsch.setKnownHosts(new ByteArrayInputStream(new byte[0]));
+    }
+    HostKeyVerifier verifier = new HostKeyVerifier(jsch.getHostKeyRepository(), kh,
+        options.acceptNewHostKeys(), options.hostKeyFingerprint().orElse(null));
+    attempt.verifier = verifier;
+    jsch.setHostKeyRepository(verifier);
+
+    Session s = jsch.getSession(target.user(), target.host(), target.port());
+    s.setConfig("StrictHostKeyChecking", "yes");
+    s.setConfig("HashKnownHosts", "no");
+    s.setConfig("PreferredAuthentications", options.password().isPresent()
+        ? "publickey,password" : "publickey");
+    s.setConfig("cipher.c2s", CIPHERS);
+    s.setConfig("cipher.s2c", CIPHERS);
+    options.password().ifPresent(s::setPassword);
+    s.setDaemonThread(true);
+    s.setThreadFactory(threads);
+    int keepaliveMs = (int) Math.min(Integer.MAX_VALUE, target.keepalive().toMillis());
+    s.setServerAliveInterval(keepaliveMs);
+    s.setServerAliveCountMax(target.keepaliveMaxMissed());
+    s.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
+    return s;
+  }
+
+  private void configureIdentities(JSch jsch) throws JSchException {
+    List<Path> keys = target.identityFiles();
+    byte[] passphrase = options.passphrase().orElse(null);
+    if (!keys.isEmpty()) {
+      for (Path key : keys) {
+        checkDecrypts(key, passphrase);
+        jsch.addIdentity(key.toString(), passphrase);
+      }
+      return;
+    }
+    String agentSocket = System.getenv("SSH_AUTH_SOCK");
+    if (options.useAgent() && agentSocket != null && !agentSocket.isEmpty()
+        && Files.exists(Path.of(agentSocket))) {
+      try {
+        jsch.setIdentityRepository(new AgentIdentityRepository(
+            new SSHAgentConnector(Path.of(agentSocket))));
+        return;
+      } catch (com.jcraft.jsch.AgentProxyException e) {
+        log.debug("ssh-agent at SSH_AUTH_SOCK not usable, trying default keys", e);
+      }
+    }
+    for (String name : new String[] {"id_ed25519", "id_ecdsa", "id_rsa"}) {
+      Path key = Path.of(System.getProperty("user.home"), ".ssh", name);
+      if (Files.isReadable(key)) {
+        try {
+          checkDecrypts(key, passphrase);
+          jsch.addIdentity(key.toString(), passphrase);
+        } catch (TunnelException e) {
+          log.debug("skipping default key {}: {}", key, e.getMessage());
+        }
+      }
+    }
+  }
+
+  private void checkDecrypts(Path key, byte[] passphrase) throws JSchException {
+    KeyPair kp = KeyPair.load(new JSch(), key.toString());
+    try {
+      if (kp.isEncrypted() && (passphrase == null || !kp.decrypt(passphrase))) {
+        throw new TunnelException(Reason.AUTHENTICATION_FAILED, "identity file " + key
+            + " is encrypted and " + (passphrase == null ? "no passphrase was given"
+                : "the passphrase given does not decrypt it")
+            + "; pass the right one with passphrase(...) or use an ssh-agent (logging in to "
+            + target.display() + ")");
+      }
+    } finally {
+      kp.dispose();
+    }
+  }
+}
