@@ -101,8 +101,11 @@ final class RemoteChannels {
         case "not-a-socket" -> "it exists but is not a Unix socket";
         case "permission-denied" -> "the SSH user may not open it: add the user to the "
             + "socket's group (e.g. `usermod -aG docker USER`) or use a socket the user owns";
-        case "present" -> "it exists, but the connect failed (the daemon may not be accepting"
-            + " connections)";
+        // OpenSSH answers "connect failed", not "prohibited", when it refuses the forward
+        case "present" -> "it exists and the SSH user may open it, so the SSH server most "
+            + "likely refuses to forward to Unix sockets: set 'AllowStreamLocalForwarding yes' "
+            + "(and no 'DisableForwarding yes', no restrict/no-port-forwarding on the key) in "
+            + "sshd_config on the host; otherwise the daemon is not accepting connections";
         default -> "it is missing or the SSH user may not open it; check with `ssh "
             + where + " ls -l " + remoteSocket + "`";
       };
