@@ -247,8 +247,8 @@ public final class TunnelOptions {
     private String remoteSocket;
     private Path localSocket;
     private boolean localTcp;
-    private int windowSize = 4 << 20;
-    private int packetSize = 32 << 10;
+    private int windowSize = 32 << 20;
+    private int packetSize = 64 << 10;
     private int connectAttempts = 5;
     private Duration retryDeadline = Duration.ofSeconds(60);
     private Duration initialBackoff = Duration.ofMillis(200);
@@ -463,8 +463,10 @@ public final class TunnelOptions {
 
     /**
      * SSH flow-control window per forwarded connection (remote to local), in bytes: the most
-     * data in flight on one connection. Throughput is at most window / round-trip time.
-     * Default: 4 MiB. Range 64 KiB – 64 MiB.
+     * data in flight on one connection. Throughput is at most window / round-trip time; the
+     * tunnel itself buffers none of it (bytes go straight to the local socket), but the remote
+     * sshd may read that far ahead. Default: 32 MiB (chosen by the benchmark: 2 MiB, OpenSSH's
+     * own, gives 40 MB/s at 20 ms RTT). Range 64 KiB – 64 MiB.
      */
     public Builder windowSize(int bytes) {
       if (bytes < (64 << 10) || bytes > (64 << 20)) {
@@ -474,7 +476,7 @@ public final class TunnelOptions {
       return this;
     }
 
-    /** Largest SSH data packet the server may send us. Default: 32 KiB. Range 4–256 KiB. */
+    /** Largest SSH data packet the server may send us. Default: 64 KiB. Range 4–256 KiB. */
     public Builder packetSize(int bytes) {
       if (bytes < (4 << 10) || bytes > (256 << 10)) {
         throw new IllegalArgumentException("packetSize " + bytes + " is outside 4-256 KiB");

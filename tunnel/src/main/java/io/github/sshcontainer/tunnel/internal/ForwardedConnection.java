@@ -18,7 +18,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ForwardedConnection {
   private static final Logger log = LoggerFactory.getLogger(ForwardedConnection.class);
-  private static final int READ_BUFFER = 32 * 1024;
+  /**
+   * Just under one SSH packet: OpenSSH grants 32 KiB packets, and JSch's channel stream needs
+   * room for its header and MAC, so a 32 KiB read would go out as a full packet plus a tiny one.
+   */
+  private static final int READ_BUFFER = 32 * 1024 - 512;
 
   private final SocketChannel local;
   private final ChannelDirectStreamLocal channel;

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class Forwarder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  private static final Duration PUMP_IDLE = Duration.ofSeconds(3);
 
   private final String id;
   private final TunnelOptions options;
@@ -52,6 +53,9 @@ public final class Forwarder implements AutoCloseable {
   private final Deque<RemoteChannels.Opened> spares = new ArrayDeque<>();
 
   private LocalListener listener;
+  /** Pump threads, reused for a few seconds so a burst of short connections starts none. */
+  private final java.util.concurrent.ThreadPoolExecutor pumps;
+  private final AtomicBoolean replenishing = new AtomicBoolean();
 
   private Forwarder(TunnelOptions options) {
     this.id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
@@ -68,6 +72,10 @@ public final class Forwarder implements AutoCloseable {
           List.of(), Path.of(""), options.connectTimeout(), options.keepaliveInterval(),
           options.keepaliveMaxMissed());
     }
+    this.pumps = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE,
+        PUMP_IDLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS,
+        new java.util.concurrent.SynchronousQueue<>(),
+        body -> threads.create(threads.nextPump(), body));
     this.channels = new RemoteChannels(options.remoteSocket(), options.windowSize(),
         options.packetSize(), options.connectTimeout(), target.display());
   }
@@ -106,7 +114,9 @@ public final class Forwarder implements AutoCloseable {
     listener = options.localTcp() ? LocalListener.tcp()
         : LocalListener.unix(options.localSocket().orElse(null), socketFileName());
     OpenTunnels.add(this);
-    threads.start("accept", this::acceptLoop);
+    if (!startAcceptor()) {
+      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " closed while opening");
+    }
     log.info("tunnel {} open: {} -> {}:{}", id, listener.uri(), target.display(),
         options.remoteSocket());
   }
@@ -186,7 +196,7 @@ public final class Forwarder implements AutoCloseable {
         int n = reconnects.incrementAndGet();
         log.info("tunnel {}: reconnected to {} in {} ms (reconnect #{})", id, target.display(),
             (System.nanoTime() - started) / 1_000_000, n);
-        replenishSpares();
+        scheduleReplenish();
         return;
       } catch (TunnelException e) {
         if (closed.get()) {
@@ -245,39 +255,76 @@ public final class Forwarder implements AutoCloseable {
     }
   }
 
-  private void acceptLoop() {
-    while (!closed.get()) {
-      SocketChannel c;
-      try {
-        c = listener.accept();
-      } catch (ClosedChannelException e) {
-        return;
-      } catch (IOException e) {
-        if (closed.get()) {
+  /**
+   * Leader/follower accepting: the thread that accepts a connection first hands the listener to
+   * another pool thread, then serves the connection itself, so no thread hand-off sits between
+   * a client's connect and its first byte going out.
+   */
+  private void acceptOne() {
+    Thread me = Thread.currentThread();
+    String poolName = me.getName();
+    me.setName(TunnelThreads.PREFIX + id + "-accept");
+    SocketChannel local;
+    try {
+      while (true) {
+        try {
+          local = listener.accept();
+          break;
+        } catch (ClosedChannelException e) {
           return;
-        }
-        log.warn("tunnel {}: accept failed: {}", id, e.toString());
-        sleepQuietly(50);
-        continue;
-      }
-      handOff(c);
-      try {
-        SocketChannel more;
-        while ((more = listener.acceptIfPending()) != null) {
-          handOff(more);
-        }
-      } catch (IOException e) {
-        if (closed.get()) {
-          return;
+        } catch (IOException e) {
+          if (closed.get()) {
+            return;
+          }
+          log.warn("tunnel {}: accept failed: {}", id, e.toString());
+          sleepQuietly(50);
         }
       }
-      replenishSpares();
+    } finally {
+      me.setName(poolName);
+    }
+    RemoteChannels.Opened spare = takeSpare();
+    if (!startAcceptor()) {
+      closeQuietly(local);
+      if (spare != null) {
+        spare.discard();
+      }
+      return;
+    }
+    if (spare != null) {
+      scheduleReplenish();
+    }
+    serve(local, spare);
+  }
+
+  private boolean startAcceptor() {
+    if (closed.get()) {
+      return false;
+    }
+    try {
+      pumps.execute(this::acceptOne);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      return false;
     }
   }
 
-  private void handOff(SocketChannel local) {
-    RemoteChannels.Opened spare = takeSpare();
-    threads.start(threads.nextPump(), () -> serve(local, spare));
+  /** Opens spare channels on a pump thread, so that accepting never waits on the network. */
+  private void scheduleReplenish() {
+    if (options.spareChannels() == 0 || !replenishing.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      pumps.execute(() -> {
+        try {
+          replenishSpares();
+        } finally {
+          replenishing.set(false);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      replenishing.set(false);
+    }
   }
 
   private RemoteChannels.Opened takeSpare() {
@@ -411,6 +458,7 @@ public final class Forwarder implements AutoCloseable {
     if (s != null && ownsSession) {
       s.disconnect();
     }
+    pumps.shutdownNow();
     threads.interruptAll();
     long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
     List<String> left = threads.awaitAll(deadline);

@@ -115,18 +115,6 @@ final class LocalListener implements AutoCloseable {
     return server.accept();
   }
 
-  /** Accepts a connection only if one is already waiting. */
-  SocketChannel acceptIfPending() throws IOException {
-    synchronized (server.blockingLock()) {
-      server.configureBlocking(false);
-      try {
-        return server.accept();
-      } finally {
-        server.configureBlocking(true);
-      }
-    }
-  }
-
   /** The Unix socket path, or null when listening on TCP. */
   Path socket() {
     return socket;

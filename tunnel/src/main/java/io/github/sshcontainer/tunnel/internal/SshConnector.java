@@ -205,6 +205,7 @@ public final class SshConnector {
     s.setConfig("cipher.c2s", CIPHERS);
     s.setConfig("cipher.s2c", CIPHERS);
     options.password().ifPresent(s::setPassword);
+    s.setSocketFactory(new SshSocketFactory(target.connectTimeout()));
     s.setDaemonThread(true);
     s.setThreadFactory(threads);
     int keepaliveMs = (int) Math.min(Integer.MAX_VALUE, target.keepalive().toMillis());

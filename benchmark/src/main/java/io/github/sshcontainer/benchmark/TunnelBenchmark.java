@@ -1,0 +1,213 @@
+package io.github.sshcontainer.benchmark;
+
+import io.github.sshcontainer.lab.DelayProxy;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Side by side, in one run, against the same far-end sockets behind the lab's sshd: (a) the
+ * direct local socket, (b) OpenSSH {@code ssh -N -L}, (c) this tunnel; on loopback and through a
+ * 20 ms round-trip delay proxy. Prints a table with ratios against OpenSSH and writes JSON.
+ *
+ * <p>Usage: {@code TunnelBenchmark [--quick] [--out FILE]}.
+ */
+public final class TunnelBenchmark {
+
+  /** One figure for the three paths. Higher is better unless {@code lowerIsBetter}. */
+  record Row(String scenario, String metric, String unit, boolean lowerIsBetter, double direct,
+      double ssh, double tunnel, String target) {
+    double ratio() {
+      return tunnel / ssh;
+    }
+
+    boolean met() {
+      if (target.isEmpty()) {
+        return true;
+      }
+      double bound = Double.parseDouble(target.replaceAll("[^0-9.]", ""));
+      return target.startsWith("<=") ? ratio() <= bound : ratio() >= bound;
+    }
+  }
+
+  private record Paths(SocketAddress echo, SocketAddress source, SocketAddress discard) {}
+
+  private interface Measure {
+    double run(Paths p) throws Exception;
+  }
+
+  private final boolean quick;
+  private final List<Row> rows = new ArrayList<>();
+
+  private TunnelBenchmark(boolean quick) {
+    this.quick = quick;
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<String> a = Arrays.asList(args);
+    boolean quick = a.contains("--quick");
+    Path out = Path.of(a.contains("--out") ? a.get(a.indexOf("--out") + 1)
+        : "benchmark/target/tunnel-benchmark.json");
+    TunnelBenchmark b = new TunnelBenchmark(quick);
+    Lab lab = Lab.shared();
+    b.scenario(lab, "loopback", Duration.ZERO);
+    b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
+    String table = b.table();
+    System.out.println(table);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, b.json(), StandardCharsets.UTF_8);
+    System.out.println("JSON written to " + out);
+  }
+
+  private void scenario(Lab lab, String name, Duration oneWay) throws Exception {
+    DelayProxy proxy = oneWay.isZero() ? null : DelayProxy.start(lab.port(), oneWay);
+    int port = proxy == null ? lab.port() : proxy.port();
+    Path kh = Files.createTempFile("sshc-bench-kh", "");
+    Files.writeString(kh, Keys.knownHostsLine(lab.hostKey(), port) + "\n");
+    Map<String, Path> far = new LinkedHashMap<>();
+    far.put("echo.sock", lab.echo().socket());
+    far.put("source.sock", lab.source().socket());
+    far.put("discard.sock", lab.discard().socket());
+    OpenSshForward ssh = OpenSshForward.start(lab.user(), port, lab.clientKey(), kh, far);
+    TunnelOptions base = TunnelOptions.builder(SshTarget.of(lab.user(), "127.0.0.1", port))
+        .identityFile(lab.clientKey()).knownHosts(kh).noSshConfig().useAgent(false).build();
+    SocketTunnel echo = SocketTunnel.open(base.toBuilder()
+        .remoteSocket(lab.echo().socket().toString()).build());
+    SocketTunnel source = SocketTunnel.open(base.toBuilder()
+        .remoteSocket(lab.source().socket().toString()).build());
+    SocketTunnel discard = SocketTunnel.open(base.toBuilder()
+        .remoteSocket(lab.discard().socket().toString()).build());
+    try {
+      Paths direct = new Paths(UnixDomainSocketAddress.of(lab.echo().socket()),
+          UnixDomainSocketAddress.of(lab.source().socket()),
+          UnixDomainSocketAddress.of(lab.discard().socket()));
+      Paths viaSsh = new Paths(ssh.socket("echo.sock"), ssh.socket("source.sock"),
+          ssh.socket("discard.sock"));
+      Paths viaTunnel = new Paths(echo.localAddress(), source.localAddress(),
+          discard.localAddress());
+      boolean wan = proxy != null;
+      int kaWarm = wan ? 20 : (quick ? 1000 : 5000);
+      int kaN = wan ? (quick ? 50 : 200) : (quick ? 3000 : 20000);
+      int frWarm = wan ? 3 : (quick ? 50 : 300);
+      int frN = wan ? (quick ? 20 : 100) : (quick ? 300 : 2000);
+      long bulk = quick ? (64L << 20) : (256L << 20);
+      int bulkRuns = quick ? 1 : 3;
+      long parMillis = quick ? 1000 : 3000;
+
+      Probes.Latency[] ka = new Probes.Latency[3];
+      Probes.Latency[] fr = new Probes.Latency[3];
+      Paths[] all = {direct, viaSsh, viaTunnel};
+      for (int i = 0; i < 3; i++) {
+        ka[i] = Probes.keepAlive(all[i].echo(), kaWarm, kaN);
+      }
+      add(name, "keep-alive round trip p50", "us", true, ka[0].p50Micros(), ka[1].p50Micros(),
+          ka[2].p50Micros(), "<=1.1");
+      add(name, "keep-alive round trip p99", "us", true, ka[0].p99Micros(), ka[1].p99Micros(),
+          ka[2].p99Micros(), "<=1.1");
+      for (int i = 0; i < 3; i++) {
+        fr[i] = Probes.fresh(all[i].echo(), frWarm, frN, 0);
+      }
+      add(name, "fresh connection + round trip p50", "us", true, fr[0].p50Micros(),
+          fr[1].p50Micros(), fr[2].p50Micros(), "<=1.0");
+      add(name, "fresh connection + round trip p99", "us", true, fr[0].p99Micros(),
+          fr[1].p99Micros(), fr[2].p99Micros(), "<=1.0");
+      String bulkTarget = wan ? ">=1.2" : ">=1.0";
+      measure(name, "bulk remote->local " + (bulk >> 20) + " MiB", "MB/s", bulkTarget, all,
+          p -> median(bulkRuns, () -> Probes.download(p.source(), bulk)));
+      measure(name, "bulk local->remote " + (bulk >> 20) + " MiB", "MB/s", bulkTarget, all,
+          p -> median(bulkRuns, () -> Probes.upload(p.discard(), bulk)));
+      measure(name, "16 clients request rate", "req/s", ">=1.0", all,
+          p -> Probes.parallel(p.echo(), 16, parMillis));
+    } finally {
+      echo.close();
+      source.close();
+      discard.close();
+      ssh.close();
+      if (proxy != null) {
+        proxy.close();
+      }
+      Files.deleteIfExists(kh);
+    }
+  }
+
+  private interface Run {
+    double run() throws Exception;
+  }
+
+  private static double median(int runs, Run r) throws Exception {
+    double[] v = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      v[i] = r.run();
+    }
+    Arrays.sort(v);
+    return v[runs / 2];
+  }
+
+  private void measure(String scenario, String metric, String unit, String target, Paths[] all,
+      Measure m) throws Exception {
+    double[] v = new double[3];
+    for (int i = 0; i < 3; i++) {
+      v[i] = m.run(all[i]);
+    }
+    add(scenario, metric, unit, false, v[0], v[1], v[2], target);
+  }
+
+  private void add(String scenario, String metric, String unit, boolean lower, double direct,
+      double ssh, double tunnel, String target) {
+    Row r = new Row(scenario, metric, unit, lower, direct, ssh, tunnel, target);
+    rows.add(r);
+    System.out.println(line(r));
+  }
+
+  private static String line(Row r) {
+    return String.format(Locale.ROOT, "| %-8s | %-36s | %-5s | %10.1f | %10.1f | %10.1f | %5.2fx | %-6s | %-4s |",
+        r.scenario(), r.metric(), r.unit(), r.direct(), r.ssh(), r.tunnel(), r.ratio(),
+        r.target(), r.met() ? "met" : "MISS");
+  }
+
+  String table() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "| %-8s | %-36s | %-5s | %10s | %10s | %10s | %6s | %-6s | %-4s |%n",
+        "network", "figure", "unit", "direct", "ssh -L", "tunnel", "ratio", "target", ""));
+    sb.append("|---|---|---|---:|---:|---:|---:|---|---|\n");
+    for (Row r : rows) {
+      sb.append(line(r)).append('\n');
+    }
+    sb.append("ratio = tunnel / ssh -L. Machine: ").append(Runtime.getRuntime()
+        .availableProcessors()).append(" cores, Java ").append(System.getProperty(
+            "java.version")).append(", ").append(System.getProperty("os.name")).append(' ')
+        .append(System.getProperty("os.version")).append(quick ? " (quick run)" : "");
+    return sb.toString();
+  }
+
+  String json() {
+    StringBuilder sb = new StringBuilder("{\n  \"when\": \"" + Instant.now() + "\",\n");
+    sb.append("  \"cores\": ").append(Runtime.getRuntime().availableProcessors()).append(",\n");
+    sb.append("  \"java\": \"").append(System.getProperty("java.version")).append("\",\n");
+    sb.append("  \"quick\": ").append(quick).append(",\n  \"rows\": [\n");
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      sb.append(String.format(Locale.ROOT, "    {\"network\": \"%s\", \"figure\": \"%s\", "
+          + "\"unit\": \"%s\", \"lowerIsBetter\": %s, \"direct\": %.2f, \"sshL\": %.2f, "
+          + "\"tunnel\": %.2f, \"ratio\": %.3f, \"target\": \"%s\", \"met\": %s}%s%n",
+          r.scenario(), r.metric(), r.unit(), r.lowerIsBetter(), r.direct(), r.ssh(), r.tunnel(),
+          r.ratio(), r.target(), r.met(), i + 1 < rows.size() ? "," : ""));
+    }
+    return sb.append("  ]\n}\n").toString();
+  }
+}
