@@ -32,6 +32,8 @@ public final class Lab {
   private final FarEnd discard;
   private final FarEnd source;
   private final FarEnd slam;
+  private DockerDaemon docker;
+  private String unprivilegedUser;
 
   private Lab() throws IOException {
     // short path: a Unix socket path must stay under ~107 bytes
@@ -77,7 +79,14 @@ public final class Lab {
   }
 
   private void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {echo, count, discard, source, slam, sshd}) {
+    DockerDaemon d;
+    synchronized (this) {
+      d = docker;
+    }
+    for (AutoCloseable c : new AutoCloseable[] {d, echo, count, discard, source, slam, sshd}) {
+      if (c == null) {
+        continue;
+      }
       try {
         c.close();
       } catch (Exception ignored) {
@@ -151,6 +160,41 @@ public final class Lab {
 
   public FarEnd slam() {
     return slam;
+  }
+
+  /**
+   * The lab's dockerd, started on first call (needs root and Debian's docker.io, runc and
+   * busybox-static), with the {@link DockerDaemon#BUSYBOX} image loaded.
+   */
+  public synchronized DockerDaemon docker() {
+    if (docker == null) {
+      docker = DockerDaemon.start(dir.resolve("d"));
+    }
+    return docker;
+  }
+
+  /**
+   * A Unix user without access to the daemons' sockets that may log in to the lab's sshd with
+   * the lab's client key; created on first call (needs root).
+   */
+  public synchronized String unprivilegedUser() {
+    if (unprivilegedUser == null) {
+      if (!Sshd.isRoot()) {
+        throw new IllegalStateException("creating a second Unix user needs root");
+      }
+      String name = "sshc-lab";
+      try {
+        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("id", name));
+      } catch (IllegalStateException missing) {
+        LabProcess.run(java.time.Duration.ofSeconds(30),
+            List.of("useradd", "--no-create-home", "--shell", "/bin/sh", name));
+      }
+      // useradd locks the password ("!"), and sshd refuses locked accounts even for keys;
+      // "*" means no password without locking
+      LabProcess.run(java.time.Duration.ofSeconds(30), List.of("usermod", "-p", "*", name));
+      unprivilegedUser = name;
+    }
+    return unprivilegedUser;
   }
 
   /**

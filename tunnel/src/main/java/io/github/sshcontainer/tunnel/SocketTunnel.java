@@ -97,6 +97,16 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.reconnects();
   }
 
+  /**
+   * Opens one connection to the remote socket and closes it again, waiting at most the connect
+   * timeout: tells whether the remote end is reachable right now, and if not, why.
+   *
+   * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE, TIMED_OUT or CLOSED, with the cause
+   */
+  public void checkRemote() {
+    forwarder.checkRemote();
+  }
+
   @Override
   public void close() {
     forwarder.close();

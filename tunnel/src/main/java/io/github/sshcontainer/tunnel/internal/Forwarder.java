@@ -397,6 +397,11 @@ public final class Forwarder implements AutoCloseable {
     return id;
   }
 
+  /** Opens and closes one channel to the remote socket; throws why it cannot. */
+  public void checkRemote() {
+    channels.open(awaitSession()).discard();
+  }
+
   /** The local Unix socket, or null on TCP. */
   public Path localSocket() {
     return listener.socket();

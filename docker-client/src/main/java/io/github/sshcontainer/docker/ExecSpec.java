@@ -1,0 +1,196 @@
+package io.github.sshcontainer.docker;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A command to run in a running container, with its stdio. Immutable; the streams are used, not
+ * closed. Without a stdout/stderr stream, the output is captured into the {@link ExecResult}.
+ */
+public final class ExecSpec {
+  private final List<String> command;
+  private final Map<String, String> env;
+  private final String workingDir;
+  private final String user;
+  private final boolean tty;
+  private final int columns;
+  private final int rows;
+  private final InputStream stdin;
+  private final OutputStream stdout;
+  private final OutputStream stderr;
+  private final Duration timeout;
+
+  private ExecSpec(Builder b) {
+    command = List.copyOf(b.command);
+    env = Map.copyOf(b.env);
+    workingDir = b.workingDir;
+    user = b.user;
+    tty = b.tty;
+    columns = b.columns;
+    rows = b.rows;
+    stdin = b.stdin;
+    stdout = b.stdout;
+    stderr = b.stderr;
+    timeout = b.timeout;
+  }
+
+  /** A builder for {@code command} (argv, no shell unless you name one). */
+  public static Builder of(String... command) {
+    return new Builder(List.of(command));
+  }
+
+  public static Builder of(List<String> command) {
+    return new Builder(command);
+  }
+
+  public List<String> command() {
+    return command;
+  }
+
+  public Map<String, String> env() {
+    return env;
+  }
+
+  public Optional<String> workingDir() {
+    return Optional.ofNullable(workingDir);
+  }
+
+  public Optional<String> user() {
+    return Optional.ofNullable(user);
+  }
+
+  public boolean tty() {
+    return tty;
+  }
+
+  /** Terminal width for a TTY, or 0 for the daemon's default. */
+  public int columns() {
+    return columns;
+  }
+
+  /** Terminal height for a TTY, or 0 for the daemon's default. */
+  public int rows() {
+    return rows;
+  }
+
+  public Optional<InputStream> stdin() {
+    return Optional.ofNullable(stdin);
+  }
+
+  public Optional<OutputStream> stdout() {
+    return Optional.ofNullable(stdout);
+  }
+
+  public Optional<OutputStream> stderr() {
+    return Optional.ofNullable(stderr);
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** Collects an exec's settings; every setter checks its value at once. */
+  public static final class Builder {
+    private final List<String> command;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String workingDir;
+    private String user;
+    private boolean tty;
+    private int columns;
+    private int rows;
+    private InputStream stdin;
+    private OutputStream stdout;
+    private OutputStream stderr;
+    private Duration timeout = Duration.ofMinutes(10);
+
+    private Builder(List<String> command) {
+      Objects.requireNonNull(command, "command");
+      if (command.isEmpty() || command.stream().anyMatch(Objects::isNull)) {
+        throw new IllegalArgumentException("exec command must be a non-empty list of arguments");
+      }
+      this.command = new ArrayList<>(command);
+    }
+
+    /** Adds an environment variable. */
+    public Builder env(String name, String value) {
+      if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
+        throw new IllegalArgumentException("environment variable name '" + name
+            + "' must be non-empty and contain no '='");
+      }
+      env.put(name, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Working directory in the container (absolute). Default: the container's. */
+    public Builder workingDir(String dir) {
+      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
+        throw new IllegalArgumentException("working directory '" + dir + "' must be absolute");
+      }
+      this.workingDir = dir;
+      return this;
+    }
+
+    /** User (name or uid[:gid]) to run as. Default: the container's. */
+    public Builder user(String user) {
+      this.user = Objects.requireNonNull(user, "user");
+      return this;
+    }
+
+    /** Runs with a TTY (stdout and stderr arrive merged on stdout). Default: false. */
+    public Builder tty(boolean tty) {
+      this.tty = tty;
+      return this;
+    }
+
+    /** Runs with a TTY of this size. */
+    public Builder tty(int columns, int rows) {
+      if (columns < 1 || rows < 1) {
+        throw new IllegalArgumentException("TTY size " + columns + "x" + rows
+            + " must be positive");
+      }
+      this.tty = true;
+      this.columns = columns;
+      this.rows = rows;
+      return this;
+    }
+
+    /** Input for the command; its end becomes the command's end of input. Default: none. */
+    public Builder stdin(InputStream in) {
+      this.stdin = Objects.requireNonNull(in, "stdin");
+      return this;
+    }
+
+    /** Where stdout goes live. Default: captured into the result. */
+    public Builder stdout(OutputStream out) {
+      this.stdout = Objects.requireNonNull(out, "stdout");
+      return this;
+    }
+
+    /** Where stderr goes live. Default: captured into the result. */
+    public Builder stderr(OutputStream err) {
+      this.stderr = Objects.requireNonNull(err, "stderr");
+      return this;
+    }
+
+    /** Deadline for the whole command. Default: 10 minutes. */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("exec timeout " + timeout + " must be positive");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    public ExecSpec build() {
+      return new ExecSpec(this);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package io.github.sshcontainer.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DockerClientImpl;
+import io.github.sshcontainer.docker.internal.DockerEndpoints;
+import io.github.sshcontainer.docker.internal.ExplicitDockerConfig;
+import io.github.sshcontainer.docker.internal.TunnelDockerHttpClient;
+import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point: a ready docker-java {@link DockerClient} for a Docker daemon on a remote host,
+ * reached through a {@link SocketTunnel}.
+ *
+ * <pre>{@code
+ * try (DockerClient docker = SshDocker.connect(TunnelOptions.builder("ssh://me@host").build())) {
+ *   docker.listContainersCmd().exec();
+ * }
+ * }</pre>
+ *
+ * <p>The client is configured only from what is passed here: the local {@code DOCKER_HOST},
+ * {@code DOCKER_TLS_VERIFY}, {@code docker-java.properties} and Docker context are never read
+ * by {@code connect}. It talks the daemon's own API version (Docker 20.10 and later). Stdin sent
+ * to {@code execStartCmd(..).withStdIn(..)} or {@code attachContainerCmd} ends with a real
+ * end-of-input.
+ */
+public final class SshDocker {
+  private static final Logger log = LoggerFactory.getLogger(SshDocker.class);
+  /** How long {@code connect} keeps pinging a daemon that does not answer yet. */
+  public static final Duration DEFAULT_PING_DEADLINE = Duration.ofSeconds(30);
+  private static final int MAX_CONNECTIONS = 32;
+
+  private SshDocker() {}
+
+  /**
+   * Opens a tunnel with {@code options} (remote socket default {@code /var/run/docker.sock}),
+   * and returns a client that owns it: closing the client closes the tunnel.
+   *
+   * @throws io.github.sshcontainer.tunnel.TunnelException if the tunnel cannot be opened
+   * @throws RemoteDockerException DAEMON_UNAVAILABLE if the daemon does not answer a ping
+   *     within {@link #DEFAULT_PING_DEADLINE}
+   */
+  public static DockerClient connect(TunnelOptions options) {
+    return connect(options, DEFAULT_PING_DEADLINE);
+  }
+
+  /** As {@link #connect(TunnelOptions)}, pinging for at most {@code pingDeadline}. */
+  public static DockerClient connect(TunnelOptions options, Duration pingDeadline) {
+    SocketTunnel tunnel = SocketTunnel.open(options);
+    try {
+      return build(tunnel, true, pingDeadline);
+    } catch (RuntimeException e) {
+      tunnel.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A client over the caller's tunnel, which the client does not close.
+   *
+   * @throws RemoteDockerException DAEMON_UNAVAILABLE if the daemon does not answer a ping
+   */
+  public static DockerClient connect(SocketTunnel tunnel) {
+    return build(Objects.requireNonNull(tunnel, "tunnel"), false, DEFAULT_PING_DEADLINE);
+  }
+
+  private static DockerClient build(SocketTunnel tunnel, boolean owns, Duration pingDeadline) {
+    TunnelDockerHttpClient http = new TunnelDockerHttpClient(tunnel, owns, MAX_CONNECTIONS,
+        tunnel.options().connectTimeout());
+    DockerClient client = DockerClientImpl.getInstance(
+        new ExplicitDockerConfig(tunnel.uri(), null), http);
+    try {
+      ping(client, pingDeadline, tunnel);
+    } catch (RuntimeException e) {
+      try {
+        http.close();
+      } catch (IOException ignored) {
+        // already failing
+      }
+      throw e;
+    }
+    return client;
+  }
+
+  private static void ping(DockerClient client, Duration deadline, SocketTunnel tunnel) {
+    long end = System.nanoTime() + deadline.toNanos();
+    long wait = 100;
+    int attempts = 0;
+    while (true) {
+      attempts++;
+      try {
+        client.pingCmd().exec();
+        log.debug("Docker daemon at {}:{} answered ping (attempt {})", tunnel.remote(),
+            tunnel.remoteSocket(), attempts);
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() + wait * 1_000_000 > end) {
+          if (e instanceof RemoteDockerException r) {
+            throw new RemoteDockerException(r.reason(), r.getMessage() + " (" + attempts
+                + " pings in " + deadline.toMillis() + " ms)", e);
+          }
+          throw new RemoteDockerException(RemoteDockerException.Reason.DAEMON_UNAVAILABLE,
+              "the Docker daemon at " + tunnel.remote() + ":" + tunnel.remoteSocket()
+                  + " did not answer a ping within " + deadline.toMillis() + " ms ("
+                  + attempts + " attempts): " + e.getMessage(), e);
+        }
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new RemoteDockerException(RemoteDockerException.Reason.DAEMON_UNAVAILABLE,
+              "interrupted while pinging the Docker daemon", ie);
+        }
+        wait = Math.min(wait * 2, 2000);
+      }
+    }
+  }
+
+  /**
+   * Tunnel options for a Docker CLI style host, {@code ssh://user@host[:port][/path/to.sock]};
+   * the path, if any, is the remote socket.
+   *
+   * @throws IllegalArgumentException for any other scheme, naming what is accepted
+   */
+  public static TunnelOptions.Builder tunnelOptions(String dockerHost) {
+    Objects.requireNonNull(dockerHost, "dockerHost");
+    if (!dockerHost.regionMatches(true, 0, "ssh://", 0, 6)) {
+      throw new IllegalArgumentException("Docker host '" + dockerHost + "' is not an ssh:// "
+          + "host; ssh-container reaches remote daemons over SSH only: use "
+          + "ssh://user@host[:port][/path/to/docker.sock]");
+    }
+    return TunnelOptions.builder(dockerHost);
+  }
+
+  /**
+   * Tunnel options from the environment, as the Docker CLI finds its host: {@code
+   * DOCKER_HOST=ssh://…}, else the current Docker context ({@code DOCKER_CONTEXT} or {@code
+   * currentContext} in {@code ~/.docker/config.json}) whose endpoint is {@code ssh://…}.
+   *
+   * @throws IllegalArgumentException when neither names an ssh:// host, saying what was found
+   */
+  public static TunnelOptions.Builder tunnelOptionsFromEnvironment() {
+    return tunnelOptionsFrom(System.getenv(), Path.of(System.getProperty("user.home")));
+  }
+
+  /** As {@link #tunnelOptionsFromEnvironment()}, with the environment and home given. */
+  public static TunnelOptions.Builder tunnelOptionsFrom(Map<String, String> env, Path home) {
+    DockerEndpoints.Endpoint e = DockerEndpoints.find(env, home).orElseThrow(() ->
+        new IllegalArgumentException("no remote Docker host: set DOCKER_HOST=ssh://user@host "
+            + "or select a Docker context with an ssh:// endpoint (docker context use NAME)"));
+    if (!e.host().regionMatches(true, 0, "ssh://", 0, 6)) {
+      throw new IllegalArgumentException(e.source() + " names '" + e.host()
+          + "', which is not an ssh:// host; use ssh://user@host[:port][/path/to/docker.sock]");
+    }
+    return TunnelOptions.builder(e.host());
+  }
+}

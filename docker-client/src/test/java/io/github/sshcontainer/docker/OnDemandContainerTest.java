@@ -1,0 +1,135 @@
+package io.github.sshcontainer.docker;
+
+import static io.github.sshcontainer.docker.LabDocker.busybox;
+import static io.github.sshcontainer.docker.LabDocker.client;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.HostConfig;
+import io.github.sshcontainer.lab.DockerDaemon;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Containers launched on demand, per connection and per command. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class OnDemandContainerTest {
+
+  @Test
+  void perConnectionContainerRunsManyCommandsAndIsRemovedOnClose() throws Exception {
+    try (DockerClient docker = client()) {
+      String id;
+      try (OnDemandContainer c = OnDemandContainer.launch(docker, busybox()
+          .env("MODE", "per-connection").label("team", "qa").memoryBytes(64L << 20).cpus(0.5)
+          .build())) {
+        id = c.id();
+        assertEquals("per-connection\n", c.exec(ExecSpec.of("sh", "-c", "echo $MODE").build())
+            .stdout());
+        assertEquals(5, c.exec(ExecSpec.of("sh", "-c", "exit 5").build()).exitCode());
+        var inspect = docker.inspectContainerCmd(id).exec();
+        assertEquals("qa", inspect.getConfig().getLabels().get("team"));
+        assertEquals("true", inspect.getConfig().getLabels().get(OnDemandContainer.MANAGED_LABEL));
+        assertEquals(64L << 20, inspect.getHostConfig().getMemory());
+        assertEquals("none", inspect.getHostConfig().getNetworkMode());
+      }
+      assertThrows(NotFoundException.class, () -> docker.inspectContainerCmd(id).exec());
+    }
+  }
+
+  @Test
+  void perCommandRunStreamsOutputReturnsTheExitCodeAndLeavesNothing() {
+    try (DockerClient docker = client()) {
+      int before = managed(docker).size();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code = OnDemandContainer.runOnce(docker, busybox()
+          .command("sh", "-c", "echo out; echo err >&2; exit 7").build(), out, err);
+      assertEquals(7, code);
+      assertEquals("out\n", out.toString(StandardCharsets.UTF_8));
+      assertEquals("err\n", err.toString(StandardCharsets.UTF_8));
+      assertEquals(before, managed(docker).size(), "the container was removed");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void pullPolicyNeverWithAMissingImageIsAClearError() throws Exception {
+    try (DockerClient docker = client()) {
+      RemoteDockerException e = assertThrows(RemoteDockerException.class, () ->
+          OnDemandContainer.launch(docker, ContainerSpec.of("sshc-lab/absent:9")
+              .pullPolicy(PullPolicy.NEVER).build()));
+      assertEquals(RemoteDockerException.Reason.IMAGE_NOT_FOUND, e.reason());
+      assertTrue(e.getMessage().contains("sshc-lab/absent:9"), e.getMessage());
+      assertTrue(e.getMessage().contains("NEVER"), e.getMessage());
+    }
+  }
+
+  @Test
+  void pullWithoutARegistryFailsClearly() throws Exception {
+    try (DockerClient docker = client()) {
+      RemoteDockerException e = assertThrows(RemoteDockerException.class, () ->
+          OnDemandContainer.launch(docker, ContainerSpec.of("sshc-lab/absent:9")
+              .pullPolicy(PullPolicy.IF_NOT_PRESENT).pullTimeout(Duration.ofSeconds(60))
+              .build()));
+      assertEquals(RemoteDockerException.Reason.PULL_FAILED, e.reason());
+      assertTrue(e.getMessage().contains("pulling sshc-lab/absent:9"), e.getMessage());
+    }
+  }
+
+  @Test
+  void presentImageIsNotPulledWithIfNotPresent() throws Exception {
+    List<ContainerSpec.PullProgress> progress = new java.util.ArrayList<>();
+    try (DockerClient docker = client();
+        OnDemandContainer c = OnDemandContainer.launch(docker, busybox()
+            .pullPolicy(PullPolicy.IF_NOT_PRESENT).pullListener(progress::add).build())) {
+      assertEquals(0, c.exec(ExecSpec.of("true").build()).exitCode());
+      assertEquals(List.of(), progress, "no pull happened");
+    }
+  }
+
+  @Test
+  void orphansOfDeadProgramsOnThisHostAreRemovedAndLiveOnesKept() throws Exception {
+    try (DockerClient docker = client();
+        OnDemandContainer mine = OnDemandContainer.launch(docker, busybox().build())) {
+      // a container left by a JVM on this host that no longer runs
+      String deadOwner = OnDemandContainer.ownerLabel().replaceAll(":\\d+:", ":999999999:");
+      String orphan = docker.createContainerCmd(DockerDaemon.BUSYBOX)
+          .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none"))
+          .withCmd("sleep", "600")
+          .withLabels(Map.of(OnDemandContainer.MANAGED_LABEL, "true",
+              OnDemandContainer.OWNER_LABEL, deadOwner)).exec().getId();
+      docker.startContainerCmd(orphan).exec();
+      List<String> removed = OnDemandContainer.removeOrphans(docker);
+      assertEquals(List.of(orphan), removed);
+      assertThrows(NotFoundException.class, () -> docker.inspectContainerCmd(orphan).exec());
+      assertTrue(docker.inspectContainerCmd(mine.id()).exec().getState().getRunning(),
+          "a live program's container is kept");
+    }
+  }
+
+  private static List<?> managed(DockerClient docker) {
+    return docker.listContainersCmd().withShowAll(true)
+        .withLabelFilter(Map.of(OnDemandContainer.MANAGED_LABEL, "true")).exec();
+  }
+
+  @Test
+  void closeIsIdempotent() throws Exception {
+    try (DockerClient docker = client()) {
+      OnDemandContainer c = OnDemandContainer.launch(docker, busybox().build());
+      c.close();
+      c.close();
+      assertThrows(IllegalStateException.class, () -> c.exec(ExecSpec.of("true").build()));
+      assertFalse(managed(docker).stream().anyMatch(x -> x.toString().contains(c.id())));
+    }
+  }
+}

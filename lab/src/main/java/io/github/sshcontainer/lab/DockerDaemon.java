@@ -1,0 +1,224 @@
+package io.github.sshcontainer.lab;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real dockerd (Debian's docker.io) on a private socket, data root, exec root and pid file,
+ * with {@code --iptables=false --bridge=none}: containers run with network {@code none}. Images
+ * come from no registry: the lab builds them from Debian's static busybox.
+ */
+public final class DockerDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DockerDaemon.class);
+  /** The lab's small image: busybox with a shell and the usual applets. */
+  public static final String BUSYBOX = "sshc-lab/busybox:1";
+  /** An image over 100 MiB: busybox plus /big.bin of random bytes. */
+  public static final String BIG = "sshc-lab/big:1";
+  static final int BIG_BYTES = 110 << 20;
+  private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+
+  private final Path dir;
+  private final Path socket;
+  private final Path dockerCli;
+  private volatile Process process;
+  private String bigSha256;
+
+  private DockerDaemon(Path dir, Path dockerCli) {
+    this.dir = dir;
+    this.socket = dir.resolve("docker.sock");
+    this.dockerCli = dockerCli;
+  }
+
+  /** Starts dockerd in {@code dir}; needs root. */
+  public static DockerDaemon start(Path dir) {
+    Path dockerd = Prerequisites.require("docker.io", "/usr/sbin/dockerd", "/usr/bin/dockerd");
+    Path cli = Prerequisites.require("docker.io", "/usr/bin/docker");
+    Prerequisites.require("runc", "/usr/sbin/runc", "/usr/bin/runc");
+    Prerequisites.require("busybox-static", "/bin/busybox", "/usr/bin/busybox");
+    if (!Sshd.isRoot()) {
+      throw new IllegalStateException("the lab's dockerd needs root (it mounts overlays and "
+          + "starts containers); run the tests as root, e.g. sudo scripts/test.sh");
+    }
+    DockerDaemon d = new DockerDaemon(dir, cli);
+    try {
+      Files.createDirectories(dir);
+      d.launch(dockerd);
+      d.importBusybox(BUSYBOX, null);
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    return d;
+  }
+
+  private void launch(Path dockerd) throws IOException {
+    Path config = dir.resolve("daemon.json");
+    Files.writeString(config, "{}\n");
+    Path logFile = dir.resolve("dockerd.log");
+    process = new ProcessBuilder(dockerd.toString(), "-H", "unix://" + socket,
+        "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("x").toString(),
+        "--pidfile", dir.resolve("docker.pid").toString(), "--config-file", config.toString(),
+        "--iptables=false", "--ip6tables=false", "--bridge=none", "--shutdown-timeout=3",
+        "--log-level=warn")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+            logFile.toFile())).start();
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("dockerd exited with " + process.exitValue() + ":\n"
+            + Files.readString(logFile));
+      }
+      if (pingOk()) {
+        log.info("dockerd pid {} on {}", process.pid(), socket);
+        return;
+      }
+      Sshd.sleep(100);
+    }
+    throw new IllegalStateException("dockerd did not answer on " + socket + " within "
+        + START_DEADLINE + "; log:\n" + Files.readString(logFile));
+  }
+
+  private boolean pingOk() {
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      c.write(ByteBuffer.wrap("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII)));
+      ByteBuffer b = ByteBuffer.allocate(512);
+      while (c.read(b) >= 0 && b.hasRemaining()) {
+        // read the whole short answer
+      }
+      return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII)
+          .startsWith("HTTP/1.0 200");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Runs the docker CLI against this daemon. */
+  public String cli(Duration deadline, String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of(dockerCli.toString(), "-H",
+        "unix://" + socket));
+    cmd.addAll(List.of(args));
+    return LabProcess.run(deadline, cmd);
+  }
+
+  /**
+   * Builds an image from a rootfs holding {@code /bin/busybox} and its applets, plus an
+   * optional extra file at {@code /big.bin}.
+   */
+  private void importBusybox(String tag, byte[] extraSeed) throws IOException {
+    Path root = Files.createDirectories(dir.resolve("rootfs-" + tag.replaceAll("[^a-z0-9]", "")));
+    try {
+      Path bin = Files.createDirectories(root.resolve("bin"));
+      Files.createDirectories(root.resolve("tmp"));
+      Files.createDirectories(root.resolve("etc"));
+      Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n"
+          + "nobody:x:65534:65534:nobody:/:/bin/sh\n");
+      Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+      Path busybox = Path.of(Files.exists(Path.of("/bin/busybox")) ? "/bin/busybox"
+          : "/usr/bin/busybox");
+      Files.copy(busybox, bin.resolve("busybox"));
+      for (String applet : new String[] {"sh", "echo", "cat", "wc", "sleep", "ls", "sha256sum",
+          "head", "dd", "true", "false", "env", "pwd", "id", "printf", "tr", "stty", "kill",
+          "seq", "mkdir", "rm", "grep", "test", "["}) {
+        Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+      }
+      if (extraSeed != null) {
+        MessageDigest md = FarEnd.sha256();
+        SplittableRandom random = new SplittableRandom(42);
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(root.resolve("big.bin"))) {
+          for (int i = 0; i < BIG_BYTES / chunk.length; i++) {
+            random.nextBytes(chunk);
+            out.write(chunk);
+            md.update(chunk);
+          }
+        }
+        bigSha256 = HexFormat.of().formatHex(md.digest());
+      }
+      LabProcess.run(Duration.ofMinutes(3), List.of("sh", "-c", "tar -C '" + root
+          + "' -c . | '" + dockerCli + "' -H 'unix://" + socket + "' import -c "
+          + "'CMD [\"/bin/sh\"]' - " + tag));
+    } finally {
+      LabProcess.deleteTree(root);
+    }
+  }
+
+  /** Builds (once) and returns {@link #BIG}: busybox plus 110 MiB at /big.bin. */
+  public synchronized String bigImage() {
+    if (bigSha256 == null) {
+      try {
+        importBusybox(BIG, new byte[0]);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return BIG;
+  }
+
+  /** Lowercase hex SHA-256 of /big.bin in {@link #BIG}. */
+  public synchronized String bigSha256() {
+    bigImage();
+    return bigSha256;
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  public boolean isRunning() {
+    Process p = process;
+    return p != null && p.isAlive();
+  }
+
+  /** Stops dockerd (its containers stop with it). */
+  public void stop() {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process = null;
+  }
+
+  /** Starts dockerd again on the same socket and data (images are kept). */
+  public void restart() {
+    stop();
+    try {
+      launch(Prerequisites.require("docker.io", "/usr/sbin/dockerd", "/usr/bin/dockerd"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    stop(); // dockerd stops its containers and its containerd on the way out
+    LabProcess.deleteTree(dir);
+  }
+}
