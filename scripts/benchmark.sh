@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
-# Runs the side-by-side benchmark (direct socket, OpenSSH ssh -L, this tunnel; loopback and a
-# 20 ms round trip). Not a pass/fail test. Usage: scripts/benchmark.sh [--quick] [--out FILE]
+# Side-by-side benchmarks; not pass/fail tests.
+#   scripts/benchmark.sh [tunnel|docker|all] [--quick]
+# tunnel: direct socket vs OpenSSH ssh -L vs this tunnel (loopback and 20 ms RTT)
+# docker: docker CLI over ssh:// vs ssh -L + docker-java vs SshDocker (needs root for dockerd)
+# JSON goes to benchmark/target/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -B -DskipTests install -pl benchmark -am
+what=all
+case "${1:-}" in tunnel|docker|all) what=$1; shift ;; esac
+mvn -q -B -ntp -DskipTests install -pl benchmark -am
 cp_file=benchmark/target/classpath.txt
-mvn -q -B -pl benchmark dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" >/dev/null
-exec java -Xms512m -Xmx2g -cp "benchmark/target/classes:$(cat "$cp_file")" \
-  io.github.sshcontainer.benchmark.TunnelBenchmark "$@"
+mvn -q -B -ntp -pl benchmark dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" >/dev/null
+run() {
+  java -Xms512m -Xmx2g -cp "benchmark/target/classes:$(cat "$cp_file")" "$@"
+}
+if [ "$what" = tunnel ] || [ "$what" = all ]; then
+  run io.github.sshcontainer.benchmark.TunnelBenchmark "$@"
+fi
+if [ "$what" = docker ] || [ "$what" = all ]; then
+  run io.github.sshcontainer.benchmark.DockerBenchmark "$@"
+fi

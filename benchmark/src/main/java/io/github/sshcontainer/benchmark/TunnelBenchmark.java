@@ -8,16 +8,12 @@ import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,22 +25,6 @@ import java.util.Map;
  */
 public final class TunnelBenchmark {
 
-  /** One figure for the three paths. Higher is better unless {@code lowerIsBetter}. */
-  record Row(String scenario, String metric, String unit, boolean lowerIsBetter, double direct,
-      double ssh, double tunnel, String target) {
-    double ratio() {
-      return tunnel / ssh;
-    }
-
-    boolean met() {
-      if (target.isEmpty()) {
-        return true;
-      }
-      double bound = Double.parseDouble(target.replaceAll("[^0-9.]", ""));
-      return target.startsWith("<=") ? ratio() <= bound : ratio() >= bound;
-    }
-  }
-
   private record Paths(SocketAddress echo, SocketAddress source, SocketAddress discard) {}
 
   private interface Measure {
@@ -52,10 +32,11 @@ public final class TunnelBenchmark {
   }
 
   private final boolean quick;
-  private final List<Row> rows = new ArrayList<>();
+  private final Report report;
 
   private TunnelBenchmark(boolean quick) {
     this.quick = quick;
+    this.report = new Report(quick, "direct", "ssh -L", "tunnel");
   }
 
   public static void main(String[] args) throws Exception {
@@ -67,11 +48,8 @@ public final class TunnelBenchmark {
     Lab lab = Lab.shared();
     b.scenario(lab, "loopback", Duration.ZERO);
     b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
-    String table = b.table();
-    System.out.println(table);
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    Files.writeString(out, b.json(), StandardCharsets.UTF_8);
-    System.out.println("JSON written to " + out);
+    System.out.println(b.report.table("ratio = tunnel / ssh -L."));
+    b.report.writeJson(out);
   }
 
   private void scenario(Lab lab, String name, Duration oneWay) throws Exception {
@@ -169,45 +147,6 @@ public final class TunnelBenchmark {
 
   private void add(String scenario, String metric, String unit, boolean lower, double direct,
       double ssh, double tunnel, String target) {
-    Row r = new Row(scenario, metric, unit, lower, direct, ssh, tunnel, target);
-    rows.add(r);
-    System.out.println(line(r));
-  }
-
-  private static String line(Row r) {
-    return String.format(Locale.ROOT, "| %-8s | %-36s | %-5s | %10.1f | %10.1f | %10.1f | %5.2fx | %-6s | %-4s |",
-        r.scenario(), r.metric(), r.unit(), r.direct(), r.ssh(), r.tunnel(), r.ratio(),
-        r.target(), r.met() ? "met" : "MISS");
-  }
-
-  String table() {
-    StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "| %-8s | %-36s | %-5s | %10s | %10s | %10s | %6s | %-6s | %-4s |%n",
-        "network", "figure", "unit", "direct", "ssh -L", "tunnel", "ratio", "target", ""));
-    sb.append("|---|---|---|---:|---:|---:|---:|---|---|\n");
-    for (Row r : rows) {
-      sb.append(line(r)).append('\n');
-    }
-    sb.append("ratio = tunnel / ssh -L. Machine: ").append(Runtime.getRuntime()
-        .availableProcessors()).append(" cores, Java ").append(System.getProperty(
-            "java.version")).append(", ").append(System.getProperty("os.name")).append(' ')
-        .append(System.getProperty("os.version")).append(quick ? " (quick run)" : "");
-    return sb.toString();
-  }
-
-  String json() {
-    StringBuilder sb = new StringBuilder("{\n  \"when\": \"" + Instant.now() + "\",\n");
-    sb.append("  \"cores\": ").append(Runtime.getRuntime().availableProcessors()).append(",\n");
-    sb.append("  \"java\": \"").append(System.getProperty("java.version")).append("\",\n");
-    sb.append("  \"quick\": ").append(quick).append(",\n  \"rows\": [\n");
-    for (int i = 0; i < rows.size(); i++) {
-      Row r = rows.get(i);
-      sb.append(String.format(Locale.ROOT, "    {\"network\": \"%s\", \"figure\": \"%s\", "
-          + "\"unit\": \"%s\", \"lowerIsBetter\": %s, \"direct\": %.2f, \"sshL\": %.2f, "
-          + "\"tunnel\": %.2f, \"ratio\": %.3f, \"target\": \"%s\", \"met\": %s}%s%n",
-          r.scenario(), r.metric(), r.unit(), r.lowerIsBetter(), r.direct(), r.ssh(), r.tunnel(),
-          r.ratio(), r.target(), r.met(), i + 1 < rows.size() ? "," : ""));
-    }
-    return sb.append("  ]\n}\n").toString();
+    report.add(scenario, metric, unit, lower, direct, ssh, tunnel, target);
   }
 }

@@ -1,0 +1,200 @@
+package io.github.sshcontainer.benchmark;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.lab.DelayProxy;
+import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.Prerequisites;
+import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Docker over SSH, side by side: time from nothing to a client answering {@code ping}, and image
+ * save throughput, for the Docker CLI ({@code docker -H ssh://…}, which spawns ssh per command),
+ * OpenSSH {@code ssh -L} with a docker-java client, and {@link SshDocker}; on loopback and at
+ * 20 ms RTT.
+ */
+public final class DockerBenchmark {
+  private final boolean quick;
+  private final Report report;
+
+  private DockerBenchmark(boolean quick) {
+    this.quick = quick;
+    this.report = new Report(quick, "docker CLI", "ssh -L", "ssh-container");
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<String> a = Arrays.asList(args);
+    boolean quick = a.contains("--quick");
+    Path out = Path.of(a.contains("--out") ? a.get(a.indexOf("--out") + 1)
+        : "benchmark/target/docker-benchmark.json");
+    DockerBenchmark b = new DockerBenchmark(quick);
+    Lab lab = Lab.shared();
+    DockerDaemon daemon = lab.docker();
+    // the Docker CLI runs `docker --host unix://<socket> system dial-stdio` on the remote side
+    try (Sshd sshd = lab.startSshd("bench-docker", lab.hostKey(), List.of())) {
+      b.scenario(lab, daemon, sshd, "loopback", Duration.ZERO);
+      b.scenario(lab, daemon, sshd, "rtt-20ms", Duration.ofMillis(10));
+    }
+    System.out.println(b.report.table("ratio = ssh-container / ssh -L; 'docker CLI' is "
+        + "`docker -H ssh://… version` for the ready-client row. Docker CLI: "
+        + cliVersion() + "."));
+    b.report.writeJson(out);
+  }
+
+  private static String cliVersion() {
+    try {
+      Process p = new ProcessBuilder("docker", "--version").redirectErrorStream(true).start();
+      String v = new String(p.getInputStream().readAllBytes()).trim();
+      p.waitFor(10, TimeUnit.SECONDS);
+      return v;
+    } catch (IOException | InterruptedException e) {
+      return "unknown";
+    }
+  }
+
+  private void scenario(Lab lab, DockerDaemon daemon, Sshd sshd, String name, Duration oneWay)
+      throws Exception {
+    DelayProxy proxy = oneWay.isZero() ? null : DelayProxy.start(sshd.port(), oneWay);
+    int port = proxy == null ? sshd.port() : proxy.port();
+    Path work = Files.createTempDirectory(Path.of("/tmp"), "sshc-dbench-");
+    try {
+      Path kh = work.resolve("known_hosts");
+      Files.writeString(kh, Keys.knownHostsLine(lab.hostKey(), port) + "\n");
+      Map<String, String> cliEnv = cliEnvironment(work, lab, kh);
+      String sshUrl = "ssh://" + lab.user() + "@127.0.0.1:" + port + daemon.socket();
+      TunnelOptions options = TunnelOptions.builder(SshTarget.of(lab.user(), "127.0.0.1", port))
+          .identityFile(lab.clientKey()).knownHosts(kh).noSshConfig().useAgent(false)
+          .remoteSocket(daemon.socket().toString()).build();
+      int runs = quick ? 3 : (proxy == null ? 10 : 5);
+
+      double[] cli = new double[runs];
+      double[] sshL = new double[runs];
+      double[] ours = new double[runs];
+      // warm the JVM's code paths once, untimed
+      SshDocker.connect(options).close();
+      for (int i = 0; i < runs; i++) {
+        cli[i] = timeCli(cliEnv, sshUrl);
+        sshL[i] = timeSshL(lab, port, kh, daemon.socket(), work);
+        long t0 = System.nanoTime();
+        DockerClient c = SshDocker.connect(options);
+        ours[i] = (System.nanoTime() - t0) / 1e6;
+        c.close();
+      }
+      report.add(name, "nothing to ping answered (median)", "ms", true, median(cli),
+          median(sshL), median(ours), "");
+      report.add(name, "ssh-container vs docker CLI (x faster)", "x", false, 1, 1,
+          median(cli) / median(ours), ">=5");
+
+      String image = daemon.bigImage();
+      int saveRuns = quick ? 1 : 3;
+      double[] saveDirect = new double[saveRuns];
+      double[] saveSshL = new double[saveRuns];
+      double[] saveOurs = new double[saveRuns];
+      try (OpenSshForward fwd = OpenSshForward.start(lab.user(), port, lab.clientKey(), kh,
+              Map.of("docker.sock", daemon.socket()));
+          DockerClient viaSshL = plainClient(URI.create("unix://"
+              + fwd.socket("docker.sock").getPath()));
+          DockerClient direct = plainClient(URI.create("unix://" + daemon.socket()));
+          DockerClient viaUs = SshDocker.connect(options)) {
+        for (int i = 0; i < saveRuns; i++) {
+          saveDirect[i] = saveRate(direct, image);
+          saveSshL[i] = saveRate(viaSshL, image);
+          saveOurs[i] = saveRate(viaUs, image);
+        }
+      }
+      report.add(name, "image save " + image, "MB/s", false, median(saveDirect),
+          median(saveSshL), median(saveOurs), ">=1.0");
+    } finally {
+      if (proxy != null) {
+        proxy.close();
+      }
+      try (var files = Files.walk(work)) {
+        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** PATH with an `ssh` that uses the lab's key and known_hosts, as the Docker CLI needs. */
+  private static Map<String, String> cliEnvironment(Path work, Lab lab, Path kh)
+      throws IOException {
+    Path bin = Files.createDirectories(work.resolve("bin"));
+    Path config = work.resolve("ssh_config");
+    Files.writeString(config, "Host *\n  IdentityFile " + lab.clientKey() + "\n"
+        + "  IdentitiesOnly yes\n  UserKnownHostsFile " + kh + "\n"
+        + "  StrictHostKeyChecking yes\n  BatchMode yes\n");
+    Path ssh = bin.resolve("ssh");
+    Path realSsh = Prerequisites.require("openssh-client", "/usr/bin/ssh");
+    Files.writeString(ssh, "#!/bin/sh\nexec " + realSsh + " -F " + config + " \"$@\"\n");
+    Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
+    Path dockerConfig = Files.createDirectories(work.resolve("docker-config"));
+    return Map.of("PATH", bin + ":" + System.getenv("PATH"), "DOCKER_CONFIG",
+        dockerConfig.toString());
+  }
+
+  private static double timeCli(Map<String, String> env, String sshUrl) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("docker", "-H", sshUrl, "version", "--format",
+        "{{.Server.APIVersion}}").redirectErrorStream(true);
+    pb.environment().putAll(env);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("docker -H " + sshUrl + " version failed: " + out);
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static double timeSshL(Lab lab, int port, Path kh, Path remote, Path work)
+      throws Exception {
+    long t0 = System.nanoTime();
+    try (OpenSshForward fwd = OpenSshForward.start(lab.user(), port, lab.clientKey(), kh,
+        Map.of("docker.sock", remote));
+        DockerClient c = plainClient(URI.create("unix://" + fwd.socket("docker.sock")
+            .getPath()))) {
+      c.pingCmd().exec();
+      return (System.nanoTime() - t0) / 1e6;
+    }
+  }
+
+  private static DockerClient plainClient(URI host) {
+    ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(host)
+        .maxConnections(8).build();
+    return DockerClientImpl.getInstance(
+        new io.github.sshcontainer.docker.internal.ExplicitDockerConfig(host, null), http);
+  }
+
+  private static double saveRate(DockerClient docker, String image) throws IOException {
+    long t0 = System.nanoTime();
+    long bytes;
+    try (InputStream in = docker.saveImageCmd(image).exec()) {
+      bytes = in.transferTo(OutputStream.nullOutputStream());
+    }
+    return bytes / ((System.nanoTime() - t0) / 1e9) / 1e6;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}
