@@ -33,6 +33,7 @@ public final class Lab {
   private final FarEnd source;
   private final FarEnd slam;
   private DockerDaemon docker;
+  private ContainerdDaemon containerd;
   private String unprivilegedUser;
 
   private Lab() throws IOException {
@@ -80,10 +81,12 @@ public final class Lab {
 
   private void stop() {
     DockerDaemon d;
+    ContainerdDaemon ctd;
     synchronized (this) {
       d = docker;
+      ctd = containerd;
     }
-    for (AutoCloseable c : new AutoCloseable[] {d, echo, count, discard, source, slam, sshd}) {
+    for (AutoCloseable c : new AutoCloseable[] {ctd, d, echo, count, discard, source, slam, sshd}) {
       if (c == null) {
         continue;
       }
@@ -171,6 +174,27 @@ public final class Lab {
       docker = DockerDaemon.start(dir.resolve("d"));
     }
     return docker;
+  }
+
+  /** The lab's containerd, started on first call (needs root, containerd and runc). */
+  public synchronized ContainerdDaemon containerd() {
+    if (containerd == null) {
+      containerd = ContainerdDaemon.start(dir.resolve("c"));
+    }
+    return containerd;
+  }
+
+  /**
+   * A {@code docker save} tar of the lab's busybox image (made once, by the lab's dockerd), for
+   * importing into containerd.
+   */
+  public synchronized Path busyboxTar() {
+    Path tar = dir.resolve("busybox-save.tar");
+    if (!java.nio.file.Files.exists(tar)) {
+      docker().cli(java.time.Duration.ofMinutes(2), "save", "-o", tar.toString(),
+          DockerDaemon.BUSYBOX);
+    }
+    return tar;
   }
 
   /**

@@ -73,6 +73,7 @@ public final class Sshd implements AutoCloseable {
           "X11Forwarding no",
           "PrintMotd no",
           "MaxStartups 200:30:400",
+          "Subsystem sftp internal-sftp",
           "LogLevel VERBOSE"));
       Path config = dir.resolve("sshd_config");
       Files.write(config, lines, StandardCharsets.UTF_8);

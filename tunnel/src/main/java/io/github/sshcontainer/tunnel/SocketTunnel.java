@@ -107,6 +107,34 @@ public final class SocketTunnel implements AutoCloseable {
     forwarder.checkRemote();
   }
 
+  /**
+   * Reads a file on the remote host over this tunnel's SSH session (SFTP), at most {@code
+   * maxBytes} of it: how logs that a remote daemon wrote come back without another connection.
+   *
+   * @throws java.nio.file.NoSuchFileException if it does not exist
+   * @throws java.nio.file.AccessDeniedException if the SSH user may not read it
+   * @throws java.io.IOException if SFTP is not offered or fails
+   */
+  public byte[] readRemoteFile(String path, int maxBytes) throws java.io.IOException {
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("remote path '" + path + "' must be absolute");
+    }
+    return forwarder.readRemoteFile(path, maxBytes);
+  }
+
+  /**
+   * Removes a file on the remote host over this tunnel's SSH session (SFTP).
+   *
+   * @return false if there was no such file
+   * @throws java.nio.file.AccessDeniedException if the SSH user may not remove it
+   */
+  public boolean deleteRemoteFile(String path) throws java.io.IOException {
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("remote path '" + path + "' must be absolute");
+    }
+    return forwarder.deleteRemoteFile(path);
+  }
+
   @Override
   public void close() {
     forwarder.close();

@@ -397,6 +397,59 @@ public final class Forwarder implements AutoCloseable {
     return id;
   }
 
+  /** Reads at most {@code max} bytes of a remote file over SFTP on the tunnel's session. */
+  public byte[] readRemoteFile(String path, int max) throws java.io.IOException {
+    return withSftp(path, sftp -> {
+      try (java.io.InputStream in = sftp.get(path)) {
+        return in.readNBytes(max);
+      }
+    });
+  }
+
+  /** Removes a remote file over SFTP; false if there was none. */
+  public boolean deleteRemoteFile(String path) throws java.io.IOException {
+    try {
+      return withSftp(path, sftp -> {
+        sftp.rm(path);
+        return true;
+      });
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  private interface SftpAction<T> {
+    T run(com.jcraft.jsch.ChannelSftp sftp) throws com.jcraft.jsch.SftpException,
+        java.io.IOException;
+  }
+
+  private <T> T withSftp(String path, SftpAction<T> action) throws java.io.IOException {
+    com.jcraft.jsch.ChannelSftp sftp = null;
+    try {
+      sftp = (com.jcraft.jsch.ChannelSftp) awaitSession().openChannel("sftp");
+      sftp.connect((int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+      return action.run(sftp);
+    } catch (com.jcraft.jsch.SftpException e) {
+      switch (e.id) {
+        case com.jcraft.jsch.ChannelSftp.SSH_FX_NO_SUCH_FILE:
+          throw new java.nio.file.NoSuchFileException(path, null, "on " + target.display());
+        case com.jcraft.jsch.ChannelSftp.SSH_FX_PERMISSION_DENIED:
+          throw new java.nio.file.AccessDeniedException(path, null, "on " + target.display()
+              + " for " + target.user());
+        default:
+          throw new java.io.IOException("SFTP on " + target.display() + " failed for " + path
+              + ": " + e.getMessage(), e);
+      }
+    } catch (com.jcraft.jsch.JSchException e) {
+      throw new java.io.IOException("cannot open SFTP on " + target.display()
+          + " (does sshd offer the sftp subsystem?): " + e.getMessage(), e);
+    } finally {
+      if (sftp != null) {
+        sftp.disconnect();
+      }
+    }
+  }
+
   /** Opens and closes one channel to the remote socket; throws why it cannot. */
   public void checkRemote() {
     channels.open(awaitSession()).discard();

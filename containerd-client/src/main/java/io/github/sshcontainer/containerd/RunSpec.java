@@ -1,0 +1,182 @@
+package io.github.sshcontainer.containerd;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A task to run from an image: command (default the image's entrypoint + cmd), env added to the
+ * image's, working dir, numeric user, the remote directory for its log, and a deadline.
+ */
+public final class RunSpec {
+  private final String image;
+  private final String id;
+  private final List<String> args;
+  private final Map<String, String> env;
+  private final String workingDir;
+  private final String user;
+  private final String logDir;
+  private final int maxLogBytes;
+  private final Duration timeout;
+
+  private RunSpec(Builder b) {
+    image = b.image;
+    id = b.id;
+    args = b.args == null ? null : List.copyOf(b.args);
+    env = Map.copyOf(b.env);
+    workingDir = b.workingDir;
+    user = b.user;
+    logDir = b.logDir;
+    maxLogBytes = b.maxLogBytes;
+    timeout = b.timeout;
+  }
+
+  /** A builder for a task from {@code image} (a name as {@code Images.List} shows it). */
+  public static Builder of(String image) {
+    return new Builder(image);
+  }
+
+  public String image() {
+    return image;
+  }
+
+  /** Container id; empty means a generated one. */
+  public Optional<String> id() {
+    return Optional.ofNullable(id);
+  }
+
+  /** The argv; empty means the image's entrypoint + cmd. */
+  public Optional<List<String>> args() {
+    return Optional.ofNullable(args);
+  }
+
+  public Map<String, String> env() {
+    return env;
+  }
+
+  public Optional<String> workingDir() {
+    return Optional.ofNullable(workingDir);
+  }
+
+  /** {@code uid[:gid]}; empty means the image's user. */
+  public Optional<String> user() {
+    return Optional.ofNullable(user);
+  }
+
+  public String logDir() {
+    return logDir;
+  }
+
+  public int maxLogBytes() {
+    return maxLogBytes;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** Collects a task's settings; every setter checks its value at once. */
+  public static final class Builder {
+    private final String image;
+    private String id;
+    private List<String> args;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String workingDir;
+    private String user;
+    private String logDir = "/tmp";
+    private int maxLogBytes = 16 << 20;
+    private Duration timeout = Duration.ofMinutes(10);
+
+    private Builder(String image) {
+      if (Objects.requireNonNull(image, "image").isBlank()) {
+        throw new IllegalArgumentException("image name must not be empty");
+      }
+      this.image = image;
+    }
+
+    /** Container id: letters, digits, '.', '_' and '-', at most 76 characters. */
+    public Builder id(String id) {
+      if (!Objects.requireNonNull(id, "id").matches("[A-Za-z0-9][A-Za-z0-9._-]{0,75}")) {
+        throw new IllegalArgumentException("container id '" + id + "' must be 1-76 letters, "
+            + "digits, '.', '_' or '-', starting with a letter or digit");
+      }
+      this.id = id;
+      return this;
+    }
+
+    /** The argv to run instead of the image's entrypoint + cmd. */
+    public Builder args(String... args) {
+      if (args.length == 0) {
+        throw new IllegalArgumentException("args must not be empty");
+      }
+      this.args = new ArrayList<>(List.of(args));
+      return this;
+    }
+
+    public Builder env(String name, String value) {
+      if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
+        throw new IllegalArgumentException("environment variable name '" + name
+            + "' must be non-empty and contain no '='");
+      }
+      env.put(name, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder workingDir(String dir) {
+      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
+        throw new IllegalArgumentException("working directory '" + dir + "' must be absolute");
+      }
+      this.workingDir = dir;
+      return this;
+    }
+
+    /** Numeric {@code uid} or {@code uid:gid} (names would need the image's /etc/passwd). */
+    public Builder user(String user) {
+      if (!Objects.requireNonNull(user, "user").matches("\\d+(:\\d+)?")) {
+        throw new IllegalArgumentException("user '" + user + "' must be numeric: uid or uid:gid");
+      }
+      this.user = user;
+      return this;
+    }
+
+    /**
+     * Directory on the remote host where containerd writes the task's output (stdout and stderr
+     * together, as containerd's file:// logging does); the SSH user must be able to read and
+     * remove files there. Default: {@code /tmp}.
+     */
+    public Builder logDir(String dir) {
+      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
+        throw new IllegalArgumentException("log directory '" + dir + "' must be absolute");
+      }
+      this.logDir = dir;
+      return this;
+    }
+
+    /** How much of the output to bring back. Default: 16 MiB. */
+    public Builder maxLogBytes(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxLogBytes " + bytes + " must not be negative");
+      }
+      this.maxLogBytes = bytes;
+      return this;
+    }
+
+    /** Deadline for the task to exit. Default: 10 minutes. */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout " + timeout + " must be positive");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    public RunSpec build() {
+      return new RunSpec(this);
+    }
+  }
+}

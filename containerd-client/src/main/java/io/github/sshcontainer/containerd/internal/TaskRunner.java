@@ -1,0 +1,336 @@
+package io.github.sshcontainer.containerd.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import io.github.sshcontainer.containerd.ContainerdClient;
+import io.github.sshcontainer.containerd.ContainerdException;
+import io.github.sshcontainer.containerd.RunSpec;
+import io.github.sshcontainer.containerd.RunningTask;
+import io.github.sshcontainer.containerd.TaskResult;
+import io.github.sshcontainer.containerd.api.containers.Container;
+import io.github.sshcontainer.containerd.api.containers.CreateContainerRequest;
+import io.github.sshcontainer.containerd.api.containers.DeleteContainerRequest;
+import io.github.sshcontainer.containerd.api.images.GetImageRequest;
+import io.github.sshcontainer.containerd.api.snapshots.PrepareSnapshotRequest;
+import io.github.sshcontainer.containerd.api.snapshots.RemoveSnapshotRequest;
+import io.github.sshcontainer.containerd.api.snapshots.StatSnapshotRequest;
+import io.github.sshcontainer.containerd.api.tasks.CreateTaskRequest;
+import io.github.sshcontainer.containerd.api.tasks.DeleteTaskRequest;
+import io.github.sshcontainer.containerd.api.tasks.KillRequest;
+import io.github.sshcontainer.containerd.api.tasks.StartRequest;
+import io.github.sshcontainer.containerd.api.tasks.WaitRequest;
+import io.github.sshcontainer.containerd.api.tasks.WaitResponse;
+import io.github.sshcontainer.containerd.api.types.Mount;
+import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a task the way containerd's Go client does, from the client side: the spec built here,
+ * a snapshot on the image's top layer, the container with runtime io.containerd.runc.v2, the
+ * task with stdout and stderr in a {@code file://} log on the remote host (FIFOs would live on
+ * the daemon's host and cannot be used remotely), then the log brought back over SSH.
+ */
+public final class TaskRunner {
+  private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+  static final String RUNTIME = "io.containerd.runc.v2";
+  static final String DEFAULT_PATH =
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private final ContainerdClient client;
+  private final SocketTunnel tunnel;
+
+  public TaskRunner(ContainerdClient client, SocketTunnel tunnel) {
+    this.client = client;
+    this.tunnel = tunnel;
+  }
+
+  public RunningTask start(RunSpec spec) {
+    String id = spec.id().orElse("sshc-" + UUID.randomUUID().toString().substring(0, 12));
+    JsonObject config = imageConfig(spec.image());
+    String chain = topChain(config);
+    Started started = new Started(id, spec.logDir() + "/ssh-container-" + client.namespace()
+        + "-" + id + ".log", spec.maxLogBytes());
+    try {
+      String lease = "ssh-container-run-" + id;
+      client.call("creating lease", () -> client.leases().create(
+          io.github.sshcontainer.containerd.api.leases.CreateRequest.newBuilder().setId(lease)
+              .putLabels("containerd.io/gc.expire", java.time.Instant.now().plusSeconds(600)
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build()));
+      try {
+        var snapshots = io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc
+            .newBlockingStub(client.channel())
+            .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease))
+            .withDeadlineAfter(60, TimeUnit.SECONDS);
+        List<Mount> mounts = client.call("preparing the container snapshot", () -> snapshots
+            .prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
+                .setKey(id).setParent(chain).build()).getMountsList());
+        started.snapshot = true;
+        byte[] specJson = OciSpec.build(client.namespace(), id, args(spec, config),
+            env(spec, config), cwd(spec, config), uid(spec, config), gid(spec, config));
+        var containers = io.github.sshcontainer.containerd.api.containers.ContainersGrpc
+            .newBlockingStub(client.channel())
+            .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease))
+            .withDeadlineAfter(60, TimeUnit.SECONDS);
+        client.call("creating container " + id, () -> containers.create(
+            CreateContainerRequest.newBuilder().setContainer(Container.newBuilder().setId(id)
+                .setImage(spec.image()).setSnapshotter(ImageImporter.SNAPSHOTTER)
+                .setSnapshotKey(id)
+                .setRuntime(Container.Runtime.newBuilder().setName(RUNTIME))
+                .setSpec(Any.newBuilder().setTypeUrl(OciSpec.TYPE_URL)
+                    .setValue(ByteString.copyFrom(specJson)))
+                .putLabels("io.github.sshcontainer.managed", "true")).build()));
+        started.container = true;
+        String uri = "file://" + started.logPath;
+        client.call("creating task " + id, () -> client.tasks().create(
+            CreateTaskRequest.newBuilder().setContainerId(id).addAllRootfs(mounts)
+                .setStdout(uri).setStderr(uri).build()));
+        started.task = true;
+      } finally {
+        try {
+          client.leases().delete(io.github.sshcontainer.containerd.api.leases.DeleteRequest
+              .newBuilder().setId(lease).build());
+        } catch (StatusRuntimeException e) {
+          log.debug("lease {} not deleted: {}", lease, e.getStatus());
+        }
+      }
+      started.pid = client.call("starting task " + id, () -> client.tasks().start(
+          StartRequest.newBuilder().setContainerId(id).build()).getPid());
+      log.debug("task {} started, pid {}", id, started.pid);
+      return started;
+    } catch (RuntimeException e) {
+      started.close();
+      throw e;
+    }
+  }
+
+  private final class Started implements RunningTask {
+    private final String id;
+    private final String logPath;
+    private final int maxLog;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    volatile boolean snapshot;
+    volatile boolean container;
+    volatile boolean task;
+    volatile int pid;
+
+    Started(String id, String logPath, int maxLog) {
+      this.id = id;
+      this.logPath = logPath;
+      this.maxLog = maxLog;
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public int pid() {
+      return pid;
+    }
+
+    @Override
+    public void kill(int signal) {
+      client.call("signalling task " + id, () -> client.tasks().kill(KillRequest.newBuilder()
+          .setContainerId(id).setSignal(signal).build()));
+    }
+
+    @Override
+    public TaskResult await(Duration timeout) {
+      WaitResponse r;
+      try {
+        r = client.tasks().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .wait(WaitRequest.newBuilder().setContainerId(id).build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+          throw new ContainerdException(ContainerdException.Reason.TIMED_OUT, "task " + id
+              + " did not exit within " + timeout.toMillis() + " ms");
+        }
+        throw client.translate("waiting for task " + id, e);
+      }
+      return new TaskResult(r.getExitStatus(), readLog());
+    }
+
+    private String readLog() {
+      try {
+        return new String(tunnel.readRemoteFile(logPath, maxLog), StandardCharsets.UTF_8);
+      } catch (java.nio.file.NoSuchFileException e) {
+        return ""; // nothing was written
+      } catch (IOException e) {
+        throw new ContainerdException(ContainerdException.Reason.FAILED, "the task's output at "
+            + logPath + " on " + tunnel.remote() + " cannot be read over SSH: " + e.getMessage(),
+            e);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      if (task) {
+        try {
+          client.tasks().kill(KillRequest.newBuilder().setContainerId(id).setSignal(9)
+              .setAll(true).build());
+        } catch (StatusRuntimeException ignored) {
+          // not running any more
+        }
+        try {
+          client.tasks().withDeadlineAfter(10, TimeUnit.SECONDS)
+              .wait(WaitRequest.newBuilder().setContainerId(id).build());
+        } catch (StatusRuntimeException ignored) {
+          // gone or stuck; delete says which
+        }
+        quietly("deleting task " + id, () -> client.tasks().delete(
+            DeleteTaskRequest.newBuilder().setContainerId(id).build()));
+      }
+      if (container) {
+        quietly("deleting container " + id, () -> client.containers().delete(
+            DeleteContainerRequest.newBuilder().setId(id).build()));
+      }
+      if (snapshot) {
+        quietly("removing snapshot " + id, () -> client.snapshots().remove(
+            RemoveSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
+                .setKey(id).build()));
+      }
+      try {
+        tunnel.deleteRemoteFile(logPath);
+      } catch (IOException | RuntimeException e) {
+        log.warn("cannot remove the task log {} on {}: {}", logPath, tunnel.remote(),
+            e.getMessage());
+      }
+    }
+  }
+
+  private static void quietly(String what, Runnable r) {
+    try {
+      r.run();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        log.warn("clean-up step failed, {}: {}", what, e.getStatus());
+      }
+    }
+  }
+
+  private JsonObject imageConfig(String image) {
+    var img = client.call("looking up image " + image, () -> client.images().get(
+        GetImageRequest.newBuilder().setName(image).build()).getImage());
+    JsonObject manifest = JsonParser.parseString(new String(Blobs.read(client,
+        img.getTarget().getDigest()), StandardCharsets.UTF_8)).getAsJsonObject();
+    if (manifest.has("manifests")) {
+      throw new ContainerdException(ContainerdException.Reason.INVALID, "image " + image
+          + " points at an index; import it with this SDK so it points at one manifest");
+    }
+    String configDigest = manifest.getAsJsonObject("config").get("digest").getAsString();
+    return JsonParser.parseString(new String(Blobs.read(client, configDigest),
+        StandardCharsets.UTF_8)).getAsJsonObject();
+  }
+
+  private String topChain(JsonObject config) {
+    String parent = "";
+    for (JsonElement d : config.getAsJsonObject("rootfs").getAsJsonArray("diff_ids")) {
+      parent = parent.isEmpty() ? d.getAsString()
+          : Blobs.sha256((parent + " " + d.getAsString()).getBytes(StandardCharsets.UTF_8));
+    }
+    String chain = parent;
+    try {
+      client.snapshots().stat(StatSnapshotRequest.newBuilder()
+          .setSnapshotter(ImageImporter.SNAPSHOTTER).setKey(chain).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw new ContainerdException(ContainerdException.Reason.NOT_FOUND, "the image's layers"
+            + " are not unpacked into the " + ImageImporter.SNAPSHOTTER + " snapshotter (no "
+            + "snapshot " + chain + "); import the image with importImage(...) first", e);
+      }
+      throw client.translate("looking up the image snapshot", e);
+    }
+    return chain;
+  }
+
+  private static JsonObject runConfig(JsonObject config) {
+    return config.has("config") && config.get("config").isJsonObject()
+        ? config.getAsJsonObject("config") : new JsonObject();
+  }
+
+  private static List<String> strings(JsonObject o, String key) {
+    List<String> out = new ArrayList<>();
+    if (o.has(key) && o.get(key).isJsonArray()) {
+      o.getAsJsonArray(key).forEach(e -> out.add(e.getAsString()));
+    }
+    return out;
+  }
+
+  static List<String> args(RunSpec spec, JsonObject config) {
+    if (spec.args().isPresent()) {
+      return spec.args().get();
+    }
+    List<String> args = new ArrayList<>(strings(runConfig(config), "Entrypoint"));
+    args.addAll(strings(runConfig(config), "Cmd"));
+    if (args.isEmpty()) {
+      throw new ContainerdException(ContainerdException.Reason.INVALID, "the image has no "
+          + "entrypoint or cmd: give the command with RunSpec.args(...)");
+    }
+    return args;
+  }
+
+  static List<String> env(RunSpec spec, JsonObject config) {
+    List<String> env = new ArrayList<>(strings(runConfig(config), "Env"));
+    if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
+      env.add(0, DEFAULT_PATH);
+    }
+    spec.env().forEach((k, v) -> {
+      env.removeIf(e -> e.startsWith(k + "="));
+      env.add(k + "=" + v);
+    });
+    return env;
+  }
+
+  static String cwd(RunSpec spec, JsonObject config) {
+    if (spec.workingDir().isPresent()) {
+      return spec.workingDir().get();
+    }
+    JsonObject c = runConfig(config);
+    String wd = c.has("WorkingDir") && !c.get("WorkingDir").isJsonNull()
+        ? c.get("WorkingDir").getAsString() : "";
+    return wd.isEmpty() ? "/" : wd;
+  }
+
+  private static String user(RunSpec spec, JsonObject config) {
+    if (spec.user().isPresent()) {
+      return spec.user().get();
+    }
+    JsonObject c = runConfig(config);
+    String u = c.has("User") && !c.get("User").isJsonNull() ? c.get("User").getAsString() : "";
+    if (u.isEmpty()) {
+      return "0:0";
+    }
+    if (!u.matches("\\d+(:\\d+)?")) {
+      throw new ContainerdException(ContainerdException.Reason.INVALID, "the image's user '" + u
+          + "' is a name; give a numeric user with RunSpec.user(\"uid:gid\")");
+    }
+    return u;
+  }
+
+  static int uid(RunSpec spec, JsonObject config) {
+    return Integer.parseInt(user(spec, config).split(":")[0]);
+  }
+
+  static int gid(RunSpec spec, JsonObject config) {
+    String[] p = user(spec, config).split(":");
+    return p.length > 1 ? Integer.parseInt(p[1]) : 0;
+  }
+}
