@@ -1,0 +1,50 @@
+package io.github.sshcontainer.cli;
+
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/** {@code ssh-container}: entry point of the command line. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code. */
+  static int run(String[] args) {
+    boolean verbose = Arrays.stream(args).takeWhile(a -> !a.equals("--"))
+        .anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
+    // before any logger exists: the level is read when SLF4J starts
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.io.github.sshcontainer.tunnel.jsch",
+        verbose ? "info" : "warn");
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    CommandLine cl = new CommandLine(new Root());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("ssh-container: error: " + Errors.oneLine(e));
+      if (verbose) {
+        e.printStackTrace(cmd.getErr());
+      } else {
+        cmd.getErr().println("(run with --verbose for details)");
+      }
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  @CommandLine.Command(name = "ssh-container", mixinStandardHelpOptions = true,
+      version = "ssh-container 0.1.0-SNAPSHOT",
+      description = "Drive a remote Docker daemon or containerd over SSH.",
+      subcommands = {TunnelCommand.class, ExecCommand.class, RunCommand.class, CtrCommand.class,
+          CommandLine.HelpCommand.class})
+  static final class Root implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getErr());
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.github.sshcontainer.cli;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.OnDemandContainer;
+import io.github.sshcontainer.docker.PullPolicy;
+import io.github.sshcontainer.docker.SshDocker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run a command in a fresh container on the remote host, stream its output, "
+        + "remove the container; the exit code is the container's.")
+final class RunCommand implements Callable<Integer> {
+  @Mixin
+  SshOptions ssh;
+
+  @Parameters(arity = "1..*", paramLabel = "[DEST] IMAGE [-- CMD…]",
+      description = "DEST is optional (DOCKER_HOST=ssh://… when omitted).")
+  List<String> positional = new ArrayList<>();
+
+  @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "if-not-present",
+      description = "always, if-not-present or never (default: ${DEFAULT-VALUE}).")
+  String pull;
+
+  @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment variable.")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = "--network", paramLabel = "MODE",
+      description = "Network mode (none, bridge, host, a network).")
+  String network;
+
+  @Option(names = "--remote-socket", paramLabel = "PATH",
+      description = "Remote Docker socket (default: /var/run/docker.sock).")
+  String remoteSocket;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    Positionals p = Positionals.of(spec, positional);
+    if (p.before().isEmpty() || p.before().size() > 2) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "usage: ssh-container run [DEST] IMAGE [-- CMD…]");
+    }
+    String dest = p.before().size() == 2 ? p.before().get(0) : null;
+    String image = p.before().get(p.before().size() - 1);
+    PullPolicy policy;
+    try {
+      policy = PullPolicy.valueOf(pull.toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--pull takes always, "
+          + "if-not-present or never, got " + pull);
+    }
+    ContainerSpec.Builder c = ContainerSpec.of(image).pullPolicy(policy).pullListener(
+        progress -> System.err.println("pull: " + progress.layer() + " " + progress.status()
+            + (progress.total() > 0 ? " " + progress.current() + "/" + progress.total() : "")));
+    for (String kv : env) {
+      String[] parts = kv.split("=", 2);
+      if (parts.length != 2) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "-e takes K=V, got " + kv);
+      }
+      c.env(parts[0], parts[1]);
+    }
+    if (network != null) {
+      c.networkMode(network);
+    }
+    if (!p.after().isEmpty()) {
+      c.command(p.after().toArray(String[]::new));
+    }
+    var b = ssh.builder(dest, null);
+    if (remoteSocket != null) {
+      b.remoteSocket(remoteSocket);
+    }
+    try (DockerClient docker = SshDocker.connect(b.build())) {
+      return OnDemandContainer.runOnce(docker, c.build(), System.out, System.err);
+    }
+  }
+}

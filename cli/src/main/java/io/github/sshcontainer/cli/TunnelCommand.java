@@ -1,0 +1,108 @@
+package io.github.sshcontainer.cli;
+
+import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "tunnel", mixinStandardHelpOptions = true,
+    description = {"Open a tunnel to a remote socket and print the variable to use it.",
+        "Without a command it runs until SIGINT/SIGTERM or until stdin closes; with",
+        "'-- COMMAND…' it runs the command with the variable set and returns its exit code."})
+final class TunnelCommand implements Callable<Integer> {
+  @Mixin
+  SshOptions ssh;
+
+  @Parameters(arity = "0..*", paramLabel = "DEST [-- COMMAND…]", description = "ssh://user@host"
+      + "[:port][/socket], user@host, or an ssh config alias; DOCKER_HOST=ssh://… when "
+      + "omitted. After '--': a command to run with the variable set.")
+  List<String> positional = new ArrayList<>();
+
+  @Option(names = "--remote-socket", paramLabel = "PATH",
+      description = "Remote socket (default: /var/run/docker.sock).")
+  String remoteSocket;
+
+  @Option(names = "--local-socket", paramLabel = "PATH",
+      description = "Local socket path (default: private directory under /tmp).")
+  Path localSocket;
+
+  @Option(names = "-i", paramLabel = "KEY", description = "Private key file.")
+  Path identityShort;
+
+  @Option(names = "--tcp", description = "Listen on 127.0.0.1 at a free port instead.")
+  boolean tcp;
+
+  @Option(names = "--print-env", description = "Print 'export VAR=…' for eval.")
+  boolean printEnv;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> args = new ArrayList<>(positional);
+    List<String> command = List.of();
+    int dashes = spec.commandLine().getParseResult().originalArgs().indexOf("--");
+    if (dashes >= 0) {
+      int afterDashes = spec.commandLine().getParseResult().originalArgs().size() - dashes - 1;
+      command = new ArrayList<>(args.subList(args.size() - afterDashes, args.size()));
+      args = new ArrayList<>(args.subList(0, args.size() - afterDashes));
+    }
+    if (args.size() > 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "expected at most one DEST, got " + args + " (put a command after '--')");
+    }
+    TunnelOptions.Builder b = ssh.builder(args.isEmpty() ? null : args.get(0), identityShort);
+    if (remoteSocket != null) {
+      b.remoteSocket(remoteSocket);
+    }
+    if (localSocket != null) {
+      b.localSocket(localSocket);
+    }
+    b.localTcp(tcp);
+    try (SocketTunnel tunnel = SocketTunnel.open(b.build())) {
+      String variable = variable(tunnel);
+      System.out.println((printEnv ? "export " : "") + variable);
+      System.out.flush();
+      if (!command.isEmpty()) {
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        String[] kv = variable.split("=", 2);
+        pb.environment().put(kv[0], kv[1]);
+        Process p = pb.start();
+        return p.waitFor();
+      }
+      CountDownLatch done = new CountDownLatch(1);
+      Thread stdin = new Thread(() -> {
+        try {
+          while (System.in.read() >= 0) {
+            // keep reading until stdin closes
+          }
+        } catch (java.io.IOException ignored) {
+          // closed
+        }
+        done.countDown();
+      }, "ssh-container-cli-stdin");
+      stdin.setDaemon(true);
+      stdin.start();
+      done.await(); // SIGINT/SIGTERM end the JVM; the shutdown hook closes the tunnel
+      return 0;
+    }
+  }
+
+  static String variable(SocketTunnel tunnel) {
+    if (tunnel.localSocket().isEmpty()) {
+      return "DOCKER_HOST=" + tunnel.uri();
+    }
+    if (tunnel.remoteSocket().contains("containerd")) {
+      return "CONTAINERD_ADDRESS=" + tunnel.localSocket().get();
+    }
+    return "DOCKER_HOST=" + tunnel.uri();
+  }
+}
