@@ -20,6 +20,9 @@ public final class Main {
     System.setProperty("org.slf4j.simpleLogger.log.io.github.sshcontainer.tunnel.jsch",
         verbose ? "info" : "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    // gRPC asks Netty for SO_KEEPALIVE, which Unix sockets do not have: a harmless warning
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "error");
     CommandLine cl = new CommandLine(new Root());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("ssh-container: error: " + Errors.oneLine(e));

@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -50,18 +49,9 @@ class ReadmeExampleTest {
     assertReadmeShows("tunnel");
   }
 
-  /** README.md and README-zh-CN.md must show the snippet between the markers verbatim. */
-  static void assertReadmeShows(String name) throws Exception {
-    Path self = Path.of("src/test/java/io/github/sshcontainer/tunnel/ReadmeExampleTest.java");
-    String source = Files.readString(self);
-    String begin = "// README:begin " + name + "\n";
-    int from = source.indexOf(begin) + begin.length();
-    int to = source.indexOf("    // README:end " + name);
-    String snippet = source.substring(from, to).stripTrailing().stripIndent().strip();
-    for (String readme : new String[] {"../README.md", "../README-zh-CN.md"}) {
-      String text = Files.readString(Path.of(readme));
-      assertTrue(text.contains(snippet), readme + " must contain the example exactly as tested:\n"
-          + snippet);
-    }
+  static void assertReadmeShows(String name) {
+    io.github.sshcontainer.lab.ReadmeSnippets.assertShown(
+        Path.of("src/test/java/io/github/sshcontainer/tunnel/ReadmeExampleTest.java"), name,
+        Path.of(".."));
   }
 }

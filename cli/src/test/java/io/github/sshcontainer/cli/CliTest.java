@@ -1,0 +1,231 @@
+package io.github.sshcontainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.Lab;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ssh-container command as a real process against the lab. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class CliTest {
+  @TempDir Path tmp;
+
+  private static final Path JAR = Path.of("target/ssh-container.jar");
+
+  private static Lab lab() {
+    return Lab.shared();
+  }
+
+  private static List<String> ssh(String... rest) {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", JAR.toString()));
+    cmd.addAll(List.of(rest));
+    return cmd;
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static List<String> auth() {
+    return List.of("--identity", lab().clientKey().toString(), "--known-hosts",
+        lab().knownHosts().toString());
+  }
+
+  private static List<String> command(String sub, List<String> before, List<String> after) {
+    List<String> c = ssh(sub);
+    c.addAll(auth());
+    c.addAll(before);
+    if (!after.isEmpty()) {
+      c.add("--");
+      c.addAll(after);
+    }
+    return c;
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private static Result run(List<String> cmd, String stdin, Map<String, String> env)
+      throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().remove("DOCKER_HOST");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try (OutputStream in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "process ended");
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+        new String(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void tunnelPrintsDockerHostFirstAndCleansUpOnSigterm() throws Exception {
+    Process p = new ProcessBuilder(command("tunnel", List.of(lab().destination(),
+        "--remote-socket", lab().echo().socket().toString()), List.of())).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8));
+      String first = out.readLine();
+      assertTrue(first != null && first.startsWith("DOCKER_HOST=unix:///"), first);
+      Path socket = Path.of(first.substring("DOCKER_HOST=unix://".length()));
+      try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+        c.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        ByteBuffer back = ByteBuffer.allocate(3);
+        while (back.hasRemaining() && c.read(back) >= 0) { }
+        assertEquals(3, back.position());
+      }
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGTERM");
+      assertFalse(Files.exists(socket), "socket removed");
+      assertFalse(Files.exists(socket.getParent()), "directory removed");
+      assertFalse(p.isAlive());
+      assertTrue(p.descendants().findAny().isEmpty(), "no process left");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void tunnelEndsWhenStdinCloses() throws Exception {
+    Result r = run(command("tunnel", List.of(lab().destination(), "--remote-socket",
+        lab().echo().socket().toString()), List.of()), "", Map.of());
+    assertEquals(0, r.code(), r.err());
+    Path socket = Path.of(r.out().lines().findFirst().orElseThrow()
+        .substring("DOCKER_HOST=unix://".length()));
+    assertFalse(Files.exists(socket));
+  }
+
+  @Test
+  void tunnelCommandModeReturnsTheCommandsExitCode() throws Exception {
+    Result r = run(command("tunnel", List.of(lab().destination(), "--remote-socket",
+        lab().echo().socket().toString()), List.of("sh", "-c",
+        "test -S \"${DOCKER_HOST#unix://}\" && echo socket-ok && exit 7")), null, Map.of());
+    assertEquals(7, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("DOCKER_HOST=unix:///"), r.out());
+    assertEquals("socket-ok", lines.get(1));
+  }
+
+  @Test
+  void tunnelVariantsPrintTheRightVariable() throws Exception {
+    Result tcp = run(command("tunnel", List.of(lab().destination(), "--tcp", "--remote-socket",
+        lab().echo().socket().toString()), List.of()), "", Map.of());
+    assertTrue(tcp.out().startsWith("DOCKER_HOST=tcp://127.0.0.1:"), tcp.out());
+    Result env = run(command("tunnel", List.of(lab().destination(), "--print-env",
+        "--remote-socket", lab().echo().socket().toString()), List.of()), "", Map.of());
+    assertTrue(env.out().startsWith("export DOCKER_HOST=unix:///"), env.out());
+    Result ctr = run(command("tunnel", List.of(lab().destination(), "--remote-socket",
+        lab().containerd().socket().toString()), List.of()), "", Map.of());
+    assertTrue(ctr.out().startsWith("CONTAINERD_ADDRESS=/"), ctr.out());
+  }
+
+  @Test
+  void destinationComesFromDockerHostWhenOmitted() throws Exception {
+    Result r = run(command("tunnel", List.of("--remote-socket", lab().echo().socket()
+        .toString()), List.of()), "", Map.of("DOCKER_HOST", lab().destination()));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("DOCKER_HOST=unix:///"), r.out());
+  }
+
+  @Test
+  void runStreamsOutputAndReturnsTheExitCode() throws Exception {
+    Result r = run(command("run", List.of(lab().destination(), DockerDaemon.BUSYBOX, "--pull",
+        "never", "--network", "none", "--remote-socket", lab().docker().socket().toString()),
+        List.of("sh", "-c", "echo ran; echo oops >&2; exit 6")), null, Map.of());
+    assertEquals(6, r.code(), r.err());
+    assertEquals("ran\n", r.out());
+    assertTrue(r.err().contains("oops"), r.err());
+  }
+
+  @Test
+  void execRunsInARunningContainerWithStdin() throws Exception {
+    String id = lab().docker().cli(java.time.Duration.ofSeconds(60), "run", "-d", "--network",
+        "none", DockerDaemon.BUSYBOX, "sleep", "300").trim();
+    try {
+      Result r = run(command("exec", List.of("-i", lab().destination(), id, "--remote-socket",
+          lab().docker().socket().toString()), List.of("sh", "-c", "wc -c; exit 4")),
+          "12345", Map.of());
+      assertEquals(4, r.code(), r.err());
+      assertEquals("5", r.out().trim());
+    } finally {
+      lab().docker().cli(java.time.Duration.ofSeconds(60), "rm", "-f", id);
+    }
+  }
+
+  @Test
+  void ctrImportsRunsAndLists() throws Exception {
+    List<String> sock = List.of("--remote-socket", lab().containerd().socket().toString(),
+        "-n", "sshc-cli");
+    Result version = run(command("ctr", concat(List.of(lab().destination(), "version"), sock),
+        List.of()), null, Map.of());
+    assertEquals(0, version.code(), version.err());
+    assertTrue(version.out().startsWith("1."), version.out());
+    Result imported = run(command("ctr", concat(List.of(lab().destination(), "import",
+        lab().busyboxTar().toString()), sock), List.of()), null, Map.of());
+    assertEquals(0, imported.code(), imported.err());
+    assertTrue(imported.out().startsWith("docker.io/sshc-lab/busybox:1\tsha256:"),
+        imported.out());
+    assertTrue(imported.err().contains("MiB/s"), "progress shown: " + imported.err());
+    Result images = run(command("ctr", concat(List.of(lab().destination(), "images"), sock),
+        List.of()), null, Map.of());
+    assertTrue(images.out().contains("docker.io/sshc-lab/busybox:1"), images.out());
+    Result ran = run(command("ctr", concat(List.of(lab().destination(), "run",
+        "docker.io/sshc-lab/busybox:1"), sock), List.of("sh", "-c", "echo in-ctr; exit 2")),
+        null, Map.of());
+    assertEquals(2, ran.code(), ran.err());
+    assertEquals("in-ctr\n", ran.out());
+  }
+
+  @Test
+  void anErrorIsOneClearLineAndANonZeroExit() throws Exception {
+    Path empty = Files.createFile(tmp.resolve("known_hosts"));
+    List<String> cmd = ssh("tunnel", "--identity", lab().clientKey().toString(),
+        "--known-hosts", empty.toString(), lab().destination());
+    Result r = run(cmd, "", Map.of());
+    assertEquals(1, r.code());
+    List<String> lines = r.err().lines().toList();
+    assertTrue(lines.get(0).startsWith("ssh-container: error: [HOST_KEY_UNKNOWN] "), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
+    Result usage = run(ssh("exec", "only-one-word"), null, Map.of());
+    assertEquals(2, usage.code(), usage.err());
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> c = new ArrayList<>(a);
+    c.addAll(b);
+    return c;
+  }
+
+  @Test
+  void helpWorksEverywhere() throws Exception {
+    for (String sub : new String[] {"tunnel", "exec", "run", "ctr"}) {
+      Result r = run(ssh(sub, "--help"), null, Map.of());
+      assertEquals(0, r.code(), sub);
+      assertTrue(r.out().startsWith("Usage: ssh-container " + sub), r.out());
+    }
+  }
+
+}
