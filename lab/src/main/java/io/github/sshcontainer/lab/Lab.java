@@ -214,11 +214,32 @@ public final class Lab {
             List.of("useradd", "--no-create-home", "--shell", "/bin/sh", name));
       }
       // useradd locks the password ("!"), and sshd refuses locked accounts even for keys;
-      // "*" means no password without locking
-      LabProcess.run(java.time.Duration.ofSeconds(30), List.of("usermod", "-p", "*", name));
+      // "*" means no password without locking. A password set meanwhile is kept.
+      String status = LabProcess.run(java.time.Duration.ofSeconds(30),
+          List.of("passwd", "-S", name));
+      if (status.split("\\s+").length > 1 && status.split("\\s+")[1].equals("L")) {
+        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("usermod", "-p", "*", name));
+      }
       unprivilegedUser = name;
     }
     return unprivilegedUser;
+  }
+
+  /** Sets the password of {@link #unprivilegedUser()} (for password authentication tests). */
+  public synchronized void setUnprivilegedPassword(String password) {
+    String user = unprivilegedUser();
+    try {
+      Path in = Files.createTempFile("sshc-pw", "");
+      try {
+        Files.writeString(in, user + ":" + password + "\n");
+        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("sh", "-c",
+            "chpasswd < '" + in + "'"));
+      } finally {
+        Files.deleteIfExists(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
