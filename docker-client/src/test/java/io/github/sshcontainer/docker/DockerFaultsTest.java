@@ -1,0 +1,89 @@
+package io.github.sshcontainer.docker;
+
+import static io.github.sshcontainer.docker.LabDocker.lab;
+import static io.github.sshcontainer.docker.LabDocker.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SshTarget;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Faults under the Docker client; leaks over many clients. */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class DockerFaultsTest {
+  @TempDir Path tmp;
+
+  @Test
+  void sshSessionKilledThenTheSameClientWorksWithoutRebuilding() throws Exception {
+    try (Sshd sshd = lab().startSshd("dfault-" + System.nanoTime(), lab().hostKey(), List.of())) {
+      Path kh = tmp.resolve("kh");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), sshd.port()) + "\n");
+      try (DockerClient docker = SshDocker.connect(options().knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", sshd.port())).build())) {
+        assertTrue(docker.listImagesCmd().exec().size() >= 1);
+        assertTrue(sshd.killSessions() >= 1);
+        // pooled connections died with the session; the call must not surface that
+        assertTrue(docker.listImagesCmd().exec().size() >= 1);
+        docker.pingCmd().exec();
+        sshd.restart();
+        assertTrue(docker.listContainersCmd().withShowAll(true).exec() != null);
+      }
+    }
+  }
+
+  @Test
+  void aServerAnsweringGarbageIsDaemonUnavailable() {
+    RemoteDockerException e = assertThrows(RemoteDockerException.class,
+        () -> SshDocker.connect(options().remoteSocket(lab().slam().socket().toString())
+            .build(), java.time.Duration.ofSeconds(2)));
+    assertEquals(RemoteDockerException.Reason.DAEMON_UNAVAILABLE, e.reason());
+    assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
+  }
+
+  @Test
+  void clientCyclesLeakNeitherThreadsNorDescriptorsNorContainers() throws Exception {
+    int cycles = Boolean.getBoolean("sshc.long") ? 1_000 : 20;
+    SshDocker.connect(options().build()).close();
+    Thread.sleep(3_500); // pool threads of earlier tests end
+    long fds0 = fds();
+    int managed0;
+    try (DockerClient d = SshDocker.connect(options().build())) {
+      managed0 = d.listContainersCmd().withShowAll(true).exec().size();
+    }
+    for (int i = 0; i < cycles; i++) {
+      try (DockerClient d = SshDocker.connect(options().build())) {
+        d.pingCmd().exec();
+      }
+    }
+    Thread.sleep(300);
+    long threads = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("ssh-container-")
+            && !t.getName().contains("docker-stdin")).count();
+    long fds = fds();
+    int managed;
+    try (DockerClient d = SshDocker.connect(options().build())) {
+      managed = d.listContainersCmd().withShowAll(true).exec().size();
+    }
+    System.out.printf("FIGURES docker leak: %d client cycles: fds %d -> %d, tunnel threads %d,"
+        + " containers %d -> %d%n", cycles, fds0, fds, threads, managed0, managed);
+    assertEquals(0, threads);
+    assertTrue(fds <= fds0 + 4, "fds " + fds0 + " -> " + fds);
+    assertEquals(managed0, managed);
+  }
+
+  static long fds() throws Exception {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+}
