@@ -33,6 +33,7 @@ public final class TunnelOptions {
   private final byte[] passphrase;
   private final byte[] password;
   private final boolean useAgent;
+  private final Path agentSocket;
   private final Path knownHosts;
   private final boolean acceptNewHostKeys;
   private final String hostKeyFingerprint;
@@ -61,6 +62,7 @@ public final class TunnelOptions {
     passphrase = b.passphrase;
     password = b.password;
     useAgent = b.useAgent;
+    agentSocket = b.agentSocket;
     knownHosts = b.knownHosts;
     acceptNewHostKeys = b.acceptNewHostKeys;
     hostKeyFingerprint = b.hostKeyFingerprint;
@@ -121,6 +123,15 @@ public final class TunnelOptions {
 
   public boolean useAgent() {
     return useAgent;
+  }
+
+  /** The ssh-agent socket: the one given, else {@code SSH_AUTH_SOCK}, if any. */
+  public Optional<Path> agentSocket() {
+    if (agentSocket != null) {
+      return Optional.of(agentSocket);
+    }
+    String env = System.getenv("SSH_AUTH_SOCK");
+    return env == null || env.isEmpty() ? Optional.empty() : Optional.of(Path.of(env));
   }
 
   /** The known_hosts file; empty means ssh config's {@code UserKnownHostsFile} or the default. */
@@ -236,6 +247,7 @@ public final class TunnelOptions {
     private byte[] passphrase;
     private byte[] password;
     private boolean useAgent = true;
+    private Path agentSocket;
     private Path knownHosts;
     private boolean acceptNewHostKeys;
     private String hostKeyFingerprint;
@@ -268,6 +280,7 @@ public final class TunnelOptions {
       passphrase = o.passphrase;
       password = o.password;
       useAgent = o.useAgent;
+      agentSocket = o.agentSocket;
       knownHosts = o.knownHosts;
       acceptNewHostKeys = o.acceptNewHostKeys;
       hostKeyFingerprint = o.hostKeyFingerprint;
@@ -343,6 +356,16 @@ public final class TunnelOptions {
      */
     public Builder useAgent(boolean useAgent) {
       this.useAgent = useAgent;
+      return this;
+    }
+
+    /**
+     * The ssh-agent socket to ask for keys (used when no identity file is given). Default: the
+     * {@code SSH_AUTH_SOCK} environment variable.
+     */
+    public Builder agentSocket(Path socket) {
+      this.agentSocket = Objects.requireNonNull(socket, "socket");
+      this.useAgent = true;
       return this;
     }
 

@@ -223,16 +223,15 @@ public final class SshConnector {
     if (!keys.isEmpty()) {
       for (Path key : keys) {
         checkDecrypts(key, passphrase);
-        jsch.addIdentity(key.toString(), passphrase);
+        jsch.addIdentity(key.toString(), null, passphrase); // finds KEY-cert.pub too
       }
       return;
     }
-    String agentSocket = System.getenv("SSH_AUTH_SOCK");
-    if (options.useAgent() && agentSocket != null && !agentSocket.isEmpty()
-        && Files.exists(Path.of(agentSocket))) {
+    Path agentSocket = options.agentSocket().orElse(null);
+    if (options.useAgent() && agentSocket != null && Files.exists(agentSocket)) {
       try {
         jsch.setIdentityRepository(new AgentIdentityRepository(
-            new SSHAgentConnector(Path.of(agentSocket))));
+            new SSHAgentConnector(agentSocket)));
         return;
       } catch (com.jcraft.jsch.AgentProxyException e) {
         log.debug("ssh-agent at SSH_AUTH_SOCK not usable, trying default keys", e);
@@ -243,7 +242,7 @@ public final class SshConnector {
       if (Files.isReadable(key)) {
         try {
           checkDecrypts(key, passphrase);
-          jsch.addIdentity(key.toString(), passphrase);
+          jsch.addIdentity(key.toString(), null, passphrase); // finds KEY-cert.pub too
         } catch (TunnelException e) {
           log.debug("skipping default key {}: {}", key, e.getMessage());
         }
