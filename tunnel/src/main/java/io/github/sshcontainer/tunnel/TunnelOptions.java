@@ -55,6 +55,7 @@ public final class TunnelOptions {
   private final int spareChannels;
   private final boolean reconnect;
   private final Session session;
+  private final List<SshTarget> jumpHosts;
 
   private TunnelOptions(Builder b) {
     target = b.target;
@@ -85,6 +86,7 @@ public final class TunnelOptions {
     spareChannels = b.spareChannels;
     reconnect = b.reconnect;
     session = b.session;
+    jumpHosts = List.copyOf(b.jumpHosts);
   }
 
   /** A builder for a destination in any form {@link SshTarget#parse} takes. */
@@ -224,6 +226,14 @@ public final class TunnelOptions {
     return Optional.ofNullable(session);
   }
 
+  /**
+   * Hosts to pass through, in order, before the destination (OpenSSH's ProxyJump). Empty means:
+   * ssh config's {@code ProxyJump} for the destination, if any.
+   */
+  public List<SshTarget> jumpHosts() {
+    return jumpHosts;
+  }
+
   /** Lists the options; secrets show as {@code ***}. */
   @Override
   public String toString() {
@@ -269,6 +279,7 @@ public final class TunnelOptions {
     private int spareChannels = 1;
     private boolean reconnect = true;
     private Session session;
+    private final List<SshTarget> jumpHosts = new ArrayList<>();
 
     private Builder(SshTarget target) {
       this.target = target;
@@ -302,6 +313,20 @@ public final class TunnelOptions {
       spareChannels = o.spareChannels;
       reconnect = o.reconnect;
       session = o.session;
+      jumpHosts.addAll(o.jumpHosts);
+    }
+
+    /**
+     * Reaches the destination through these hosts, in order, as {@code ssh -J a,b dest} does.
+     * Each hop is authenticated with the same keys and verified against the same known_hosts.
+     * Default: ssh config's {@code ProxyJump}, else none.
+     */
+    public Builder jumpHosts(String... destinations) {
+      jumpHosts.clear();
+      for (String d : destinations) {
+        jumpHosts.add(SshTarget.parse(d));
+      }
+      return this;
     }
 
     /** Replaces the destination. */

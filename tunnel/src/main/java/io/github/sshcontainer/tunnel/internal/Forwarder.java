@@ -174,6 +174,9 @@ public final class Forwarder implements AutoCloseable {
     for (ForwardedConnection c : connections) {
       c.close();
     }
+    if (connector != null) {
+      connector.disconnect(s); // and the jump hosts under it
+    }
   }
 
   private void reconnectLoop() {
@@ -186,7 +189,7 @@ public final class Forwarder implements AutoCloseable {
         Session s = connectNew();
         synchronized (lock) {
           if (closed.get()) {
-            s.disconnect();
+            connector.disconnect(s);
             return;
           }
           session = s;
@@ -514,7 +517,7 @@ public final class Forwarder implements AutoCloseable {
       o.discard();
     }
     if (s != null && ownsSession) {
-      s.disconnect();
+      connector.disconnect(s);
     }
     pumps.shutdownNow();
     threads.interruptAll();

@@ -39,12 +39,17 @@ public final class SshConnector {
 
   private final TunnelOptions options;
   private final ResolvedTarget target;
+  private final List<ResolvedTarget> jumps;
+  /** The hop sessions under each connected session, to close with it. */
+  private final java.util.Map<Session, List<Session>> hops =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Backoff backoff;
   private final Sleeper sleeper;
 
   public SshConnector(TunnelOptions options, Backoff backoff, Sleeper sleeper) {
     this.options = options;
     this.target = resolve(options);
+    this.jumps = resolveJumps(options);
     this.backoff = backoff;
     this.sleeper = sleeper;
   }
@@ -126,6 +131,43 @@ public final class SshConnector {
         connectTimeout, keepalive, maxMissed);
   }
 
+  /** Jump hosts from the options, else from ssh config's ProxyJump for the destination. */
+  static List<ResolvedTarget> resolveJumps(TunnelOptions o) {
+    List<io.github.sshcontainer.tunnel.SshTarget> hosts = new ArrayList<>(o.jumpHosts());
+    if (hosts.isEmpty() && o.sshConfig().isPresent()) {
+      try {
+        ConfigRepository.Config cfg = OpenSSHConfig.parseFile(o.sshConfig().get().toString())
+            .getConfig(o.target().host());
+        String jump = cfg.getValue("ProxyJump");
+        if (jump != null && !jump.isBlank() && !jump.trim().equalsIgnoreCase("none")) {
+          for (String hop : jump.split(",")) {
+            hosts.add(io.github.sshcontainer.tunnel.SshTarget.parse(hop.trim()));
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read ssh config: " + e, e);
+      }
+    }
+    List<ResolvedTarget> out = new ArrayList<>();
+    for (io.github.sshcontainer.tunnel.SshTarget hop : hosts) {
+      // each hop may itself be an alias with its own HostName, User, Port and keys
+      TunnelOptions.Builder b = o.toBuilder().target(hop).jumpHosts();
+      out.add(resolve(b.build()));
+    }
+    return List.copyOf(out);
+  }
+
+  /** Disconnects a session and the jump sessions under it. */
+  public void disconnect(Session s) {
+    s.disconnect();
+    List<Session> under = hops.remove(s);
+    if (under != null) {
+      for (int i = under.size() - 1; i >= 0; i--) {
+        under.get(i).disconnect();
+      }
+    }
+  }
+
   private static int parseInt(String s, int fallback) {
     try {
       return Integer.parseInt(s.trim());
@@ -197,7 +239,39 @@ public final class SshConnector {
     attempt.verifier = verifier;
     jsch.setHostKeyRepository(verifier);
 
-    Session s = jsch.getSession(target.user(), target.host(), target.port());
+    List<Session> chain = new ArrayList<>();
+    try {
+      Session via = null;
+      for (ResolvedTarget hop : jumps) {
+        Session h = jsch.getSession(hop.user(), hop.host(), hop.port());
+        configure(h, threads, hop);
+        if (via != null) {
+          h.setProxy(new JumpProxy(via, options.windowSize(), options.packetSize()));
+        }
+        h.connect((int) Math.min(Integer.MAX_VALUE, hop.connectTimeout().toMillis()));
+        chain.add(h);
+        via = h;
+      }
+      Session s = jsch.getSession(target.user(), target.host(), target.port());
+      configure(s, threads, target);
+      if (via != null) {
+        s.setProxy(new JumpProxy(via, options.windowSize(), options.packetSize()));
+      }
+      s.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
+      if (!chain.isEmpty()) {
+        hops.put(s, chain);
+      }
+      return s;
+    } catch (JSchException | RuntimeException e) {
+      for (int i = chain.size() - 1; i >= 0; i--) {
+        chain.get(i).disconnect();
+      }
+      throw e;
+    }
+  }
+
+  private void configure(Session s, ThreadFactory threads, ResolvedTarget where)
+      throws JSchException {
     s.setConfig("StrictHostKeyChecking", "yes");
     s.setConfig("HashKnownHosts", "no");
     s.setConfig("PreferredAuthentications", options.password().isPresent()
@@ -207,14 +281,12 @@ public final class SshConnector {
     s.setConfig("cipher.c2s", CIPHERS);
     s.setConfig("cipher.s2c", CIPHERS);
     options.password().ifPresent(s::setPassword);
-    s.setSocketFactory(new SshSocketFactory(target.connectTimeout()));
+    s.setSocketFactory(new SshSocketFactory(where.connectTimeout()));
     s.setDaemonThread(true);
     s.setThreadFactory(threads);
     int keepaliveMs = (int) Math.min(Integer.MAX_VALUE, target.keepalive().toMillis());
     s.setServerAliveInterval(keepaliveMs);
     s.setServerAliveCountMax(target.keepaliveMaxMissed());
-    s.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
-    return s;
   }
 
   private void configureIdentities(JSch jsch) throws JSchException {
