@@ -92,6 +92,11 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.activeConnections();
   }
 
+  /** How connections reach the remote socket: stream-local, or dial-stdio after a fallback. */
+  public TunnelOptions.Forwarding forwarding() {
+    return forwarder.forwardingInUse();
+  }
+
   /** How many times the SSH connection was re-established. */
   public int reconnects() {
     return forwarder.reconnects();

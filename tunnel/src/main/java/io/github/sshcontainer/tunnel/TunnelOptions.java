@@ -25,6 +25,19 @@ public final class TunnelOptions {
   public static final String DOCKER_SOCKET = "/var/run/docker.sock";
   /** containerd's socket. */
   public static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+  /** How each local connection reaches the remote socket. */
+  public enum Forwarding {
+    /** {@code direct-streamlocal@openssh.com} channels; the fast path. */
+    STREAM_LOCAL,
+    /**
+     * One exec channel per connection running {@code docker system dial-stdio}, as the Docker CLI
+     * does: works where sshd refuses stream-local forwarding, needs the docker CLI remotely.
+     */
+    DIAL_STDIO,
+    /** Stream-local, falling back to dial-stdio when the server refuses forwarding. */
+    AUTO
+  }
+
   /** The longest Unix socket path the kernel takes (sun_path is 108 bytes with the NUL). */
   public static final int MAX_UNIX_PATH_BYTES = 107;
 
@@ -56,6 +69,7 @@ public final class TunnelOptions {
   private final boolean reconnect;
   private final Session session;
   private final List<SshTarget> jumpHosts;
+  private final Forwarding forwarding;
 
   private TunnelOptions(Builder b) {
     target = b.target;
@@ -87,6 +101,7 @@ public final class TunnelOptions {
     reconnect = b.reconnect;
     session = b.session;
     jumpHosts = List.copyOf(b.jumpHosts);
+    forwarding = b.forwarding;
   }
 
   /** A builder for a destination in any form {@link SshTarget#parse} takes. */
@@ -234,6 +249,10 @@ public final class TunnelOptions {
     return jumpHosts;
   }
 
+  public Forwarding forwarding() {
+    return forwarding;
+  }
+
   /** Lists the options; secrets show as {@code ***}. */
   @Override
   public String toString() {
@@ -280,6 +299,7 @@ public final class TunnelOptions {
     private boolean reconnect = true;
     private Session session;
     private final List<SshTarget> jumpHosts = new ArrayList<>();
+    private Forwarding forwarding = Forwarding.AUTO;
 
     private Builder(SshTarget target) {
       this.target = target;
@@ -314,6 +334,16 @@ public final class TunnelOptions {
       reconnect = o.reconnect;
       session = o.session;
       jumpHosts.addAll(o.jumpHosts);
+      forwarding = o.forwarding;
+    }
+
+    /**
+     * How connections reach the remote socket. Default: {@link Forwarding#AUTO} (stream-local,
+     * dial-stdio when the server refuses forwarding; the choice is logged).
+     */
+    public Builder forwarding(Forwarding mode) {
+      this.forwarding = Objects.requireNonNull(mode, "mode");
+      return this;
     }
 
     /**

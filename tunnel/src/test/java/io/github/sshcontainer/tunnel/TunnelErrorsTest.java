@@ -155,11 +155,21 @@ class TunnelErrorsTest {
       Path kh = tmp.resolve("known_hosts");
       Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), noForwarding.port()) + "\n");
       TunnelOptions o = options(lab().echo().socket()).knownHosts(kh)
-          .target(SshTarget.of(lab().user(), "127.0.0.1", noForwarding.port())).build();
+          .target(SshTarget.of(lab().user(), "127.0.0.1", noForwarding.port()))
+          .forwarding(TunnelOptions.Forwarding.STREAM_LOCAL).build();
       TunnelException e = fails(o);
       assertEquals(Reason.REMOTE_SOCKET_UNAVAILABLE, e.reason());
       assertTrue(e.getMessage().contains("AllowStreamLocalForwarding yes"), e.getMessage());
       assertTrue(e.getMessage().contains("refuses to forward to Unix sockets"), e.getMessage());
+      // AUTO (the default) falls back to `docker system dial-stdio`, which reaches any socket
+      try (SocketTunnel t = SocketTunnel.open(o.toBuilder()
+          .forwarding(TunnelOptions.Forwarding.AUTO).build());
+          java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
+              t.localAddress())) {
+        assertEquals(TunnelOptions.Forwarding.DIAL_STDIO, t.forwarding());
+        LabTunnels.writeFully(c, java.nio.ByteBuffer.wrap(new byte[] {4, 2}));
+        assertEquals(2, LabTunnels.readExactly(c, 2).limit());
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 package io.github.sshcontainer.tunnel.internal;
 
-import com.jcraft.jsch.ChannelDirectStreamLocal;
+import com.jcraft.jsch.Channel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -25,7 +25,7 @@ final class ForwardedConnection {
   private static final int READ_BUFFER = 32 * 1024 - 512;
 
   private final SocketChannel local;
-  private final ChannelDirectStreamLocal channel;
+  private final Channel channel;
   private final Runnable onClosed;
   private final AtomicBoolean closed = new AtomicBoolean();
   private boolean localEof;

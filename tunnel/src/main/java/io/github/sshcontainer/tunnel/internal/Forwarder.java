@@ -101,8 +101,11 @@ public final class Forwarder implements AutoCloseable {
     synchronized (lock) {
       session = s;
     }
+    if (options.forwarding() == TunnelOptions.Forwarding.DIAL_STDIO) {
+      channels.useDialStdio();
+    }
     if (options.readinessCheck()) {
-      RemoteChannels.Opened first = channels.open(s);
+      RemoteChannels.Opened first = openFirst(s);
       synchronized (lock) {
         if (options.spareChannels() > 0) {
           spares.add(first);
@@ -119,6 +122,41 @@ public final class Forwarder implements AutoCloseable {
     }
     log.info("tunnel {} open: {} -> {}:{}", id, listener.uri(), target.display(),
         options.remoteSocket());
+  }
+
+  /**
+   * The readiness check; in AUTO mode a server that refuses stream-local forwarding switches the
+   * tunnel to dial-stdio, which is logged once.
+   */
+  private RemoteChannels.Opened openFirst(Session s) {
+    try {
+      RemoteChannels.Opened o = channels.open(s);
+      channels.checkDialStdio(o);
+      return o;
+    } catch (TunnelException e) {
+      if (options.forwarding() != TunnelOptions.Forwarding.AUTO || !channels.forwardingRefused()
+          || channels.dialStdio()) {
+        throw e;
+      }
+      log.info("tunnel {}: {} refuses stream-local forwarding; using `docker system "
+          + "dial-stdio` over an exec channel per connection", id, target.display());
+      channels.useDialStdio();
+      try {
+        RemoteChannels.Opened o = channels.open(s);
+        channels.checkDialStdio(o);
+        return o;
+      } catch (TunnelException e2) {
+        e2.addSuppressed(e);
+        throw new TunnelException(e2.reason(), e.getMessage() + "; the dial-stdio fallback "
+            + "failed too: " + e2.getMessage(), e2);
+      }
+    }
+  }
+
+  /** The way connections reach the remote socket now. */
+  public TunnelOptions.Forwarding forwardingInUse() {
+    return channels.dialStdio() ? TunnelOptions.Forwarding.DIAL_STDIO
+        : TunnelOptions.Forwarding.STREAM_LOCAL;
   }
 
   private String socketFileName() {

@@ -21,7 +21,7 @@ final class RemoteChannels {
   private static final int CONNECT_FAILED = 2;
   private static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
 
-  record Opened(ChannelDirectStreamLocal channel, ChannelSink sink) {
+  record Opened(com.jcraft.jsch.Channel channel, ChannelSink sink) {
     /** Still usable as a fresh connection: open, and nothing closed it meanwhile. */
     boolean usable() {
       return channel.isConnected() && !channel.isClosed() && !channel.isEOF()
@@ -42,6 +42,8 @@ final class RemoteChannels {
   private final int packet;
   private final Duration timeout;
   private final String where;
+  private volatile boolean dialStdio;
+  private volatile boolean forwardingRefused;
 
   RemoteChannels(String remoteSocket, int window, int packet, Duration timeout, String where) {
     this.remoteSocket = remoteSocket;
@@ -55,12 +57,29 @@ final class RemoteChannels {
     return remoteSocket;
   }
 
+  /** From now on, connections run {@code docker system dial-stdio} on exec channels. */
+  void useDialStdio() {
+    dialStdio = true;
+  }
+
+  boolean dialStdio() {
+    return dialStdio;
+  }
+
+  /** True once an open failed because the server refuses stream-local forwarding. */
+  boolean forwardingRefused() {
+    return forwardingRefused;
+  }
+
   /**
    * Opens one channel, waiting at most the connect timeout.
    *
    * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE, TIMED_OUT or CLOSED
    */
   Opened open(Session session) {
+    if (dialStdio) {
+      return openDialStdio(session);
+    }
     ChannelDirectStreamLocal ch;
     try {
       ch = (ChannelDirectStreamLocal) session.openChannel("direct-streamlocal@openssh.com");
@@ -87,6 +106,7 @@ final class RemoteChannels {
     }
     int code = ch.getExitStatus();
     if (code == ADMINISTRATIVELY_PROHIBITED) {
+      forwardingRefused = true;
       return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
           + " refuses to forward to Unix sockets (administratively prohibited) for "
           + remoteSocket + ": set 'AllowStreamLocalForwarding yes' (and no "
@@ -102,7 +122,7 @@ final class RemoteChannels {
         case "permission-denied" -> "the SSH user may not open it: add the user to the "
             + "socket's group (e.g. `usermod -aG docker USER`) or use a socket the user owns";
         // OpenSSH answers "connect failed", not "prohibited", when it refuses the forward
-        case "present" -> "it exists and the SSH user may open it, so the SSH server most "
+        case "present" -> refused() + "it exists and the SSH user may open it, so the SSH server most "
             + "likely refuses to forward to Unix sockets: set 'AllowStreamLocalForwarding yes' "
             + "(and no 'DisableForwarding yes', no restrict/no-port-forwarding on the key) in "
             + "sshd_config on the host; otherwise the daemon is not accepting connections";
@@ -119,6 +139,61 @@ final class RemoteChannels {
     }
     return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
         + " refused a channel to " + remoteSocket + " (reason code " + code + ")", e);
+  }
+
+  private String refused() {
+    forwardingRefused = true;
+    return "";
+  }
+
+  /**
+   * The Docker CLI's way in: {@code docker system dial-stdio} on the remote host, its stdin and
+   * stdout joined to the local connection. The process's exit (no docker CLI, no daemon) shows
+   * within a short grace period and is reported with its stderr.
+   */
+  private Opened openDialStdio(Session session) {
+    ChannelExec exec;
+    try {
+      exec = (ChannelExec) session.openChannel("exec");
+    } catch (JSchException e) {
+      throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+          + " is down; cannot start dial-stdio", e);
+    }
+    String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
+    exec.setCommand("docker --host unix://" + p + " system dial-stdio");
+    ChannelTuning.apply(exec, window, packet);
+    ChannelSink sink = new ChannelSink();
+    exec.setOutputStream(sink);
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    exec.setErrStream(stderr, true);
+    try {
+      exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    } catch (JSchException e) {
+      throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
+          + " refused an exec channel for `docker system dial-stdio`: " + e.getMessage(), e);
+    }
+    return new Opened(exec, sink);
+  }
+
+  /** Waits a moment: a dial-stdio that cannot work exits at once, saying why on stderr. */
+  void checkDialStdio(Opened o) {
+    if (!(o.channel() instanceof ChannelExec exec)) {
+      return;
+    }
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+    while (System.nanoTime() < end && !exec.isClosed()) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    if (exec.isClosed()) {
+      throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "`docker system dial-stdio`"
+          + " for " + remoteSocket + " on " + where + " exited with status "
+          + exec.getExitStatus() + "; is the docker CLI installed there and the daemon running?");
+    }
   }
 
   /**
