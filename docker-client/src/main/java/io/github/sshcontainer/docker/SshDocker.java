@@ -10,6 +10,7 @@ import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -51,9 +52,23 @@ public final class SshDocker {
     return connect(options, DEFAULT_PING_DEADLINE);
   }
 
-  /** As {@link #connect(TunnelOptions)}, pinging for at most {@code pingDeadline}. */
+  /**
+   * Where Docker's socket is looked for when the options name none, in order: the remote login
+   * environment's DOCKER_HOST, rootless Docker, the system socket, rootless and system Podman.
+   */
+  public static final List<String> SOCKET_CANDIDATES = List.of("$DOCKER_HOST",
+      "/run/user/${uid}/docker.sock", "/var/run/docker.sock",
+      "/run/user/${uid}/podman/podman.sock", "/run/podman/podman.sock");
+
+  /**
+   * As {@link #connect(TunnelOptions)}, pinging for at most {@code pingDeadline}. When the
+   * options name no remote socket, it is discovered from {@link #SOCKET_CANDIDATES}.
+   */
   public static DockerClient connect(TunnelOptions options, Duration pingDeadline) {
-    SocketTunnel tunnel = SocketTunnel.open(options);
+    TunnelOptions o = options.remoteSocketGiven() || !options.remoteSocketCandidates().isEmpty()
+        ? options : options.toBuilder().remoteSocketCandidates(
+            SOCKET_CANDIDATES.toArray(String[]::new)).build();
+    SocketTunnel tunnel = SocketTunnel.open(o);
     try {
       return build(tunnel, true, pingDeadline);
     } catch (RuntimeException e) {

@@ -68,9 +68,9 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.uri();
   }
 
-  /** The remote socket path the tunnel reaches. */
+  /** The remote socket path the tunnel reaches (after discovery, the one found). */
   public String remoteSocket() {
-    return options.remoteSocket();
+    return forwarder.remoteSocket();
   }
 
   /** {@code user@host:port} after ssh config was applied. */

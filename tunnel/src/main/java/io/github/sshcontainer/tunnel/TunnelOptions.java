@@ -70,6 +70,8 @@ public final class TunnelOptions {
   private final Session session;
   private final List<SshTarget> jumpHosts;
   private final Forwarding forwarding;
+  private final boolean remoteSocketGiven;
+  private final List<String> remoteSocketCandidates;
 
   private TunnelOptions(Builder b) {
     target = b.target;
@@ -102,6 +104,8 @@ public final class TunnelOptions {
     session = b.session;
     jumpHosts = List.copyOf(b.jumpHosts);
     forwarding = b.forwarding;
+    remoteSocketGiven = b.remoteSocket != null || b.target.socketPath().isPresent();
+    remoteSocketCandidates = List.copyOf(b.remoteSocketCandidates);
   }
 
   /** A builder for a destination in any form {@link SshTarget#parse} takes. */
@@ -253,6 +257,16 @@ public final class TunnelOptions {
     return forwarding;
   }
 
+  /** Whether the caller named the remote socket (builder or {@code ssh://host/path}). */
+  public boolean remoteSocketGiven() {
+    return remoteSocketGiven;
+  }
+
+  /** Candidate remote sockets to discover from; empty means use {@link #remoteSocket()}. */
+  public List<String> remoteSocketCandidates() {
+    return remoteSocketCandidates;
+  }
+
   /** Lists the options; secrets show as {@code ***}. */
   @Override
   public String toString() {
@@ -300,6 +314,7 @@ public final class TunnelOptions {
     private Session session;
     private final List<SshTarget> jumpHosts = new ArrayList<>();
     private Forwarding forwarding = Forwarding.AUTO;
+    private final List<String> remoteSocketCandidates = new ArrayList<>();
 
     private Builder(SshTarget target) {
       this.target = target;
@@ -320,7 +335,6 @@ public final class TunnelOptions {
       connectTimeout = o.connectTimeout;
       keepaliveInterval = o.keepaliveInterval;
       keepaliveMaxMissed = o.keepaliveMaxMissed;
-      remoteSocket = o.remoteSocket;
       localSocket = o.localSocket;
       localTcp = o.localTcp;
       windowSize = o.windowSize;
@@ -335,6 +349,28 @@ public final class TunnelOptions {
       session = o.session;
       jumpHosts.addAll(o.jumpHosts);
       forwarding = o.forwarding;
+      remoteSocketCandidates.addAll(o.remoteSocketCandidates);
+      if (o.remoteSocketGiven) {
+        remoteSocket = o.remoteSocket;
+      }
+    }
+
+    /**
+     * Finds the remote socket on the remote host instead: the first of these paths that accepts
+     * a connection, tried in order, is used (and logged). {@code $DOCKER_HOST} stands for the
+     * remote login environment's DOCKER_HOST (if it is unix://), {@code ${uid}} for the remote
+     * user's id. Ignored when a remote socket is given. Default: none.
+     */
+    public Builder remoteSocketCandidates(String... paths) {
+      remoteSocketCandidates.clear();
+      for (String p : paths) {
+        if (!p.startsWith("/") && !p.equals("$DOCKER_HOST")) {
+          throw new IllegalArgumentException("socket candidate '" + p
+              + "' must be an absolute path or $DOCKER_HOST");
+        }
+        remoteSocketCandidates.add(p);
+      }
+      return this;
     }
 
     /**

@@ -104,6 +104,9 @@ public final class Forwarder implements AutoCloseable {
     if (options.forwarding() == TunnelOptions.Forwarding.DIAL_STDIO) {
       channels.useDialStdio();
     }
+    if (!options.remoteSocketGiven() && !options.remoteSocketCandidates().isEmpty()) {
+      discover(s);
+    }
     if (options.readinessCheck()) {
       RemoteChannels.Opened first = openFirst(s);
       synchronized (lock) {
@@ -151,6 +154,54 @@ public final class Forwarder implements AutoCloseable {
             + "failed too: " + e2.getMessage(), e2);
       }
     }
+  }
+
+  /**
+   * Tries the candidate sockets in order and keeps the first that accepts a connection. One
+   * exec asks the remote login environment for DOCKER_HOST and the user's id.
+   */
+  private void discover(Session s) {
+    String[] env = channels.run(s, "printf '%s\\n' \"$DOCKER_HOST\"; id -u").split("\n", -1);
+    String dockerHost = env.length > 0 ? env[0].trim() : "";
+    String uid = env.length > 1 ? env[1].trim() : "";
+    List<String> tried = new ArrayList<>();
+    for (String c : options.remoteSocketCandidates()) {
+      String path = c;
+      if (c.equals("$DOCKER_HOST")) {
+        if (!dockerHost.startsWith("unix://")) {
+          continue;
+        }
+        path = dockerHost.substring("unix://".length());
+      }
+      if (path.contains("${uid}")) {
+        if (!uid.matches("\\d+")) {
+          continue;
+        }
+        path = path.replace("${uid}", uid);
+      }
+      if (tried.contains(path)) {
+        continue;
+      }
+      tried.add(path);
+      channels.retarget(path);
+      try {
+        channels.open(s).discard();
+        log.info("tunnel {}: found the remote socket {} on {} (tried {})", id, path,
+            target.display(), tried);
+        return;
+      } catch (TunnelException e) {
+        log.debug("tunnel {}: candidate {} does not answer: {}", id, path, e.getMessage());
+      }
+    }
+    throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "no remote socket answers on "
+        + target.display() + "; tried " + tried + " (remote DOCKER_HOST: "
+        + (dockerHost.isEmpty() ? "unset" : dockerHost) + "). Name it with remoteSocket(...)"
+        + " or ssh://host/path/to.sock");
+  }
+
+  /** The remote socket the tunnel reaches (after discovery, the one found). */
+  public String remoteSocket() {
+    return channels.remoteSocket();
   }
 
   /** The way connections reach the remote socket now. */

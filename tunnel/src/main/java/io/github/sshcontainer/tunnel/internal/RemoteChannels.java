@@ -37,7 +37,7 @@ final class RemoteChannels {
     }
   }
 
-  private final String remoteSocket;
+  private volatile String remoteSocket;
   private final int window;
   private final int packet;
   private final Duration timeout;
@@ -55,6 +55,49 @@ final class RemoteChannels {
 
   String remoteSocket() {
     return remoteSocket;
+  }
+
+  /** Points later channels at another remote socket (discovery, before any connection). */
+  void retarget(String path) {
+    this.remoteSocket = path;
+  }
+
+  /**
+   * Runs a short command on the remote host and returns its stdout, or "" if it fails.
+   */
+  String run(Session session, String command) {
+    ChannelExec exec = null;
+    try {
+      exec = (ChannelExec) session.openChannel("exec");
+      exec.setCommand(command);
+      InputStream in = exec.getInputStream();
+      exec.connect((int) PROBE_DEADLINE.toMillis());
+      long deadline = System.nanoTime() + PROBE_DEADLINE.toNanos();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[1024];
+      while (System.nanoTime() < deadline && out.size() < 64 * 1024) {
+        if (in.available() > 0) {
+          int n = in.read(buf);
+          if (n < 0) {
+            break;
+          }
+          out.write(buf, 0, n);
+        } else if (exec.isClosed()) {
+          if (in.available() <= 0) {
+            break;
+          }
+        } else {
+          Thread.sleep(5);
+        }
+      }
+      return out.toString(StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      return "";
+    } finally {
+      if (exec != null) {
+        exec.disconnect();
+      }
+    }
   }
 
   /** From now on, connections run {@code docker system dial-stdio} on exec channels. */
