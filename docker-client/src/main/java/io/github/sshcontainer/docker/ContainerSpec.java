@@ -151,11 +151,7 @@ public final class ContainerSpec {
     }
 
     public Builder env(String name, String value) {
-      if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
-        throw new IllegalArgumentException("environment variable name '" + name
-            + "' must be non-empty and contain no '='");
-      }
-      env.put(name, Objects.requireNonNull(value, "value"));
+      env.put(Checks.envName(name), Objects.requireNonNull(value, "value"));
       return this;
     }
 
@@ -195,13 +191,13 @@ public final class ContainerSpec {
 
     /** How long the container may take to be running. Default: 30 s. */
     public Builder startTimeout(Duration timeout) {
-      this.startTimeout = positive("startTimeout", timeout);
+      this.startTimeout = Checks.positive("startTimeout", timeout);
       return this;
     }
 
     /** How long a pull may take. Default: 10 minutes. */
     public Builder pullTimeout(Duration timeout) {
-      this.pullTimeout = positive("pullTimeout", timeout);
+      this.pullTimeout = Checks.positive("pullTimeout", timeout);
       return this;
     }
 
@@ -213,14 +209,6 @@ public final class ContainerSpec {
 
     public ContainerSpec build() {
       return new ContainerSpec(this);
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " " + d + " must be positive");
-      }
-      return d;
     }
   }
 }

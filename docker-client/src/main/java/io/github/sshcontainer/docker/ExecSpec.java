@@ -120,11 +120,7 @@ public final class ExecSpec {
 
     /** Adds an environment variable. */
     public Builder env(String name, String value) {
-      if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
-        throw new IllegalArgumentException("environment variable name '" + name
-            + "' must be non-empty and contain no '='");
-      }
-      env.put(name, Objects.requireNonNull(value, "value"));
+      env.put(Checks.envName(name), Objects.requireNonNull(value, "value"));
       return this;
     }
 
@@ -181,11 +177,7 @@ public final class ExecSpec {
 
     /** Deadline for the whole command. Default: 10 minutes. */
     public Builder timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("exec timeout " + timeout + " must be positive");
-      }
-      this.timeout = timeout;
+      this.timeout = Checks.positive("exec timeout", timeout);
       return this;
     }
 

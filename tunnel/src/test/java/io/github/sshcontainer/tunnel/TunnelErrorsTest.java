@@ -56,7 +56,8 @@ class TunnelErrorsTest {
     TunnelException e = fails(o);
     assertEquals(Reason.AUTHENTICATION_FAILED, e.reason());
     assertTrue(e.getMessage().contains("does not decrypt"), e.getMessage());
-    assertTrue(!e.getMessage().contains("passphrase-456") && !o.toString().contains("456"),
+    assertTrue(!e.getMessage().contains("wrong-passphrase-456")
+        && !o.toString().contains("wrong-passphrase-456"),
         "no secret in messages");
   }
 

@@ -162,12 +162,36 @@ public final class TaskRunner {
         }
         throw client.translate("waiting for task " + id, e);
       }
+      // the shim copies the stdout and stderr pipes into the log on its own; the process's exit
+      // does not wait for that copy, the task's deletion does
+      deleteTask();
       return new TaskResult(r.getExitStatus(), readLog());
     }
 
+    private void deleteTask() {
+      if (task) {
+        quietly("deleting task " + id, () -> client.tasks().delete(
+            DeleteTaskRequest.newBuilder().setContainerId(id).build()));
+        task = false;
+      }
+    }
+
+    /** The log once it stops growing (a copy may still be landing), at most about 2 s later. */
     private String readLog() {
       try {
-        return new String(tunnel.readRemoteFile(logPath, maxLog), StandardCharsets.UTF_8);
+        byte[] last = tunnel.readRemoteFile(logPath, maxLog);
+        for (int i = 0; i < 40; i++) {
+          Thread.sleep(50);
+          byte[] now = tunnel.readRemoteFile(logPath, maxLog);
+          if (now.length == last.length) {
+            break;
+          }
+          last = now;
+        }
+        return new String(last, StandardCharsets.UTF_8);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerdException(ContainerdException.Reason.FAILED, "interrupted", e);
       } catch (java.nio.file.NoSuchFileException e) {
         return ""; // nothing was written
       } catch (IOException e) {
@@ -195,8 +219,7 @@ public final class TaskRunner {
         } catch (StatusRuntimeException ignored) {
           // gone or stuck; delete says which
         }
-        quietly("deleting task " + id, () -> client.tasks().delete(
-            DeleteTaskRequest.newBuilder().setContainerId(id).build()));
+        deleteTask();
       }
       if (container) {
         quietly("deleting container " + id, () -> client.containers().delete(

@@ -245,40 +245,9 @@ final class RemoteChannels {
    */
   private String probe(Session session) {
     String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
-    String cmd = "if [ ! -e " + p + " ]; then echo missing; elif [ ! -S " + p
+    return run(session, "if [ ! -e " + p + " ]; then echo missing; elif [ ! -S " + p
         + " ]; then echo not-a-socket; elif [ ! -r " + p + " ] || [ ! -w " + p
-        + " ]; then echo permission-denied; else echo present; fi";
-    ChannelExec exec = null;
-    try {
-      exec = (ChannelExec) session.openChannel("exec");
-      exec.setCommand(cmd);
-      InputStream in = exec.getInputStream();
-      exec.connect((int) PROBE_DEADLINE.toMillis());
-      long deadline = System.nanoTime() + PROBE_DEADLINE.toNanos();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] buf = new byte[256];
-      while (System.nanoTime() < deadline && out.size() < 64) {
-        if (in.available() > 0) {
-          int n = in.read(buf);
-          if (n < 0) {
-            break;
-          }
-          out.write(buf, 0, n);
-        } else if (exec.isClosed()) {
-          if (in.available() <= 0) {
-            break;
-          }
-        } else {
-          Thread.sleep(5);
-        }
-      }
-      return out.toString(StandardCharsets.US_ASCII).trim();
-    } catch (Exception e) {
-      return "";
-    } finally {
-      if (exec != null) {
-        exec.disconnect();
-      }
-    }
+        + " ]; then echo permission-denied; else echo present; fi").trim();
   }
+
 }
