@@ -40,7 +40,8 @@ final class ExecCommand implements Callable<Integer> {
   String user;
 
   @Option(names = "--remote-socket", paramLabel = "PATH",
-      description = "Remote Docker socket (default: /var/run/docker.sock).")
+      description = "Remote Docker socket (default: found on the remote host: its "
+          + "DOCKER_HOST, rootless or system Docker, Podman).")
   String remoteSocket;
 
   @CommandLine.Spec

@@ -38,7 +38,8 @@ final class RunCommand implements Callable<Integer> {
   String network;
 
   @Option(names = "--remote-socket", paramLabel = "PATH",
-      description = "Remote Docker socket (default: /var/run/docker.sock).")
+      description = "Remote Docker socket (default: found on the remote host: its "
+          + "DOCKER_HOST, rootless or system Docker, Podman).")
   String remoteSocket;
 
   @CommandLine.Spec

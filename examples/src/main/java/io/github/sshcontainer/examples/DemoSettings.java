@@ -18,9 +18,15 @@ public record DemoSettings(String destination, Path key, Path knownHosts, String
   public static final Path DEMO_ENV = Path.of("/tmp/ssh-container-demo/demo.env");
 
   public static DemoSettings from(String[] args, Map<String, String> env) throws IOException {
+    return from(args, env, DEMO_ENV);
+  }
+
+  /** As {@link #from(String[], Map)}, with the demo host's env file given. */
+  public static DemoSettings from(String[] args, Map<String, String> env, Path demoEnv)
+      throws IOException {
     Map<String, String> v = new HashMap<>();
-    if (Files.isReadable(DEMO_ENV)) {
-      for (String line : Files.readAllLines(DEMO_ENV)) {
+    if (Files.isReadable(demoEnv)) {
+      for (String line : Files.readAllLines(demoEnv)) {
         int eq = line.indexOf('=');
         if (eq > 0 && !line.startsWith("#")) {
           v.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());

@@ -66,11 +66,22 @@ class ExamplesTest {
 
   @Test
   void settingsWithoutDestinationSayWhatToDo() {
-    if (java.nio.file.Files.exists(DemoSettings.DEMO_ENV)) {
-      return; // a running demo host supplies the destination
-    }
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> DemoSettings.from(new String[0], Map.of()));
+        IllegalArgumentException.class, () -> DemoSettings.from(new String[0], Map.of(),
+            java.nio.file.Path.of("/nonexistent/demo.env")));
     assertTrue(e.getMessage().contains("scripts/demo.sh"), e.getMessage());
+  }
+
+  @Test
+  void settingsComeFromTheDemoHostsEnvFile() throws Exception {
+    java.nio.file.Path env = java.nio.file.Files.createTempFile("demo", ".env");
+    try {
+      java.nio.file.Files.writeString(env, "SSHC_DEST=ssh://u@h:2\nSSHC_KEY=/k\n");
+      DemoSettings s = DemoSettings.from(new String[0], Map.of("SSHC_KEY", "/other"), env);
+      assertEquals("ssh://u@h:2", s.destination());
+      assertEquals(java.nio.file.Path.of("/other"), s.key(), "the environment wins");
+    } finally {
+      java.nio.file.Files.deleteIfExists(env);
+    }
   }
 }
