@@ -32,6 +32,9 @@ public final class SecretScenarios {
     attempt("wrong passphrase", keyed.toBuilder().passphrase(passphrase + "x").build());
     System.out.println("options: " + keyed.toBuilder().passphrase(passphrase).password(password)
         .build());
+    Files.deleteIfExists(key);
+    Files.deleteIfExists(Path.of(key + ".pub"));
+    Files.deleteIfExists(key.getParent());
     System.exit(0);
   }
 
