@@ -39,10 +39,8 @@ final class ExecCommand implements Callable<Integer> {
   @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User (name or uid).")
   String user;
 
-  @Option(names = "--remote-socket", paramLabel = "PATH",
-      description = "Remote Docker socket (default: found on the remote host: its "
-          + "DOCKER_HOST, rootless or system Docker, Podman).")
-  String remoteSocket;
+  @Mixin
+  DockerSocketOption socket;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -56,10 +54,7 @@ final class ExecCommand implements Callable<Integer> {
     }
     String dest = p.before().size() == 2 ? p.before().get(0) : null;
     String container = p.before().get(p.before().size() - 1);
-    var b = ssh.builder(dest, null);
-    if (remoteSocket != null) {
-      b.remoteSocket(remoteSocket);
-    }
+    var b = socket.apply(ssh.builder(dest, null));
     ExecSpec.Builder e = ExecSpec.of(p.after()).stdout(System.out).stderr(System.err);
     for (String kv : env) {
       String[] parts = kv.split("=", 2);

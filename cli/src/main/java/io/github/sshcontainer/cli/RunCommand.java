@@ -37,10 +37,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Network mode (none, bridge, host, a network).")
   String network;
 
-  @Option(names = "--remote-socket", paramLabel = "PATH",
-      description = "Remote Docker socket (default: found on the remote host: its "
-          + "DOCKER_HOST, rootless or system Docker, Podman).")
-  String remoteSocket;
+  @Mixin
+  DockerSocketOption socket;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -77,10 +75,7 @@ final class RunCommand implements Callable<Integer> {
     if (!p.after().isEmpty()) {
       c.command(p.after().toArray(String[]::new));
     }
-    var b = ssh.builder(dest, null);
-    if (remoteSocket != null) {
-      b.remoteSocket(remoteSocket);
-    }
+    var b = socket.apply(ssh.builder(dest, null));
     try (DockerClient docker = SshDocker.connect(b.build())) {
       return OnDemandContainer.runOnce(docker, c.build(), System.out, System.err);
     }
