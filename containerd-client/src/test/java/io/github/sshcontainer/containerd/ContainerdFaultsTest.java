@@ -51,6 +51,63 @@ class ContainerdFaultsTest {
     }
   }
 
+  /** Calls until the client answers again, failing only with UNAVAILABLE meanwhile. */
+  private static String versionWithin(ContainerdClient ctr, long seconds) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    ContainerdException last = null;
+    while (System.nanoTime() < end) {
+      try {
+        return ctr.serverVersion();
+      } catch (ContainerdException e) {
+        last = e;
+        assertTrue(e.reason() == ContainerdException.Reason.UNAVAILABLE
+            || e.reason() == ContainerdException.Reason.TIMED_OUT, e.toString());
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("no answer within " + seconds + " s; last: " + last);
+  }
+
+  @Test
+  void daemonRestartedThenTheSameClientWorks() throws Exception {
+    Lab lab = Lab.shared();
+    try (io.github.sshcontainer.lab.ContainerdDaemon second =
+        io.github.sshcontainer.lab.ContainerdDaemon.start(lab.dir().resolve("c2"));
+        ContainerdClient ctr = SshContainerd.connect(options()
+            .remoteSocket(second.socket().toString()).build(), "default")) {
+      String v = ctr.serverVersion();
+      second.restart();
+      assertEquals(v, versionWithin(ctr, 30));
+    }
+  }
+
+  @Test
+  void networkStalledPastKeepaliveFailsInFlightCallsThenRecovers() throws Exception {
+    Lab lab = Lab.shared();
+    try (Sshd sshd = lab.startSshd("cstall-" + System.nanoTime(), lab.hostKey(), List.of());
+        io.github.sshcontainer.lab.DelayProxy proxy = io.github.sshcontainer.lab.DelayProxy
+            .start(sshd.port(), java.time.Duration.ofMillis(1))) {
+      Path kh = tmp.resolve("kh-stall");
+      Files.writeString(kh, Keys.knownHostsLine(lab.hostKey(), proxy.port()) + "\n");
+      try (ContainerdClient ctr = SshContainerd.connect(options().knownHosts(kh)
+          .target(SshTarget.of(lab.user(), "127.0.0.1", proxy.port()))
+          .keepalive(java.time.Duration.ofSeconds(1), 2)
+          .connectTimeout(java.time.Duration.ofSeconds(3)).build(), "default")) {
+        String v = ctr.serverVersion();
+        proxy.freeze(true);
+        long t0 = System.nanoTime();
+        ContainerdException e = org.junit.jupiter.api.Assertions.assertThrows(
+            ContainerdException.class, ctr::serverVersion);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 15_000, "the call in flight failed after " + ms + " ms");
+        assertTrue(e.reason() == ContainerdException.Reason.UNAVAILABLE
+            || e.reason() == ContainerdException.Reason.TIMED_OUT, e.toString());
+        proxy.freeze(false);
+        assertEquals(v, versionWithin(ctr, 60));
+      }
+    }
+  }
+
   @Test
   void clientAndRunCyclesLeakNothing() throws Exception {
     int cycles = Boolean.getBoolean("sshc.long") ? 1_000 : 10;

@@ -42,6 +42,41 @@ class DockerFaultsTest {
   }
 
   @Test
+  void networkStalledPastKeepaliveFailsTheCallThenTheSameClientRecovers() throws Exception {
+    try (Sshd sshd = lab().startSshd("dstall-" + System.nanoTime(), lab().hostKey(), List.of());
+        io.github.sshcontainer.lab.DelayProxy proxy = io.github.sshcontainer.lab.DelayProxy
+            .start(sshd.port(), java.time.Duration.ofMillis(1))) {
+      Path kh = tmp.resolve("kh-stall");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), proxy.port()) + "\n");
+      try (DockerClient docker = SshDocker.connect(options().knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", proxy.port()))
+          .keepalive(java.time.Duration.ofSeconds(1), 2)
+          .connectTimeout(java.time.Duration.ofSeconds(3)).build())) {
+        docker.pingCmd().exec();
+        proxy.freeze(true);
+        long t0 = System.nanoTime();
+        RemoteDockerException e = assertThrows(RemoteDockerException.class,
+            () -> docker.listContainersCmd().exec());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(RemoteDockerException.Reason.DAEMON_UNAVAILABLE, e.reason());
+        assertTrue(ms < 20_000, "the call in flight failed after " + ms + " ms");
+        proxy.freeze(false);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+          try {
+            docker.pingCmd().exec();
+            break;
+          } catch (RemoteDockerException again) {
+            assertTrue(System.nanoTime() < end, "no recovery: " + again);
+            Thread.sleep(200);
+          }
+        }
+        assertTrue(docker.listImagesCmd().exec().size() >= 1, "the same client works again");
+      }
+    }
+  }
+
+  @Test
   void aServerAnsweringGarbageIsDaemonUnavailable() {
     RemoteDockerException e = assertThrows(RemoteDockerException.class,
         () -> SshDocker.connect(options().remoteSocket(lab().slam().socket().toString())

@@ -56,27 +56,58 @@ public final class ContainerdDaemon implements AutoCloseable {
           "[metrics]",
           "  address = \"\"",
           ""));
-      Path logFile = dir.resolve("containerd.log");
-      d.process = new ProcessBuilder(bin.toString(), "--config", config.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-      long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-      while (System.nanoTime() < deadline) {
-        if (!d.process.isAlive()) {
-          throw new IllegalStateException("containerd exited with " + d.process.exitValue()
-              + ":\n" + Files.readString(logFile));
-        }
-        if (d.accepts()) {
-          log.info("containerd pid {} on {}", d.process.pid(), d.socket);
-          return d;
-        }
-        Sshd.sleep(50);
-      }
-      throw new IllegalStateException("containerd did not listen on " + d.socket + " within "
-          + START_DEADLINE + "; log:\n" + Files.readString(logFile));
+      d.launch(bin, config);
+      return d;
     } catch (IOException | RuntimeException e) {
       d.close();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+  }
+
+  private void launch(Path bin, Path config) throws IOException {
+    Path logFile = dir.resolve("containerd.log");
+    process = new ProcessBuilder(bin.toString(), "--config", config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("containerd exited with " + process.exitValue()
+            + ":\n" + Files.readString(logFile));
+      }
+      if (accepts()) {
+        log.info("containerd pid {} on {}", process.pid(), socket);
+        return;
+      }
+      Sshd.sleep(50);
+    }
+    throw new IllegalStateException("containerd did not listen on " + socket + " within "
+        + START_DEADLINE + "; log:\n" + Files.readString(logFile));
+  }
+
+  /** Stops containerd and starts it again on the same root, state and socket. */
+  public void restart() {
+    stopProcess();
+    try {
+      launch(Prerequisites.require("containerd", "/usr/bin/containerd"),
+          dir.resolve("config.toml"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void stopProcess() {
+    Process p = process;
+    if (p != null) {
+      p.destroy();
+      try {
+        // containerd may linger on SIGTERM while clients hold connections; it is a lab daemon
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -107,17 +138,7 @@ public final class ContainerdDaemon implements AutoCloseable {
 
   @Override
   public void close() {
-    Process p = process;
-    if (p != null) {
-      p.destroy();
-      try {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    stopProcess();
     // shims outlive containerd by design; ours carry our socket path in their command line
     String mark = socket.toString();
     ProcessHandle.allProcesses()
