@@ -151,7 +151,7 @@ class ContainerdClientTest {
     List<TaskEvent> events = Collections.synchronizedList(new ArrayList<>());
     String id = "events-" + UUID.randomUUID().toString().substring(0, 8);
     try (AutoCloseable sub = ctr.subscribeTaskEvents(events::add)) {
-      Thread.sleep(300); // the subscription is in place before the task starts
+      Thread.sleep(1000); // the subscription is in place before the task starts
       ctr.run(RunSpec.of(IMAGE).id(id).args("sh", "-c", "exit 5").build());
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (events.stream().noneMatch(e -> e.topic().equals("/tasks/exit")
