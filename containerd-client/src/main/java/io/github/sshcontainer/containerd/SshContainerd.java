@@ -36,9 +36,8 @@ public final class SshContainerd {
    */
   public static ContainerdClient connect(TunnelOptions options, String namespace) {
     ContainerdClient.checkNamespace(namespace);
-    TunnelOptions o = options.remoteSocket().equals(TunnelOptions.DOCKER_SOCKET)
-        && options.target().socketPath().isEmpty()
-        ? options.toBuilder().remoteSocket(TunnelOptions.CONTAINERD_SOCKET).build() : options;
+    TunnelOptions o = options.remoteSocketGiven() ? options
+        : options.toBuilder().remoteSocket(TunnelOptions.CONTAINERD_SOCKET).build();
     SocketTunnel tunnel = SocketTunnel.open(o);
     try {
       return build(tunnel, true, namespace, DEFAULT_READY_DEADLINE);

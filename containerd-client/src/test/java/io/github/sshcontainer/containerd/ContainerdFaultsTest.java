@@ -115,7 +115,7 @@ class ContainerdFaultsTest {
       first.serverVersion();
     }
     Thread.sleep(3_500);
-    long fds0 = DockerFds.count();
+    long fds0 = Lab.openFileDescriptors();
     int snaps0;
     int leases0;
     try (ContainerdClient c = SshContainerd.connect(options().build(), "leaks")) {
@@ -130,7 +130,7 @@ class ContainerdFaultsTest {
     Thread.sleep(300);
     long threads = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith("ssh-container-")).count();
-    long fds = DockerFds.count();
+    long fds = Lab.openFileDescriptors();
     int snaps;
     int leases;
     try (ContainerdClient c = SshContainerd.connect(options().build(), "leaks")) {
@@ -156,11 +156,4 @@ class ContainerdFaultsTest {
     return n;
   }
 
-  static final class DockerFds {
-    static long count() throws Exception {
-      try (var s = Files.list(Path.of("/proc/self/fd"))) {
-        return s.count();
-      }
-    }
-  }
 }

@@ -52,13 +52,8 @@ public final class SshDocker {
     return connect(options, DEFAULT_PING_DEADLINE);
   }
 
-  /**
-   * Where Docker's socket is looked for when the options name none, in order: the remote login
-   * environment's DOCKER_HOST, rootless Docker, the system socket, rootless and system Podman.
-   */
-  public static final List<String> SOCKET_CANDIDATES = List.of("$DOCKER_HOST",
-      "/run/user/${uid}/docker.sock", "/var/run/docker.sock",
-      "/run/user/${uid}/podman/podman.sock", "/run/podman/podman.sock");
+  /** Where Docker's socket is looked for when the options name none (see TunnelOptions). */
+  public static final List<String> SOCKET_CANDIDATES = TunnelOptions.DOCKER_SOCKET_CANDIDATES;
 
   /**
    * As {@link #connect(TunnelOptions)}, pinging for at most {@code pingDeadline}. When the

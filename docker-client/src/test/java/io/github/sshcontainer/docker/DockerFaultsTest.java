@@ -90,7 +90,7 @@ class DockerFaultsTest {
     int cycles = Boolean.getBoolean("sshc.long") ? 1_000 : 20;
     SshDocker.connect(options().build()).close();
     Thread.sleep(3_500); // pool threads of earlier tests end
-    long fds0 = fds();
+    long fds0 = io.github.sshcontainer.lab.Lab.openFileDescriptors();
     int managed0;
     try (DockerClient d = SshDocker.connect(options().build())) {
       managed0 = d.listContainersCmd().withShowAll(true).exec().size();
@@ -104,7 +104,7 @@ class DockerFaultsTest {
     long threads = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith("ssh-container-")
             && !t.getName().contains("docker-stdin")).count();
-    long fds = fds();
+    long fds = io.github.sshcontainer.lab.Lab.openFileDescriptors();
     int managed;
     try (DockerClient d = SshDocker.connect(options().build())) {
       managed = d.listContainersCmd().withShowAll(true).exec().size();
@@ -116,9 +116,4 @@ class DockerFaultsTest {
     assertEquals(managed0, managed);
   }
 
-  static long fds() throws Exception {
-    try (var s = Files.list(Path.of("/proc/self/fd"))) {
-      return s.count();
-    }
-  }
 }

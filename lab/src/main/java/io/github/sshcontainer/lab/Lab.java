@@ -65,6 +65,15 @@ public final class Lab {
         user());
   }
 
+  /** How many file descriptors this process has open (for leak tests). */
+  public static long openFileDescriptors() {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The lab of this JVM, started on first call. */
   public static synchronized Lab shared() {
     if (shared == null) {

@@ -76,13 +76,9 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
     setting("identity", "IDENTITY").map(Path::of).ifPresent(b::identityFile);
     setting("known-hosts", "KNOWN_HOSTS").map(Path::of).ifPresent(b::knownHosts);
     Optional<String> socket = setting("remote-socket", "REMOTE_SOCKET");
-    if (socket.isPresent()) {
-      b.remoteSocket(socket.get());
-    } else if (!TunnelOptions.builder(host).build().remoteSocketGiven()) {
-      b.remoteSocketCandidates("$DOCKER_HOST", "/run/user/${uid}/docker.sock",
-          "/var/run/docker.sock", "/run/user/${uid}/podman/podman.sock",
-          "/run/podman/podman.sock");
-    }
+    socket.ifPresent(b::remoteSocket);
+    // ignored when the socket is named (here or as ssh://host/path)
+    b.remoteSocketCandidates(TunnelOptions.DOCKER_SOCKET_CANDIDATES.toArray(String[]::new));
     try {
       tunnel = SocketTunnel.open(b.build());
     } catch (RuntimeException e) {

@@ -23,6 +23,15 @@ import java.util.Optional;
 public final class TunnelOptions {
   /** Docker's socket; the default remote socket. */
   public static final String DOCKER_SOCKET = "/var/run/docker.sock";
+  /**
+   * Where Docker's socket is looked for when none is given, in order: the remote login
+   * environment's DOCKER_HOST, rootless Docker, the system socket, rootless and system Podman.
+   * For {@link Builder#remoteSocketCandidates}.
+   */
+  public static final List<String> DOCKER_SOCKET_CANDIDATES = List.of("$DOCKER_HOST",
+      "/run/user/${uid}/docker.sock", DOCKER_SOCKET,
+      "/run/user/${uid}/podman/podman.sock", "/run/podman/podman.sock");
+
   /** containerd's socket. */
   public static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
   /** How each local connection reaches the remote socket. */
@@ -280,7 +289,9 @@ public final class TunnelOptions {
         + ", windowSize=" + windowSize + ", packetSize=" + packetSize + ", connectAttempts="
         + connectAttempts + ", retryDeadline=" + retryDeadline + ", readinessCheck="
         + readinessCheck + ", spareChannels=" + spareChannels + ", reconnect=" + reconnect
-        + ", session=" + (session != null ? "caller's" : "own") + "}";
+        + ", session=" + (session != null ? "caller's" : "own") + ", agentSocket=" + agentSocket
+        + ", jumpHosts=" + jumpHosts + ", forwarding=" + forwarding
+        + ", remoteSocketCandidates=" + remoteSocketCandidates + "}";
   }
 
   /** Collects and checks options; every setter validates at once and names the bad value. */

@@ -2,7 +2,6 @@ package io.github.sshcontainer.tunnel;
 
 import io.github.sshcontainer.lab.Lab;
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -27,10 +26,6 @@ final class LabTunnels {
         .useAgent(false)
         .connectTimeout(Duration.ofSeconds(10))
         .remoteSocket(remote.toString());
-  }
-
-  static SocketChannel connect(SocketAddress address) throws IOException {
-    return SocketChannel.open(address);
   }
 
   static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {

@@ -20,12 +20,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 1800, unit = TimeUnit.SECONDS)
 class LeakTest {
 
-  static long openFds() throws IOException {
-    try (var s = Files.list(Path.of("/proc/self/fd"))) {
-      return s.count();
-    }
-  }
-
   static long tunnelDirs() throws IOException {
     try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return s.filter(p -> p.getFileName().toString().startsWith("ssh-container-")).count();
@@ -44,13 +38,13 @@ class LeakTest {
     // one cycle first, so that lazily created JVM and JSch resources exist in the baseline
     cycle(o);
     Thread.sleep(200);
-    long fds0 = openFds();
+    long fds0 = io.github.sshcontainer.lab.Lab.openFileDescriptors();
     long dirs0 = tunnelDirs();
     for (int i = 0; i < cycles; i++) {
       cycle(o);
     }
     Thread.sleep(200);
-    long fds = openFds();
+    long fds = io.github.sshcontainer.lab.Lab.openFileDescriptors();
     System.out.printf("FIGURES leak: %d open/close cycles: fds %d -> %d, tunnel dirs %d -> %d,"
         + " tunnel threads %d%n", cycles, fds0, fds, dirs0, tunnelDirs(), tunnelThreads());
     assertEquals(0, tunnelThreads(), "no tunnel thread outlives close()");

@@ -24,14 +24,12 @@ public final class Events {
   public static AutoCloseable subscribe(ContainerdClient client, Consumer<TaskEvent> listener) {
     @SuppressWarnings("unchecked")
     ClientCallStreamObserver<SubscribeRequest>[] call = new ClientCallStreamObserver[1];
-    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     client.eventsAsync().subscribe(SubscribeRequest.newBuilder()
         .addFilters("namespace==" + client.namespace() + ",topic~=\"^/tasks/\"").build(),
         new ClientResponseObserver<SubscribeRequest, Envelope>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<SubscribeRequest> s) {
             call[0] = s;
-            started.countDown();
           }
 
           @Override

@@ -163,11 +163,6 @@ final class HijackedExchange implements DockerHttpClient.Response {
   }
 
   @Override
-  public String getHeader(String name) {
-    return first(headers, name);
-  }
-
-  @Override
   public InputStream getBody() {
     return body;
   }

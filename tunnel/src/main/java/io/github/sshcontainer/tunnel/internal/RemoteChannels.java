@@ -192,7 +192,7 @@ final class RemoteChannels {
   /**
    * The Docker CLI's way in: {@code docker system dial-stdio} on the remote host, its stdin and
    * stdout joined to the local connection. The process's exit (no docker CLI, no daemon) shows
-   * within a short grace period and is reported with its stderr.
+   * within a short grace period and is reported with its exit status.
    */
   private Opened openDialStdio(Session session) {
     ChannelExec exec;
@@ -207,8 +207,6 @@ final class RemoteChannels {
     ChannelTuning.apply(exec, window, packet);
     ChannelSink sink = new ChannelSink();
     exec.setOutputStream(sink);
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    exec.setErrStream(stderr, true);
     try {
       exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     } catch (JSchException e) {
@@ -218,7 +216,7 @@ final class RemoteChannels {
     return new Opened(exec, sink);
   }
 
-  /** Waits a moment: a dial-stdio that cannot work exits at once, saying why on stderr. */
+  /** Waits a moment: a dial-stdio that cannot work exits at once. */
   void checkDialStdio(Opened o) {
     if (!(o.channel() instanceof ChannelExec exec)) {
       return;
