@@ -155,6 +155,79 @@ final class Probes {
     }
   }
 
+  /** What a stalled reader did to the others on the same path. */
+  record Stall(int answered, int pings, double maxMillis, double rssGrowthMiB, boolean identical) {}
+
+  /**
+   * One connection asks the MIXED far end for {@code bytes} and reads nothing for a while; during
+   * that, {@code pings} fresh echo connections must each answer within {@code deadlineMillis}.
+   * Then the stalled one is drained and compared with the far end's pattern. {@code rssKiB}
+   * measures the memory of whatever sits in the middle (0 when nothing does).
+   */
+  static Stall stall(SocketAddress mixed, long bytes, int pings, long deadlineMillis,
+      java.util.function.LongSupplier rssKiB) throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    long rss0 = rssKiB.getAsLong();
+    try (SocketChannel stalled = SocketChannel.open(mixed)) {
+      writeFully(stalled, ByteBuffer.allocate(9).put((byte) 'S').putLong(bytes).flip());
+      Thread.sleep(1500); // every buffer on the way fills
+      int answered = 0;
+      long worst = 0;
+      for (int i = 0; i < pings; i++) {
+        SocketChannel c = SocketChannel.open(mixed);
+        long start = System.nanoTime();
+        Future<Boolean> f = pool.submit(() -> {
+          ByteBuffer out = ByteBuffer.allocate(1 + MESSAGE); // the far end echoes after the 'E'
+          out.put(0, (byte) 'E');
+          ByteBuffer in = ByteBuffer.allocate(MESSAGE);
+          writeFully(c, out);
+          c.shutdownOutput();
+          readFully(c, in);
+          return true;
+        });
+        try {
+          f.get(deadlineMillis, TimeUnit.MILLISECONDS);
+          answered++;
+        } catch (java.util.concurrent.TimeoutException late) {
+          f.cancel(true);
+        } finally {
+          c.close();
+        }
+        worst = Math.max(worst, System.nanoTime() - start);
+      }
+      double growth = (rssKiB.getAsLong() - rss0) / 1024.0;
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+      long got = 0;
+      int n;
+      while ((n = stalled.read(buf)) >= 0) {
+        md.update(buf.array(), 0, n);
+        got += n;
+        buf.clear();
+      }
+      boolean same = got == bytes
+          && Arrays.equals(md.digest(), io.github.sshcontainer.lab.Pattern.sha256(bytes));
+      return new Stall(answered, pings, worst / 1e6, growth, same);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Resident memory of a process in KiB, from /proc (0 if it cannot be read). */
+  static long rssKiB(long pid) {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(
+          java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+    return 0;
+  }
+
   private static Latency summarize(long[] nanos) {
     long[] s = nanos.clone();
     Arrays.sort(s);

@@ -61,6 +61,7 @@ public final class TunnelBenchmark {
     far.put("echo.sock", lab.echo().socket());
     far.put("source.sock", lab.source().socket());
     far.put("discard.sock", lab.discard().socket());
+    far.put("mixed.sock", lab.mixed().socket());
     OpenSshForward ssh = OpenSshForward.start(lab.user(), port, lab.clientKey(), kh, far);
     TunnelOptions base = TunnelOptions.builder(SshTarget.of(lab.user(), "127.0.0.1", port))
         .identityFile(lab.clientKey()).knownHosts(kh).noSshConfig().useAgent(false).build();
@@ -70,6 +71,8 @@ public final class TunnelBenchmark {
         .remoteSocket(lab.source().socket().toString()).build());
     SocketTunnel discard = SocketTunnel.open(base.toBuilder()
         .remoteSocket(lab.discard().socket().toString()).build());
+    SocketTunnel mixed = SocketTunnel.open(base.toBuilder()
+        .remoteSocket(lab.mixed().socket().toString()).build());
     try {
       Paths direct = new Paths(UnixDomainSocketAddress.of(lab.echo().socket()),
           UnixDomainSocketAddress.of(lab.source().socket()),
@@ -111,8 +114,10 @@ public final class TunnelBenchmark {
           p -> median(bulkRuns, () -> Probes.upload(p.discard(), bulk)));
       measure(name, "16 clients request rate", "req/s", ">=1.0", all,
           p -> Probes.parallel(p.echo(), 16, parMillis));
+      stall(name, lab, ssh, mixed, bulk);
     } finally {
       echo.close();
+      mixed.close();
       source.close();
       discard.close();
       ssh.close();
@@ -121,6 +126,30 @@ public final class TunnelBenchmark {
       }
       Files.deleteIfExists(kh);
     }
+  }
+
+  /**
+   * A reader that stops while others work: one connection asks for {@code bytes} and reads
+   * nothing; 20 fresh pings must each answer within 2 s. Memory is the RSS growth of what sits in
+   * the middle: the ssh process, this JVM for the tunnel, nothing for the direct socket.
+   */
+  private void stall(String name, Lab lab, OpenSshForward ssh, SocketTunnel mixed, long bytes)
+      throws Exception {
+    int pings = 20;
+    Probes.Stall d = Probes.stall(UnixDomainSocketAddress.of(lab.mixed().socket()), bytes, pings,
+        2000, () -> 0);
+    Probes.Stall s = Probes.stall(ssh.socket("mixed.sock"), bytes, pings, 2000,
+        () -> Probes.rssKiB(ssh.pid()));
+    Probes.Stall t = Probes.stall(mixed.localAddress(), bytes, pings, 2000,
+        () -> Probes.rssKiB(ProcessHandle.current().pid()));
+    add(name, "stall: pings answered in 2 s (of 20)", "n", false, d.answered(), s.answered(),
+        t.answered(), ">=1.0");
+    add(name, "stall: slowest ping", "ms", true, d.maxMillis(), s.maxMillis(), t.maxMillis(),
+        "");
+    add(name, "stall: memory growth", "MiB", true, d.rssGrowthMiB(), s.rssGrowthMiB(),
+        t.rssGrowthMiB(), "");
+    add(name, "stall: drained bytes identical (1=yes)", "n", false, d.identical() ? 1 : 0,
+        s.identical() ? 1 : 0, t.identical() ? 1 : 0, ">=1.0");
   }
 
   private interface Run {

@@ -42,8 +42,22 @@ public final class FarEnd implements AutoCloseable {
      */
     SOURCE,
     /** Closes every connection at once without reading. */
-    SLAM
+    SLAM,
+    /**
+     * The first byte chooses, so that one tunnel can carry different kinds of connection at
+     * once: {@code 'E'} echo as {@link #ECHO}, {@code 'S'} source as {@link #SOURCE} (the byte
+     * count follows), {@code 'H'} hold: never read again, keep the connection open until the
+     * client or the far end closes it.
+     */
+    MIXED
   }
+
+  /** The first byte of a {@link Mode#MIXED} connection that asks for an echo. */
+  public static final byte ECHO_REQUEST = 'E';
+  /** The first byte of a {@link Mode#MIXED} connection that asks for a source (count follows). */
+  public static final byte SOURCE_REQUEST = 'S';
+  /** The first byte of a {@link Mode#MIXED} connection whose far end never reads. */
+  public static final byte HOLD_REQUEST = 'H';
 
   /** What a SOURCE connection read after its own output was shut. */
   public record Received(long bytes, byte[] sha256) {}
@@ -120,12 +134,30 @@ public final class FarEnd implements AutoCloseable {
         case DISCARD -> count(c, false);
         case SOURCE -> source(c);
         case SLAM -> { }
+        case MIXED -> mixed(c);
         default -> throw new IllegalStateException(mode.name());
       }
     } catch (IOException | RuntimeException e) {
       // the client went away; nothing to report to it
     } finally {
       open.remove(c);
+    }
+  }
+
+  private void mixed(SocketChannel c) throws IOException {
+    ByteBuffer first = ByteBuffer.allocate(1);
+    if (c.read(first) < 0) {
+      return;
+    }
+    switch (first.get(0)) {
+      case ECHO_REQUEST -> echo(c);
+      case SOURCE_REQUEST -> source(c);
+      case HOLD_REQUEST -> {
+        while (!closed && c.isOpen()) {
+          Sshd.sleep(50);
+        }
+      }
+      default -> { }
     }
   }
 

@@ -32,6 +32,7 @@ public final class Lab {
   private final FarEnd discard;
   private final FarEnd source;
   private final FarEnd slam;
+  private final FarEnd mixed;
   private DockerDaemon docker;
   private ContainerdDaemon containerd;
   private String unprivilegedUser;
@@ -57,6 +58,7 @@ public final class Lab {
       discard = FarEnd.start(far.resolve("discard.sock"), FarEnd.Mode.DISCARD);
       source = FarEnd.start(far.resolve("source.sock"), FarEnd.Mode.SOURCE);
       slam = FarEnd.start(far.resolve("slam.sock"), FarEnd.Mode.SLAM);
+      mixed = FarEnd.start(far.resolve("mixed.sock"), FarEnd.Mode.MIXED);
     } catch (IOException | RuntimeException e) {
       LabProcess.deleteTree(dir);
       throw e;
@@ -95,7 +97,8 @@ public final class Lab {
       d = docker;
       ctd = containerd;
     }
-    for (AutoCloseable c : new AutoCloseable[] {ctd, d, echo, count, discard, source, slam, sshd}) {
+    for (AutoCloseable c : new AutoCloseable[] {ctd, d, echo, count, discard, source, slam, mixed,
+        sshd}) {
       if (c == null) {
         continue;
       }
@@ -172,6 +175,11 @@ public final class Lab {
 
   public FarEnd slam() {
     return slam;
+  }
+
+  /** A far end whose connections each choose echo, source or hold ({@link FarEnd.Mode#MIXED}). */
+  public FarEnd mixed() {
+    return mixed;
   }
 
   /**

@@ -97,6 +97,16 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.forwardingInUse();
   }
 
+  /**
+   * Bytes that arrived from the remote end and wait for local clients that read slower than it
+   * sends. Each connection holds at most its SSH window ({@link TunnelOptions#windowSize()}): the
+   * remote end is granted more only as the local client reads, so a client that stops reading
+   * stalls only its own connection.
+   */
+  public long queuedBytes() {
+    return forwarder.queuedBytes();
+  }
+
   /** How many times the SSH connection was re-established. */
   public int reconnects() {
     return forwarder.reconnects();

@@ -27,6 +27,11 @@ public final class TunnelException extends RuntimeException {
      * server refuses stream-local forwarding.
      */
     REMOTE_SOCKET_UNAVAILABLE,
+    /**
+     * The local socket could not be made: its directory is not writable, the path is too long
+     * for a Unix socket, or another file is in the way.
+     */
+    LOCAL_SOCKET_UNAVAILABLE,
     /** The tunnel was closed, or its SSH connection is gone and cannot come back. */
     CLOSED
   }

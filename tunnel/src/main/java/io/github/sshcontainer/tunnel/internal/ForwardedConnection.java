@@ -4,17 +4,24 @@ import com.jcraft.jsch.Channel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One local connection joined to one SSH channel. Local to remote runs on this connection's pump
- * thread; remote to local runs on JSch's session thread through the {@link ChannelSink}. Each
- * direction ends on its own: the local client's EOF becomes SSH EOF, the remote EOF becomes a
- * shutdown of the local socket's output, and the connection closes when both have happened (or at
- * once on an error).
+ * One local connection joined to one SSH channel, in non-blocking mode.
+ *
+ * <p>Local to remote runs on this connection's pump thread, which waits for input on its own
+ * selector and writes into the channel; JSch blocks that thread, and only it, while the peer's
+ * window is exhausted, so a remote end that stops reading stalls only its own connection.
+ * Remote to local is the channel's {@link Inbound}. Each direction ends on its own: the local
+ * client's EOF becomes SSH EOF, the remote EOF (after every queued byte) becomes a shutdown of
+ * the local socket's output, and the connection closes when both have happened, or at once on an
+ * error.
  */
 final class ForwardedConnection {
   private static final Logger log = LoggerFactory.getLogger(ForwardedConnection.class);
@@ -23,37 +30,64 @@ final class ForwardedConnection {
    * room for its header and MAC, so a 32 KiB read would go out as a full packet plus a tiny one.
    */
   private static final int READ_BUFFER = 32 * 1024 - 512;
+  /** How long the pump waits for input before it looks at the closed flag again. */
+  private static final long READ_POLL_MS = 1000;
 
   private final SocketChannel local;
   private final Channel channel;
-  private final Runnable onClosed;
+  private final Inbound inbound;
+  private final LocalWriter writer;
+  private final Consumer<ForwardedConnection> onClosed;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Selector pumpSelector;
   private boolean localEof;
   private boolean remoteEof;
 
-  ForwardedConnection(SocketChannel local, RemoteChannels.Opened opened, Runnable onClosed)
-      throws IOException {
+  ForwardedConnection(SocketChannel local, RemoteChannels.Opened opened, LocalWriter writer,
+      Consumer<ForwardedConnection> onClosed) throws IOException {
     this.local = local;
     this.channel = opened.channel();
+    this.inbound = opened.inbound();
+    this.writer = writer;
     this.onClosed = onClosed;
-    opened.sink().attach(local, this);
+    local.configureBlocking(false);
+  }
+
+  /** Starts delivering remote bytes; call once the connection is registered with its owner. */
+  void attach() {
+    inbound.attach(local, this, writer);
   }
 
   /** Copies local to remote until the local client's EOF; runs on the pump thread. */
   void pumpLocalToRemote() {
+    Selector selector = PumpSelectors.current();
+    SelectionKey key = null;
     try {
       OutputStream out = channel.getOutputStream();
       ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
-      int n;
-      while ((n = local.read(buf)) >= 0) {
-        if (n > 0) {
-          out.write(buf.array(), 0, n);
-          out.flush();
-          // JSch drops data silently on a closed channel; notice it here
-          if (channel.isClosed()) {
-            close();
+      while (true) {
+        int n = local.read(buf);
+        if (n < 0) {
+          break;
+        }
+        if (n == 0) {
+          if (key == null) {
+            pumpSelector = selector;
+            key = local.register(selector, SelectionKey.OP_READ);
+          }
+          if (closed.get()) {
             return;
           }
+          selector.select(READ_POLL_MS);
+          selector.selectedKeys().clear();
+          continue;
+        }
+        out.write(buf.array(), 0, n);
+        out.flush();
+        // JSch drops data silently on a closed channel; notice it here
+        if (channel.isClosed()) {
+          close();
+          return;
         }
         buf.clear();
       }
@@ -69,10 +103,12 @@ final class ForwardedConnection {
     } catch (IOException | RuntimeException e) {
       log.trace("forwarded connection ends: {}", e.toString());
       close();
+    } finally {
+      PumpSelectors.release(key);
     }
   }
 
-  /** The remote end sent EOF or the channel closed; called by JSch's session thread. */
+  /** Every remote byte reached the local client and the remote end sent EOF or closed. */
   void remoteEof() {
     if (channel.isClosed()) {
       close();
@@ -98,21 +134,32 @@ final class ForwardedConnection {
     return closed.get();
   }
 
+  /** Bytes from the remote end waiting for the local client. */
+  long queued() {
+    return inbound.queued();
+  }
+
   /** Closes both ends at once. Idempotent, safe from any thread. */
   void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    inbound.discard();
     try {
       local.close();
     } catch (IOException ignored) {
       // closing anyway
     }
+    Selector s = pumpSelector;
+    if (s != null) {
+      s.wakeup();
+    }
+    writer.forget();
     try {
       channel.disconnect();
     } catch (RuntimeException ignored) {
       // the session may be gone already
     }
-    onClosed.run();
+    onClosed.accept(this);
   }
 }

@@ -5,29 +5,29 @@ import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.SocketAddress;
 import java.net.URI;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The machinery behind a {@code SocketTunnel}: one SSH session (re-established when it drops),
- * one local listener, an accept thread, one pump thread per forwarded connection, and a few
- * channels opened ahead of time.
+ * A tunnel's order of open and close. The jobs live in small helpers: {@link SessionHolder} (the
+ * session and reconnect), {@link SpareChannels} (channels opened ahead), {@link Acceptor} (local
+ * connections), {@link ForwardedConnection} with {@link Inbound} and {@link LocalWriter} (each
+ * connection's two directions and its flow control), {@link RemoteChannels} (opening channels).
  */
 public final class Forwarder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
@@ -37,47 +37,60 @@ public final class Forwarder implements AutoCloseable {
   private final String id;
   private final TunnelOptions options;
   private final TunnelThreads threads;
-  private final SshConnector connector;
   private final ResolvedTarget target;
   private final RemoteChannels channels;
-  private final boolean ownsSession;
-  private final Object lock = new Object();
+  private final SessionHolder sessions;
+  private final SpareChannels spares;
   private final Set<ForwardedConnection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicInteger reconnects = new AtomicInteger();
-
-  // guarded by lock
-  private Session session;
-  private TunnelException broken;
-  private boolean reconnecting;
-  private final Deque<RemoteChannels.Opened> spares = new ArrayDeque<>();
-
-  private LocalListener listener;
   /** Pump threads, reused for a few seconds so a burst of short connections starts none. */
-  private final java.util.concurrent.ThreadPoolExecutor pumps;
-  private final AtomicBoolean replenishing = new AtomicBoolean();
+  private final ThreadPoolExecutor pumps;
+  private LocalWriter writer;
+  private LocalListener listener;
+  private Acceptor acceptor;
 
   private Forwarder(TunnelOptions options) {
     this.id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     this.options = options;
     this.threads = new TunnelThreads(id);
-    this.ownsSession = options.session().isEmpty();
-    if (ownsSession) {
-      this.connector = new SshConnector(options);
+    SshConnector connector = null;
+    if (options.session().isEmpty()) {
+      connector = new SshConnector(options);
       this.target = connector.target();
     } else {
       Session s = options.session().get();
-      this.connector = null;
       this.target = new ResolvedTarget(s.getHost(), s.getUserName(), s.getHost(), s.getPort(),
           List.of(), Path.of(""), options.connectTimeout(), options.keepaliveInterval(),
           options.keepaliveMaxMissed());
     }
-    this.pumps = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE,
-        PUMP_IDLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS,
-        new java.util.concurrent.SynchronousQueue<>(),
-        body -> threads.create(threads.nextPump(), body));
+    this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, PUMP_IDLE.toMillis(),
+        TimeUnit.MILLISECONDS, new SynchronousQueue<>(),
+        body -> threads.create(threads.nextPump(), () -> {
+          try {
+            body.run();
+          } finally {
+            PumpSelectors.closeCurrent();
+          }
+        }));
     this.channels = new RemoteChannels(options.remoteSocket(), options.windowSize(),
         options.packetSize(), options.connectTimeout(), target.display());
+    this.sessions = new SessionHolder(id, options, connector, target, threads,
+        new SessionHolder.Listener() {
+          @Override
+          public void lost() {
+            spares.clear();
+            // channels of the dead session are gone; their local ends must not wait for data
+            for (ForwardedConnection c : connections) {
+              c.close();
+            }
+          }
+
+          @Override
+          public void restored() {
+            spares.refill();
+          }
+        });
+    this.spares = new SpareChannels(id, options.spareChannels(), channels, sessions, pumps);
   }
 
   /**
@@ -97,10 +110,7 @@ public final class Forwarder implements AutoCloseable {
   }
 
   private void start() {
-    Session s = ownsSession ? connectNew() : options.session().get();
-    synchronized (lock) {
-      session = s;
-    }
+    Session s = sessions.start();
     if (options.forwarding() == TunnelOptions.Forwarding.DIAL_STDIO) {
       channels.useDialStdio();
     }
@@ -108,23 +118,24 @@ public final class Forwarder implements AutoCloseable {
       discover(s);
     }
     if (options.readinessCheck()) {
-      RemoteChannels.Opened first = openFirst(s);
-      synchronized (lock) {
-        if (options.spareChannels() > 0) {
-          spares.add(first);
-        } else {
-          first.discard();
-        }
-      }
+      spares.offer(openFirst(s));
     }
-    listener = options.localTcp() ? LocalListener.tcp()
-        : LocalListener.unix(options.localSocket().orElse(null), socketFileName());
+    writer = new LocalWriter(threads);
+    try {
+      listener = options.localTcp() ? LocalListener.tcp()
+          : LocalListener.unix(options.localSocket().orElse(null), socketFileName());
+    } catch (UncheckedIOException e) {
+      throw new TunnelException(Reason.LOCAL_SOCKET_UNAVAILABLE, e.getMessage()
+          + "; check that the directory exists and is writable, or choose another path with "
+          + "localSocket(...)", e.getCause());
+    }
+    acceptor = new Acceptor(id, listener, spares, pumps, this::serve);
     OpenTunnels.add(this);
-    if (!startAcceptor()) {
+    if (!acceptor.start()) {
       throw new TunnelException(Reason.CLOSED, "tunnel " + id + " closed while opening");
     }
     log.info("tunnel {} open: {} -> {}:{}", id, listener.uri(), target.display(),
-        options.remoteSocket());
+        channels.remoteSocket());
   }
 
   /**
@@ -161,7 +172,14 @@ public final class Forwarder implements AutoCloseable {
    * exec asks the remote login environment for DOCKER_HOST and the user's id.
    */
   private void discover(Session s) {
-    String[] env = channels.run(s, "printf '%s\\n' \"$DOCKER_HOST\"; id -u").split("\n", -1);
+    String[] env;
+    try {
+      env = channels.run(s, "printf '%s\\n' \"$DOCKER_HOST\"; id -u").split("\n", -1);
+    } catch (TunnelException e) {
+      log.info("tunnel {}: cannot read DOCKER_HOST and the user id on {} ({}); trying the fixed "
+          + "candidates", id, target.display(), e.getMessage());
+      env = new String[0];
+    }
     String dockerHost = env.length > 0 ? env[0].trim() : "";
     String uid = env.length > 1 ? env[1].trim() : "";
     List<String> tried = new ArrayList<>();
@@ -216,273 +234,34 @@ public final class Forwarder implements AutoCloseable {
     return name.isEmpty() || name.length() > 40 ? "remote.sock" : name;
   }
 
-  /** A new owned session whose reader thread reports its own end. */
-  private Session connectNew() {
-    Session[] self = new Session[1];
-    ThreadFactory factory = body -> threads.create("session", () -> {
-      try {
-        body.run();
-      } finally {
-        Session ended = self[0];
-        if (ended != null) {
-          sessionEnded(ended);
-        }
-      }
-    });
-    Session s = connector.connect(factory);
-    self[0] = s;
-    return s;
-  }
-
-  private void sessionEnded(Session s) {
-    synchronized (lock) {
-      if (closed.get() || s != session) {
-        return;
-      }
-      session = null;
-      for (RemoteChannels.Opened spare : spares) {
-        spare.discard();
-      }
-      spares.clear();
-      if (ownsSession && options.reconnect()) {
-        if (!reconnecting) {
-          reconnecting = true;
-          log.warn("tunnel {}: SSH connection to {} lost; reconnecting", id, target.display());
-          threads.start("reconnect", this::reconnectLoop);
-        }
-      } else {
-        broken = new TunnelException(Reason.CLOSED, "the SSH connection to " + target.display()
-            + " was lost and the tunnel does not reconnect ("
-            + (ownsSession ? "reconnect is off" : "it uses the caller's session")
-            + "); open a new tunnel");
-        log.warn("tunnel {}: SSH connection to {} lost", id, target.display());
-      }
-      lock.notifyAll();
-    }
-    // channels of the dead session are gone; their local ends must not wait for data
-    for (ForwardedConnection c : connections) {
-      c.close();
-    }
-    if (connector != null) {
-      connector.disconnect(s); // and the jump hosts under it
-    }
-  }
-
-  private void reconnectLoop() {
-    long started = System.nanoTime();
-    int rounds = 0;
-    Backoff pause = new Backoff(options.initialBackoff(), options.maxBackoff());
-    while (!closed.get()) {
-      rounds++;
-      try {
-        Session s = connectNew();
-        synchronized (lock) {
-          if (closed.get()) {
-            connector.disconnect(s);
-            return;
-          }
-          session = s;
-          reconnecting = false;
-          lock.notifyAll();
-        }
-        int n = reconnects.incrementAndGet();
-        log.info("tunnel {}: reconnected to {} in {} ms (reconnect #{})", id, target.display(),
-            (System.nanoTime() - started) / 1_000_000, n);
-        scheduleReplenish();
-        return;
-      } catch (TunnelException e) {
-        if (closed.get()) {
-          return;
-        }
-        if (e.reason() != Reason.CANNOT_CONNECT && e.reason() != Reason.TIMED_OUT) {
-          synchronized (lock) {
-            broken = e;
-            reconnecting = false;
-            lock.notifyAll();
-          }
-          log.error("tunnel {}: cannot reconnect, giving up: {}", id, e.getMessage());
-          return;
-        }
-        log.debug("tunnel {}: reconnect round {} failed: {}", id, rounds, e.getMessage());
-        try {
-          Thread.sleep(pause.delay(rounds).toMillis());
-        } catch (InterruptedException ie) {
-          return;
-        }
-      }
-    }
-  }
-
-  /** The current session, waiting up to the connect timeout while reconnecting. */
-  private Session awaitSession() {
-    long deadline = System.nanoTime() + options.connectTimeout().toNanos();
-    synchronized (lock) {
-      while (true) {
-        if (closed.get()) {
-          throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
-        }
-        if (session != null) {
-          if (session.isConnected()) {
-            return session;
-          }
-          sessionEnded(session); // its reader thread has not reported yet
-          continue;
-        }
-        if (broken != null) {
-          throw broken;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new TunnelException(Reason.TIMED_OUT, "tunnel " + id + ": no SSH connection to "
-              + target.display() + " within " + options.connectTimeout().toMillis()
-              + " ms (reconnecting)");
-        }
-        try {
-          lock.wait(Math.max(1, left / 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new TunnelException(Reason.CLOSED, "interrupted waiting for the SSH connection");
-        }
-      }
-    }
-  }
-
-  /**
-   * Leader/follower accepting: the thread that accepts a connection first hands the listener to
-   * another pool thread, then serves the connection itself, so no thread hand-off sits between
-   * a client's connect and its first byte going out.
-   */
-  private void acceptOne() {
-    Thread me = Thread.currentThread();
-    String poolName = me.getName();
-    me.setName(TunnelThreads.PREFIX + id + "-accept");
-    SocketChannel local;
-    try {
-      while (true) {
-        try {
-          local = listener.accept();
-          break;
-        } catch (ClosedChannelException e) {
-          return;
-        } catch (IOException e) {
-          if (closed.get()) {
-            return;
-          }
-          log.warn("tunnel {}: accept failed: {}", id, e.toString());
-          sleepQuietly(50);
-        }
-      }
-    } finally {
-      me.setName(poolName);
-    }
-    RemoteChannels.Opened spare = takeSpare();
-    if (!startAcceptor()) {
-      closeQuietly(local);
-      if (spare != null) {
-        spare.discard();
-      }
-      return;
-    }
-    if (spare != null) {
-      scheduleReplenish();
-    }
-    serve(local, spare);
-  }
-
-  private boolean startAcceptor() {
-    if (closed.get()) {
-      return false;
-    }
-    try {
-      pumps.execute(this::acceptOne);
-      return true;
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
-      return false;
-    }
-  }
-
-  /** Opens spare channels on a pump thread, so that accepting never waits on the network. */
-  private void scheduleReplenish() {
-    if (options.spareChannels() == 0 || !replenishing.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      pumps.execute(() -> {
-        try {
-          replenishSpares();
-        } finally {
-          replenishing.set(false);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
-      replenishing.set(false);
-    }
-  }
-
-  private RemoteChannels.Opened takeSpare() {
-    synchronized (lock) {
-      while (!spares.isEmpty()) {
-        RemoteChannels.Opened o = spares.poll();
-        if (o.usable()) {
-          return o;
-        }
-        o.discard();
-      }
-      return null;
-    }
-  }
-
-  private void replenishSpares() {
-    int want = options.spareChannels();
-    while (!closed.get()) {
-      Session s;
-      synchronized (lock) {
-        if (spares.size() >= want || session == null || !session.isConnected()) {
-          return;
-        }
-        s = session;
-      }
-      try {
-        RemoteChannels.Opened o = channels.open(s);
-        synchronized (lock) {
-          if (closed.get() || s != session) {
-            o.discard();
-            return;
-          }
-          spares.add(o);
-        }
-      } catch (TunnelException e) {
-        log.debug("tunnel {}: cannot open a spare channel: {}", id, e.getMessage());
-        return;
-      }
-    }
-  }
-
+  /** Joins an accepted local connection to a channel and pumps it; runs on a pump thread. */
   private void serve(SocketChannel local, RemoteChannels.Opened spare) {
     RemoteChannels.Opened opened = spare;
     ForwardedConnection conn;
     try {
       if (opened == null) {
-        opened = channels.open(awaitSession());
+        opened = channels.open(sessions.await(options.connectTimeout()));
       }
-      RemoteChannels.Opened o = opened;
-      ForwardedConnection[] self = new ForwardedConnection[1];
-      conn = new ForwardedConnection(local, o, () -> connections.remove(self[0]));
-      self[0] = conn;
-      connections.add(conn);
-      if (closed.get()) {
-        conn.close();
-        return;
-      }
+      conn = new ForwardedConnection(local, opened, writer, this::forget);
     } catch (TunnelException | IOException e) {
       log.debug("tunnel {}: refusing a local connection: {}", id, e.getMessage());
-      closeQuietly(local);
+      Acceptor.closeQuietly(local);
       if (opened != null) {
         opened.discard();
       }
       return;
     }
+    connections.add(conn);
+    if (closed.get()) {
+      conn.close();
+      return;
+    }
+    conn.attach();
     conn.pumpLocalToRemote();
+  }
+
+  private void forget(ForwardedConnection c) {
+    connections.remove(c);
   }
 
   public String id() {
@@ -518,7 +297,12 @@ public final class Forwarder implements AutoCloseable {
   private <T> T withSftp(String path, SftpAction<T> action) throws java.io.IOException {
     com.jcraft.jsch.ChannelSftp sftp = null;
     try {
-      sftp = (com.jcraft.jsch.ChannelSftp) awaitSession().openChannel("sftp");
+      sftp = (com.jcraft.jsch.ChannelSftp) sessions.await(options.connectTimeout())
+          .openChannel("sftp");
+      if (sftp == null) {
+        throw new java.io.IOException("the SSH connection to " + target.display()
+            + " is closing; cannot open SFTP");
+      }
       sftp.connect((int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
       return action.run(sftp);
     } catch (com.jcraft.jsch.SftpException e) {
@@ -544,7 +328,7 @@ public final class Forwarder implements AutoCloseable {
 
   /** Opens and closes one channel to the remote socket; throws why it cannot. */
   public void checkRemote() {
-    channels.open(awaitSession()).discard();
+    channels.open(sessions.await(options.connectTimeout())).discard();
   }
 
   /** The local Unix socket, or null on TCP. */
@@ -573,7 +357,16 @@ public final class Forwarder implements AutoCloseable {
   }
 
   public int reconnects() {
-    return reconnects.get();
+    return sessions.reconnects();
+  }
+
+  /** Bytes from the remote end waiting for slow local clients, over all connections. */
+  public long queuedBytes() {
+    long sum = 0;
+    for (ForwardedConnection c : connections) {
+      sum += c.queued();
+    }
+    return sum;
   }
 
   /**
@@ -587,28 +380,21 @@ public final class Forwarder implements AutoCloseable {
       return;
     }
     OpenTunnels.remove(this);
+    if (acceptor != null) {
+      acceptor.close();
+    }
     if (listener != null) {
-      listener.close();
+      listener.close(); // removes the socket and its directory first, whatever else is stuck
     }
-    Session s;
-    List<RemoteChannels.Opened> idle;
-    synchronized (lock) {
-      s = session;
-      session = null;
-      idle = new ArrayList<>(spares);
-      spares.clear();
-      lock.notifyAll();
-    }
+    spares.close();
     for (ForwardedConnection c : connections) {
       c.close();
     }
-    for (RemoteChannels.Opened o : idle) {
-      o.discard();
-    }
-    if (s != null && ownsSession) {
-      connector.disconnect(s);
-    }
+    sessions.close();
     pumps.shutdownNow();
+    if (writer != null) {
+      writer.close();
+    }
     threads.interruptAll();
     long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
     List<String> left = threads.awaitAll(deadline);
@@ -618,22 +404,6 @@ public final class Forwarder implements AutoCloseable {
     }
     if (listener != null) {
       log.info("tunnel {} closed: {}", id, listener.uri());
-    }
-  }
-
-  private static void closeQuietly(SocketChannel c) {
-    try {
-      c.close();
-    } catch (IOException ignored) {
-      // closing anyway
-    }
-  }
-
-  private static void sleepQuietly(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

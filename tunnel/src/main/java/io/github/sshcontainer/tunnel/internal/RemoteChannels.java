@@ -20,15 +20,20 @@ final class RemoteChannels {
   private static final int ADMINISTRATIVELY_PROHIBITED = 1;
   private static final int CONNECT_FAILED = 2;
   private static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
+  /** A channel's first window: OpenSSH's default (64 packets of 32 KiB). */
+  static final int INITIAL_WINDOW = 2 * 1024 * 1024;
+  /** What JSch opens direct-streamlocal and exec channels with when it cannot be tuned. */
+  private static final int JSCH_FIXED_WINDOW = 128 * 1024;
 
-  record Opened(com.jcraft.jsch.Channel channel, ChannelSink sink) {
+  record Opened(com.jcraft.jsch.Channel channel, Inbound inbound) {
     /** Still usable as a fresh connection: open, and nothing closed it meanwhile. */
     boolean usable() {
       return channel.isConnected() && !channel.isClosed() && !channel.isEOF()
-          && !sink.closedBeforeAttach();
+          && !inbound.remoteEof();
     }
 
     void discard() {
+      inbound.discard();
       try {
         channel.disconnect();
       } catch (RuntimeException ignored) {
@@ -63,19 +68,27 @@ final class RemoteChannels {
   }
 
   /**
-   * Runs a short command on the remote host and returns its stdout, or "" if it fails.
+   * Runs a short command on the remote host and returns its stdout, waiting at most a few
+   * seconds.
+   *
+   * @throws TunnelException TIMED_OUT if it does not finish in time, CLOSED if the session is
+   *     down, REMOTE_SOCKET_UNAVAILABLE if the server refuses the exec channel
    */
   String run(Session session, String command) {
     ChannelExec exec = null;
     try {
       exec = (ChannelExec) session.openChannel("exec");
+      if (exec == null) {
+        throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+            + " is closing; cannot run a command");
+      }
       exec.setCommand(command);
       InputStream in = exec.getInputStream();
       exec.connect((int) PROBE_DEADLINE.toMillis());
       long deadline = System.nanoTime() + PROBE_DEADLINE.toNanos();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       byte[] buf = new byte[1024];
-      while (System.nanoTime() < deadline && out.size() < 64 * 1024) {
+      while (out.size() < 64 * 1024) {
         if (in.available() > 0) {
           int n = in.read(buf);
           if (n < 0) {
@@ -83,16 +96,25 @@ final class RemoteChannels {
           }
           out.write(buf, 0, n);
         } else if (exec.isClosed()) {
-          if (in.available() <= 0) {
-            break;
-          }
+          break;
+        } else if (System.nanoTime() > deadline) {
+          throw new TunnelException(Reason.TIMED_OUT, "a command on " + where
+              + " did not finish within " + PROBE_DEADLINE.toMillis() + " ms");
         } else {
           Thread.sleep(5);
         }
       }
       return out.toString(StandardCharsets.UTF_8);
-    } catch (Exception e) {
-      return "";
+    } catch (JSchException e) {
+      throw new TunnelException(session.isConnected() ? Reason.REMOTE_SOCKET_UNAVAILABLE
+          : Reason.CLOSED, "the SSH server " + where + " refused to run a command: "
+          + e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new TunnelException(Reason.CLOSED, "reading a command's output from " + where
+          + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TunnelException(Reason.CLOSED, "interrupted running a command on " + where, e);
     } finally {
       if (exec != null) {
         exec.disconnect();
@@ -126,20 +148,35 @@ final class RemoteChannels {
     ChannelDirectStreamLocal ch;
     try {
       ch = (ChannelDirectStreamLocal) session.openChannel("direct-streamlocal@openssh.com");
+      if (ch == null) { // JSch's answer while the session is disconnecting
+        throw new JSchException("session is disconnecting");
+      }
     } catch (JSchException e) {
       throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
           + " is down; cannot open " + remoteSocket, e);
     }
     ch.setSocketPath(remoteSocket);
-    ChannelTuning.apply(ch, window, packet);
-    ChannelSink sink = new ChannelSink();
-    ch.setOutputStream(sink);
+    Inbound sink = tune(ch, session);
     try {
       ch.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     } catch (JSchException e) {
       throw explain(session, ch, e);
     }
     return new Opened(ch, sink);
+  }
+
+  /**
+   * Sets the window the channel opens with and its inbound queue. The window starts at {@link
+   * #INITIAL_WINDOW} (OpenSSH's) and grows to the configured size while the local client keeps
+   * up; without {@link ChannelTuning} it stays at JSch's fixed one.
+   */
+  private Inbound tune(com.jcraft.jsch.Channel ch, Session session) {
+    int initial = Math.min(window, INITIAL_WINDOW);
+    ChannelTuning.apply(ch, initial, packet);
+    Inbound in = ChannelTuning.available() ? new Inbound(ch, session, initial, window)
+        : new Inbound(ch, session, JSCH_FIXED_WINDOW, JSCH_FIXED_WINDOW);
+    ch.setOutputStream(in);
+    return in;
   }
 
   private TunnelException explain(Session session, ChannelDirectStreamLocal ch, JSchException e) {
@@ -169,7 +206,8 @@ final class RemoteChannels {
             + "likely refuses to forward to Unix sockets: set 'AllowStreamLocalForwarding yes' "
             + "(and no 'DisableForwarding yes', no restrict/no-port-forwarding on the key) in "
             + "sshd_config on the host; otherwise the daemon is not accepting connections";
-        default -> "it is missing or the SSH user may not open it; check with `ssh "
+        default -> "it is missing or the SSH user may not open it (the check on the host "
+            + "gave: " + state + "); check with `ssh "
             + where + " ls -l " + remoteSocket + "`";
       };
       return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the remote socket "
@@ -198,15 +236,16 @@ final class RemoteChannels {
     ChannelExec exec;
     try {
       exec = (ChannelExec) session.openChannel("exec");
+      if (exec == null) { // JSch's answer while the session is disconnecting
+        throw new JSchException("session is disconnecting");
+      }
     } catch (JSchException e) {
       throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
           + " is down; cannot start dial-stdio", e);
     }
     String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
     exec.setCommand("docker --host unix://" + p + " system dial-stdio");
-    ChannelTuning.apply(exec, window, packet);
-    ChannelSink sink = new ChannelSink();
-    exec.setOutputStream(sink);
+    Inbound sink = tune(exec, session);
     try {
       exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     } catch (JSchException e) {
@@ -243,6 +282,14 @@ final class RemoteChannels {
    */
   private String probe(Session session) {
     String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
+    try {
+      return probeWith(session, p);
+    } catch (TunnelException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  private String probeWith(Session session, String p) {
     return run(session, "if [ ! -e " + p + " ]; then echo missing; elif [ ! -S " + p
         + " ]; then echo not-a-socket; elif [ ! -r " + p + " ] || [ ! -w " + p
         + " ]; then echo permission-denied; else echo present; fi").trim();

@@ -1,0 +1,255 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import com.jcraft.jsch.Channel;
+import com.jcraft.jsch.Session;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+
+/**
+ * One connection's remote-to-local direction, set as its JSch channel's output stream.
+ *
+ * <p>JSch's session thread calls {@link #write}: when nothing is queued, the bytes go straight into
+ * the local socket (non-blocking, no hand-off); whatever the socket does not take waits in this
+ * connection's own queue, which the {@link LocalWriter} drains once the socket is writable. The
+ * session thread never blocks here, so a local client that stops reading stalls only itself.
+ *
+ * <p>Window, as OpenSSH keeps it: the peer is granted more only for bytes the local socket has
+ * taken ({@link WindowGate#grant}), once a quarter of the window has been consumed. So the bytes
+ * queued here never exceed the window. The window starts at {@code initial} and grows fourfold,
+ * up to {@code max}, each time a grant finds the queue empty (the local client keeps up): bulk
+ * streams reach the full window within a few round trips, while a connection that stalls holds
+ * at most the window it had.
+ *
+ * <p>Bytes that arrive before a local connection is attached (a channel opened ahead of time)
+ * are queued the same way. JSch closes this stream on the remote EOF and when the channel
+ * closes; that EOF reaches the local client after every queued byte.
+ */
+final class Inbound extends OutputStream {
+  private static final int GROWTH = 4;
+
+  private final Channel channel;
+  private final Session session;
+  private final int maxWindow;
+
+  // guarded by this
+  private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+  private long queued;
+  private int ungranted;
+  private int window;
+  private boolean remoteEof;
+  private boolean eofDelivered;
+  private boolean discarded;
+  private SocketChannel local;
+  private ForwardedConnection owner;
+  private LocalWriter writer;
+
+  Inbound(Channel channel, Session session, int initialWindow, int maxWindow) {
+    this.channel = channel;
+    this.session = session;
+    this.window = initialWindow;
+    this.maxWindow = Math.max(initialWindow, maxWindow);
+  }
+
+  /**
+   * Joins this direction to a local socket, which must be in non-blocking mode: bytes queued so
+   * far are sent first, and an EOF that came before is delivered after them.
+   */
+  void attach(SocketChannel socket, ForwardedConnection conn, LocalWriter drains) {
+    boolean pending;
+    boolean eofNow;
+    synchronized (this) {
+      local = socket;
+      owner = conn;
+      writer = drains;
+      pending = !queue.isEmpty();
+      eofNow = !pending && takeEof();
+    }
+    if (pending) {
+      drains.want(this, socket);
+    }
+    if (eofNow) {
+      conn.remoteEof();
+    }
+  }
+
+  /** True if the remote end sent EOF or closed the channel (a spare is no longer fresh then). */
+  synchronized boolean remoteEof() {
+    return remoteEof;
+  }
+
+  /** Bytes waiting for the local client. */
+  synchronized long queued() {
+    return queued;
+  }
+
+  /** The window the peer may fill now (bytes granted but not yet consumed, queued included). */
+  synchronized int window() {
+    return window;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  /** JSch's session thread delivers a channel data packet. Never blocks on the local socket. */
+  @Override
+  public void write(byte[] b, int off, int len) {
+    WindowGate.holdBack(channel, len);
+    int grant;
+    boolean failed = false;
+    boolean wantDrain = false;
+    SocketChannel socket;
+    synchronized (this) {
+      if (discarded) {
+        return;
+      }
+      socket = local;
+      int sent = 0;
+      if (queue.isEmpty() && socket != null) {
+        try {
+          sent = socket.write(ByteBuffer.wrap(b, off, len));
+        } catch (IOException e) {
+          failed = true;
+        }
+      }
+      if (!failed && sent < len) {
+        queue.add(ByteBuffer.wrap(java.util.Arrays.copyOfRange(b, off + sent, off + len)));
+        queued += len - sent;
+        wantDrain = socket != null && queue.size() == 1;
+      }
+      grant = consumed(sent);
+      if (!WindowGate.available()) {
+        blockWhileFull(); // the fallback: bounded memory, no isolation
+      }
+    }
+    if (failed) {
+      owner.close();
+      return;
+    }
+    if (grant > 0) {
+      WindowGate.grant(session, channel, grant);
+    }
+    if (wantDrain) {
+      writer.want(this, socket);
+    }
+  }
+
+  private void blockWhileFull() {
+    while (queued > window && !discarded) {
+      try {
+        wait(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Writes queued bytes to the local socket until it would block; runs on the writer thread.
+   * Returns true while bytes remain (the writer keeps waiting for the socket to be writable).
+   */
+  boolean drain() {
+    int grant;
+    boolean failed = false;
+    boolean more;
+    boolean eofNow;
+    ForwardedConnection conn;
+    synchronized (this) {
+      if (discarded || local == null) {
+        return false;
+      }
+      conn = owner;
+      int sent = 0;
+      try {
+        while (!queue.isEmpty()) {
+          ByteBuffer head = queue.peek();
+          int before = head.remaining();
+          local.write(head);
+          sent += before - head.remaining();
+          if (head.hasRemaining()) {
+            break;
+          }
+          queue.poll();
+        }
+      } catch (IOException e) {
+        failed = true;
+      }
+      queued -= sent;
+      grant = consumed(sent);
+      more = !failed && !queue.isEmpty();
+      eofNow = !failed && !more && takeEof();
+      notifyAll();
+    }
+    if (failed) {
+      conn.close();
+      return false;
+    }
+    if (grant > 0) {
+      WindowGate.grant(session, channel, grant);
+    }
+    if (eofNow) {
+      conn.remoteEof();
+    }
+    return more;
+  }
+
+  /** Counts consumed bytes; returns what to grant now (0 for nothing). Guarded by this. */
+  private int consumed(int n) {
+    ungranted += n;
+    if (ungranted < window / 4) {
+      return 0;
+    }
+    int extra = 0;
+    if (queued == 0 && window < maxWindow) {
+      extra = (int) Math.min((long) maxWindow - window, (long) window * (GROWTH - 1));
+      window += extra;
+    }
+    int g = ungranted + extra;
+    ungranted = 0;
+    return g;
+  }
+
+  /** True once, when the EOF is due for delivery. Guarded by this. */
+  private boolean takeEof() {
+    if (!remoteEof || eofDelivered || local == null) {
+      return false;
+    }
+    eofDelivered = true;
+    return true;
+  }
+
+  @Override
+  public void flush() {
+    // write() already hands every byte on
+  }
+
+  /** JSch: the remote end sent EOF, or the channel closed. */
+  @Override
+  public void close() {
+    boolean eofNow;
+    ForwardedConnection conn;
+    synchronized (this) {
+      remoteEof = true;
+      conn = owner;
+      eofNow = queue.isEmpty() && takeEof();
+    }
+    if (eofNow) {
+      conn.remoteEof();
+    }
+  }
+
+  /** Drops what is queued; later data is ignored. The connection is closing. */
+  void discard() {
+    synchronized (this) {
+      discarded = true;
+      queue.clear();
+      queued = 0;
+      notifyAll();
+    }
+  }
+}
