@@ -108,19 +108,28 @@ final class Inbound extends OutputStream {
         return;
       }
       socket = local;
-      int sent = 0;
-      if (queue.isEmpty() && socket != null) {
+      int fromQueue = 0;
+      int direct = 0;
+      if (socket != null) {
         try {
-          sent = socket.write(ByteBuffer.wrap(b, off, len));
+          // the client may have caught up: flush what waits, then write this packet directly
+          if (!queue.isEmpty()) {
+            fromQueue = flushQueue();
+          }
+          if (queue.isEmpty()) {
+            direct = socket.write(ByteBuffer.wrap(b, off, len));
+          }
         } catch (IOException e) {
           failed = true;
         }
       }
-      if (!failed && sent < len) {
-        queue.add(ByteBuffer.wrap(java.util.Arrays.copyOfRange(b, off + sent, off + len)));
-        queued += len - sent;
-        wantDrain = socket != null && queue.size() == 1;
+      if (!failed && direct < len) {
+        boolean wasEmpty = queue.isEmpty();
+        queue.add(ByteBuffer.wrap(java.util.Arrays.copyOfRange(b, off + direct, off + len)));
+        queued += len - direct;
+        wantDrain = socket != null && wasEmpty;
       }
+      int sent = fromQueue + direct;
       grant = consumed(sent);
       if (!WindowGate.available()) {
         blockWhileFull(); // the fallback: bounded memory, no isolation
@@ -166,20 +175,10 @@ final class Inbound extends OutputStream {
       conn = owner;
       int sent = 0;
       try {
-        while (!queue.isEmpty()) {
-          ByteBuffer head = queue.peek();
-          int before = head.remaining();
-          local.write(head);
-          sent += before - head.remaining();
-          if (head.hasRemaining()) {
-            break;
-          }
-          queue.poll();
-        }
+        sent = flushQueue();
       } catch (IOException e) {
         failed = true;
       }
-      queued -= sent;
       grant = consumed(sent);
       more = !failed && !queue.isEmpty();
       eofNow = !failed && !more && takeEof();
@@ -196,6 +195,26 @@ final class Inbound extends OutputStream {
       conn.remoteEof();
     }
     return more;
+  }
+
+  /** Writes queued bytes until the socket would block; returns how many. Guarded by this. */
+  private int flushQueue() throws IOException {
+    int sent = 0;
+    try {
+      while (!queue.isEmpty()) {
+        ByteBuffer head = queue.peek();
+        int before = head.remaining();
+        local.write(head);
+        sent += before - head.remaining();
+        if (head.hasRemaining()) {
+          break;
+        }
+        queue.poll();
+      }
+    } finally {
+      queued -= sent;
+    }
+    return sent;
   }
 
   /** Counts consumed bytes; returns what to grant now (0 for nothing). Guarded by this. */
