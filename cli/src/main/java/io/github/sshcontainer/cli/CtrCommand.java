@@ -58,7 +58,7 @@ final class CtrCommand implements Callable<Integer> {
     }
     String action = words.remove(0);
     TunnelOptions.Builder b = ssh.builder(dest, null);
-    b.remoteSocket(remoteSocket != null ? remoteSocket : TunnelOptions.CONTAINERD_SOCKET);
+    b.remoteSocket(remoteSocket != null ? remoteSocket : SshContainerd.CONTAINERD_SOCKET);
     try (ContainerdClient ctr = SshContainerd.connect(b.build(), namespace)) {
       switch (action) {
         case "version" -> System.out.println(ctr.serverVersion());

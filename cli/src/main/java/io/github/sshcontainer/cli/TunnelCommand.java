@@ -1,6 +1,7 @@
 package io.github.sshcontainer.cli;
 
 import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ final class TunnelCommand implements Callable<Integer> {
   List<String> positional = new ArrayList<>();
 
   @Option(names = "--remote-socket", paramLabel = "PATH",
-      description = "Remote socket (default: /var/run/docker.sock).")
+      description = "Remote socket (default: Docker's, discovered: remote DOCKER_HOST, rootless, system, Podman).")
   String remoteSocket;
 
   @Option(names = "--local-socket", paramLabel = "PATH",
@@ -67,7 +68,8 @@ final class TunnelCommand implements Callable<Integer> {
       b.localSocket(localSocket);
     }
     b.localTcp(tcp);
-    try (SocketTunnel tunnel = SocketTunnel.open(b.build())) {
+    // no --remote-socket: Docker's socket, discovered as the SDK does
+    try (SocketTunnel tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()))) {
       String variable = variable(tunnel);
       System.out.println((printEnv ? "export " : "") + variable);
       System.out.flush();

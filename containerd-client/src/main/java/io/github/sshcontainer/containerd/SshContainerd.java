@@ -10,25 +10,28 @@ import java.util.Objects;
 
 /**
  * Entry point: a ready {@link ContainerdClient} for a containerd on a remote host, reached through
- * a {@link SocketTunnel} to its socket (default {@value TunnelOptions#CONTAINERD_SOCKET}).
+ * a {@link SocketTunnel} to its socket (default {@value #CONTAINERD_SOCKET}).
  *
  * <pre>{@code
  * TunnelOptions options = TunnelOptions.builder("ssh://me@host")
- *     .remoteSocket(TunnelOptions.CONTAINERD_SOCKET).build();
+ *     .remoteSocket(SshContainerd.CONTAINERD_SOCKET).build();
  * try (ContainerdClient ctr = SshContainerd.connect(options, "default")) {
  *   ctr.serverVersion();
  * }
  * }</pre>
  */
 public final class SshContainerd {
+  /** containerd's socket. */
+  public static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+
   /** How long {@code connect} keeps asking a daemon that does not answer yet for its version. */
   public static final Duration DEFAULT_READY_DEADLINE = Duration.ofSeconds(30);
 
   private SshContainerd() {}
 
   /**
-   * Opens a tunnel (if the options name no remote socket other than Docker's default, containerd's
-   * socket is used), connects gRPC over it, and checks the daemon's version with retry and a
+   * Opens a tunnel (to {@value #CONTAINERD_SOCKET} when the options name no remote socket),
+   * connects gRPC over it, and checks the daemon's version with retry and a
    * deadline. The client owns the tunnel.
    *
    * @throws TunnelException if the tunnel cannot be opened
@@ -36,8 +39,8 @@ public final class SshContainerd {
    */
   public static ContainerdClient connect(TunnelOptions options, String namespace) {
     ContainerdClient.checkNamespace(namespace);
-    TunnelOptions o = options.remoteSocketGiven() ? options
-        : options.toBuilder().remoteSocket(TunnelOptions.CONTAINERD_SOCKET).build();
+    TunnelOptions o = options.remoteSocket().isPresent() ? options
+        : options.toBuilder().remoteSocket(CONTAINERD_SOCKET).build();
     SocketTunnel tunnel = SocketTunnel.open(o);
     try {
       return build(tunnel, true, namespace, DEFAULT_READY_DEADLINE);

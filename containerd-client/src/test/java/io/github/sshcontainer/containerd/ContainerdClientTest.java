@@ -128,6 +128,36 @@ class ContainerdClientTest {
     assertNothingLeft(spec.id().orElseThrow());
   }
 
+  /** Hardened hosts remove the sftp subsystem; task output comes back over exec channels. */
+  @Test
+  void runWorksOnAnSshdWithoutSftp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    Lab lab = Lab.shared();
+    try (io.github.sshcontainer.lab.Sshd noSftp = lab.startSshd("nosftp-" + System.nanoTime(),
+        lab.hostKey(), List.of("Subsystem none /bin/false"))) {
+      java.nio.file.Path kh = Files.writeString(tmp.resolve("kh"),
+          io.github.sshcontainer.lab.Keys.knownHostsLine(lab.hostKey(), noSftp.port()) + "\n");
+      Process sftp = new ProcessBuilder("sftp", "-b", "-", "-P", String.valueOf(noSftp.port()),
+          "-i", lab.clientKey().toString(), "-o", "UserKnownHostsFile=" + kh,
+          "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", lab.user() + "@127.0.0.1")
+          .redirectErrorStream(true).start();
+      sftp.getOutputStream().close();
+      String said = new String(sftp.getInputStream().readAllBytes());
+      assertTrue(sftp.waitFor(30, TimeUnit.SECONDS));
+      assertTrue(sftp.exitValue() != 0, "this sshd must refuse sftp, but: " + said);
+      String id = "nosftp-" + UUID.randomUUID().toString().substring(0, 8);
+      try (ContainerdClient c = SshContainerd.connect(options().knownHosts(kh)
+          .target(io.github.sshcontainer.tunnel.SshTarget.of(lab.user(), "127.0.0.1",
+              noSftp.port())).build(), ns)) {
+        TaskResult r = c.run(RunSpec.of(IMAGE).id(id)
+            .args("sh", "-c", "echo no-sftp-needed; exit 2").build());
+        assertEquals(2, r.exitStatus());
+        assertEquals("no-sftp-needed", r.output().trim());
+      }
+      assertNothingLeft(id);
+    }
+  }
+
   @Test
   void imageCmdIsUsedWhenNoArgsAreGiven() {
     // the lab image's CMD is /bin/sh, which ends at once without input

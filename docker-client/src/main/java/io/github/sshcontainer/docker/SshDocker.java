@@ -5,6 +5,8 @@ import com.github.dockerjava.core.DockerClientImpl;
 import io.github.sshcontainer.docker.internal.DockerEndpoints;
 import io.github.sshcontainer.docker.internal.ExplicitDockerConfig;
 import io.github.sshcontainer.docker.internal.TunnelDockerHttpClient;
+import io.github.sshcontainer.tunnel.RemoteSocket;
+import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
@@ -40,9 +42,44 @@ public final class SshDocker {
 
   private SshDocker() {}
 
+  /** Docker's system socket. */
+  public static final String DOCKER_SOCKET = "/var/run/docker.sock";
+
   /**
-   * Opens a tunnel with {@code options} (remote socket default {@code /var/run/docker.sock}),
-   * and returns a client that owns it: closing the client closes the tunnel.
+   * Where Docker's socket is looked for when the options name none, in order: the remote login
+   * environment's {@code DOCKER_HOST}, rootless Docker, the system socket, rootless and system
+   * Podman (whose Docker-compatible API serves docker-java too).
+   */
+  public static final List<String> SOCKET_CANDIDATES = List.of("$DOCKER_HOST",
+      "/run/user/${uid}/docker.sock", DOCKER_SOCKET, "/run/user/${uid}/podman/podman.sock",
+      "/run/podman/podman.sock");
+
+  /**
+   * The Docker CLI's own way in, {@code docker system dial-stdio}, for servers that refuse
+   * stream-local forwarding: one exec channel per connection; needs the docker CLI on the host.
+   */
+  public static final SocketCommand DIAL_STDIO = socket -> "docker --host unix://"
+      + SocketCommand.quote(socket) + " system dial-stdio";
+
+  /**
+   * {@code options} with Docker's defaults where they are unset: the remote socket discovered
+   * from {@link #SOCKET_CANDIDATES}, and {@link #DIAL_STDIO} as the fallback when sshd refuses
+   * stream-local forwarding. What the options set is kept.
+   */
+  public static TunnelOptions dockerDefaults(TunnelOptions options) {
+    TunnelOptions.Builder b = options.toBuilder();
+    if (options.remoteSocket().isEmpty()) {
+      b.remoteSocket(RemoteSocket.firstOf(SOCKET_CANDIDATES));
+    }
+    if (options.socketCommand().isEmpty()) {
+      b.socketCommand(DIAL_STDIO);
+    }
+    return b.build();
+  }
+
+  /**
+   * Opens a tunnel with {@code options} under {@link #dockerDefaults}, and returns a client that
+   * owns it: closing the client closes the tunnel.
    *
    * @throws io.github.sshcontainer.tunnel.TunnelException if the tunnel cannot be opened
    * @throws RemoteDockerException DAEMON_UNAVAILABLE if the daemon does not answer a ping
@@ -52,18 +89,12 @@ public final class SshDocker {
     return connect(options, DEFAULT_PING_DEADLINE);
   }
 
-  /** Where Docker's socket is looked for when the options name none (see TunnelOptions). */
-  public static final List<String> SOCKET_CANDIDATES = TunnelOptions.DOCKER_SOCKET_CANDIDATES;
-
   /**
    * As {@link #connect(TunnelOptions)}, pinging for at most {@code pingDeadline}. When the
    * options name no remote socket, it is discovered from {@link #SOCKET_CANDIDATES}.
    */
   public static DockerClient connect(TunnelOptions options, Duration pingDeadline) {
-    TunnelOptions o = options.remoteSocketGiven() || !options.remoteSocketCandidates().isEmpty()
-        ? options : options.toBuilder().remoteSocketCandidates(
-            SOCKET_CANDIDATES.toArray(String[]::new)).build();
-    SocketTunnel tunnel = SocketTunnel.open(o);
+    SocketTunnel tunnel = SocketTunnel.open(dockerDefaults(options));
     try {
       return build(tunnel, true, pingDeadline);
     } catch (RuntimeException e) {
@@ -83,7 +114,7 @@ public final class SshDocker {
 
   private static DockerClient build(SocketTunnel tunnel, boolean owns, Duration pingDeadline) {
     TunnelDockerHttpClient http = new TunnelDockerHttpClient(tunnel, owns, MAX_CONNECTIONS,
-        tunnel.options().connectTimeout());
+        tunnel.connectTimeout());
     DockerClient client = DockerClientImpl.getInstance(
         new ExplicitDockerConfig(tunnel.uri(), null), http);
     try {

@@ -40,10 +40,10 @@ class DialStdioTest {
       TunnelException refused = assertThrows(TunnelException.class, () -> SocketTunnel.open(
           o.forwarding(TunnelOptions.Forwarding.STREAM_LOCAL).build()).close());
       assertEquals(TunnelException.Reason.REMOTE_SOCKET_UNAVAILABLE, refused.reason());
-      try (SocketTunnel tunnel = SocketTunnel.open(o.forwarding(TunnelOptions.Forwarding.AUTO)
-          .build());
+      try (SocketTunnel tunnel = SocketTunnel.open(SshDocker.dockerDefaults(
+          o.forwarding(TunnelOptions.Forwarding.AUTO).build()));
           DockerClient docker = SshDocker.connect(tunnel)) {
-        assertEquals(TunnelOptions.Forwarding.DIAL_STDIO, tunnel.forwarding());
+        assertEquals(TunnelOptions.Forwarding.COMMAND, tunnel.forwarding());
         assertTrue(docker.versionCmd().exec().getApiVersion().startsWith("1."));
         try (OnDemandContainer c = OnDemandContainer.launch(docker, busybox().build())) {
           ExecResult r = c.exec(ExecSpec.of("wc", "-c").stdin(new ByteArrayInputStream(

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.RemoteSocket;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelOptions;
@@ -39,12 +40,11 @@ class DiscoveryTest {
     try (Sshd sshd = lab().startSshd("disc-" + System.nanoTime(), lab().hostKey(),
         List.of("SetEnv DOCKER_HOST=unix://" + sock))) {
       TunnelOptions o = optionsFor(sshd).build();
-      assertFalse(o.remoteSocketGiven());
+      assertFalse(o.remoteSocket().isPresent());
       try (DockerClient docker = SshDocker.connect(o)) {
         assertTrue(docker.listImagesCmd().exec().size() >= 1);
       }
-      try (SocketTunnel t = SocketTunnel.open(o.toBuilder().remoteSocketCandidates(
-          SshDocker.SOCKET_CANDIDATES.toArray(String[]::new)).build())) {
+      try (SocketTunnel t = SocketTunnel.open(SshDocker.dockerDefaults(o))) {
         assertEquals(sock, t.remoteSocket(), "the socket named by the remote DOCKER_HOST");
       }
     }
@@ -55,12 +55,12 @@ class DiscoveryTest {
     try (Sshd sshd = lab().startSshd("disc0-" + System.nanoTime(), lab().hostKey(),
         List.of())) {
       TunnelException e = assertThrows(TunnelException.class, () -> SocketTunnel.open(
-          optionsFor(sshd).remoteSocketCandidates("$DOCKER_HOST", "/tmp/sshc-none/docker.sock",
-              "/run/user/${uid}/docker.sock").build()));
+          optionsFor(sshd).remoteSocket(RemoteSocket.firstOf("$DOCKER_HOST",
+              "/tmp/sshc-none/docker.sock", "/run/user/${uid}/docker.sock")).build()));
       assertEquals(TunnelException.Reason.REMOTE_SOCKET_UNAVAILABLE, e.reason());
       assertTrue(e.getMessage().contains("[/tmp/sshc-none/docker.sock, /run/user/"
           + (lab().user().equals("root") ? "0" : "") ), e.getMessage());
-      assertTrue(e.getMessage().contains("remote DOCKER_HOST: unset"), e.getMessage());
+      assertTrue(e.getMessage().contains("remote DOCKER_HOST=unset"), e.getMessage());
     }
   }
 }

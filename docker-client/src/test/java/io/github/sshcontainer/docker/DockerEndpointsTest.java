@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.tunnel.RemoteSocket;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,9 +26,13 @@ class DockerEndpointsTest {
     assertEquals("dev", o.target().user().orElseThrow());
     assertEquals("build-1", o.target().host());
     assertEquals(2200, o.target().port());
-    assertEquals("/run/user/1000/docker.sock", o.remoteSocket());
-    assertEquals(TunnelOptions.DOCKER_SOCKET,
-        SshDocker.tunnelOptions("ssh://dev@build-1").build().remoteSocket());
+    assertEquals(RemoteSocket.at("/run/user/1000/docker.sock"), o.remoteSocket().orElseThrow());
+    TunnelOptions bare = SshDocker.tunnelOptions("ssh://dev@build-1").build();
+    assertTrue(bare.remoteSocket().isEmpty(), "no path given: Docker's socket is discovered");
+    assertEquals(RemoteSocket.firstOf(SshDocker.SOCKET_CANDIDATES),
+        SshDocker.dockerDefaults(bare).remoteSocket().orElseThrow());
+    assertEquals(SshDocker.DIAL_STDIO, SshDocker.dockerDefaults(bare).socketCommand()
+        .orElseThrow());
   }
 
   @Test

@@ -59,7 +59,7 @@ class DockerStallTest {
       }
       System.out.printf("FIGURES docker stall: 20 of 20 pings answered beside a stalled save, "
           + "slowest %d ms; %d bytes queued%n", worst / 1_000_000, held);
-      assertTrue(held <= t.options().windowSize(), "queued " + held + " bytes");
+      assertTrue(held <= t.options().flowControl().windowSize(), "queued " + held + " bytes");
       byte[] viaTunnel = body(stalled, null);
       assertEquals(direct.length, viaTunnel.length, "SHA-256 length");
       assertArrayEquals(direct, viaTunnel, "the save through the stalled tunnel differs from a "

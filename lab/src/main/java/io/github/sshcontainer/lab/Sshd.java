@@ -73,8 +73,12 @@ public final class Sshd implements AutoCloseable {
           "X11Forwarding no",
           "PrintMotd no",
           "MaxStartups 200:30:400",
-          "Subsystem sftp internal-sftp",
           "LogLevel VERBOSE"));
+      // a Subsystem line in extraConfig replaces the sftp one (sshd refuses duplicates), so
+      // "Subsystem none /bin/false" gives a server without sftp, as hardened hosts are
+      if (extraConfig.stream().noneMatch(l -> l.startsWith("Subsystem"))) {
+        lines.add("Subsystem sftp internal-sftp");
+      }
       Path config = dir.resolve("sshd_config");
       Files.write(config, lines, StandardCharsets.UTF_8);
       Sshd sshd = new Sshd(dir, binary, config, port);

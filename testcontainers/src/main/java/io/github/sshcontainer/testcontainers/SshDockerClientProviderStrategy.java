@@ -1,5 +1,6 @@
 package io.github.sshcontainer.testcontainers;
 
+import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.nio.file.Path;
@@ -77,10 +78,9 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
     setting("known-hosts", "KNOWN_HOSTS").map(Path::of).ifPresent(b::knownHosts);
     Optional<String> socket = setting("remote-socket", "REMOTE_SOCKET");
     socket.ifPresent(b::remoteSocket);
-    // ignored when the socket is named (here or as ssh://host/path)
-    b.remoteSocketCandidates(TunnelOptions.DOCKER_SOCKET_CANDIDATES.toArray(String[]::new));
     try {
-      tunnel = SocketTunnel.open(b.build());
+      // Docker's socket is discovered unless named here or as ssh://host/path
+      tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()));
     } catch (RuntimeException e) {
       throw new InvalidConfigurationException("cannot reach Docker on " + host + " over SSH: "
           + e.getMessage(), e);

@@ -73,6 +73,14 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.remoteSocket();
   }
 
+  /**
+   * The connect timeout in use: the options', else ssh config's {@code ConnectTimeout}, else
+   * {@link TunnelOptions#DEFAULT_CONNECT_TIMEOUT}.
+   */
+  public java.time.Duration connectTimeout() {
+    return forwarder.target().connectTimeout();
+  }
+
   /** {@code user@host:port} after ssh config was applied. */
   public String remote() {
     return forwarder.target().display();
@@ -92,14 +100,14 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.activeConnections();
   }
 
-  /** How connections reach the remote socket: stream-local, or dial-stdio after a fallback. */
+  /** How connections reach the remote socket: stream-local, or the socket command. */
   public TunnelOptions.Forwarding forwarding() {
     return forwarder.forwardingInUse();
   }
 
   /**
    * Bytes that arrived from the remote end and wait for local clients that read slower than it
-   * sends. Each connection holds at most its SSH window ({@link TunnelOptions#windowSize()}): the
+   * sends. Each connection holds at most its SSH window ({@link FlowControl#windowSize()}): the
    * remote end is granted more only as the local client reads, so a client that stops reading
    * stalls only its own connection.
    */
@@ -123,31 +131,21 @@ public final class SocketTunnel implements AutoCloseable {
   }
 
   /**
-   * Reads a file on the remote host over this tunnel's SSH session (SFTP), at most {@code
-   * maxBytes} of it: how logs that a remote daemon wrote come back without another connection.
+   * Runs {@code command} on the remote host over this tunnel's SSH session, as {@code ssh host
+   * command} does (an exec channel; no SFTP needed), and waits for it to exit.
    *
-   * @throws java.nio.file.NoSuchFileException if it does not exist
-   * @throws java.nio.file.AccessDeniedException if the SSH user may not read it
-   * @throws java.io.IOException if SFTP is not offered or fails
+   * @param deadline the longest it may run; the channel is closed after it
+   * @param maxStdout the most stdout kept; the rest is read and dropped ({@link
+   *     RemoteCommandResult#truncated()})
+   * @throws TunnelException TIMED_OUT past the deadline, CLOSED if the SSH connection is gone
    */
-  public byte[] readRemoteFile(String path, int maxBytes) throws java.io.IOException {
-    if (!path.startsWith("/")) {
-      throw new IllegalArgumentException("remote path '" + path + "' must be absolute");
+  public RemoteCommandResult run(String command, java.time.Duration deadline, int maxStdout) {
+    java.util.Objects.requireNonNull(command, "command");
+    if (deadline.isNegative() || deadline.isZero() || maxStdout < 0) {
+      throw new IllegalArgumentException("deadline " + deadline + " must be positive and "
+          + "maxStdout " + maxStdout + " at least 0");
     }
-    return forwarder.readRemoteFile(path, maxBytes);
-  }
-
-  /**
-   * Removes a file on the remote host over this tunnel's SSH session (SFTP).
-   *
-   * @return false if there was no such file
-   * @throws java.nio.file.AccessDeniedException if the SSH user may not remove it
-   */
-  public boolean deleteRemoteFile(String path) throws java.io.IOException {
-    if (!path.startsWith("/")) {
-      throw new IllegalArgumentException("remote path '" + path + "' must be absolute");
-    }
-    return forwarder.deleteRemoteFile(path);
+    return forwarder.run(command, deadline, maxStdout);
   }
 
   @Override

@@ -16,34 +16,34 @@ import java.util.Optional;
 
 /**
  * Everything a {@link SocketTunnel} needs to know: where to log in, how to authenticate, how to
- * trust the host, which remote socket to reach, and the timing and flow-control knobs. Immutable
- * and thread-safe; make one with {@link #builder(String)} and derive variants with {@link
- * #toBuilder()}. Every default is documented on its builder method.
+ * trust the host, which remote socket to reach and how, and the timing and flow-control knobs.
+ * Immutable and thread-safe; make one with {@link #builder(String)} and derive variants with
+ * {@link #toBuilder()}. Every default is documented on its builder method. What depends on the
+ * environment ({@code SSH_AUTH_SOCK}, whether {@code ~/.ssh/config} exists) is read once, in
+ * {@link Builder#build()}; accessors read nothing. A setting left unset is empty, not a
+ * default, where ssh config may still fill it in at open.
  */
 public final class TunnelOptions {
-  /** Docker's socket; the default remote socket. */
-  public static final String DOCKER_SOCKET = "/var/run/docker.sock";
-  /**
-   * Where Docker's socket is looked for when none is given, in order: the remote login
-   * environment's DOCKER_HOST, rootless Docker, the system socket, rootless and system Podman.
-   * For {@link Builder#remoteSocketCandidates}.
-   */
-  public static final List<String> DOCKER_SOCKET_CANDIDATES = List.of("$DOCKER_HOST",
-      "/run/user/${uid}/docker.sock", DOCKER_SOCKET,
-      "/run/user/${uid}/podman/podman.sock", "/run/podman/podman.sock");
+  /** connectTimeout when neither the builder nor ssh config sets it: 10 s. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** keepalive interval when neither the builder nor ssh config sets it: 15 s. */
+  public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(15);
+  /** unanswered keepalives before the connection counts as dead, unless set: 3. */
+  public static final int DEFAULT_KEEPALIVE_MAX_MISSED = 3;
 
-  /** containerd's socket. */
-  public static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
   /** How each local connection reaches the remote socket. */
   public enum Forwarding {
     /** {@code direct-streamlocal@openssh.com} channels; the fast path. */
     STREAM_LOCAL,
     /**
-     * One exec channel per connection running {@code docker system dial-stdio}, as the Docker CLI
-     * does: works where sshd refuses stream-local forwarding, needs the docker CLI remotely.
+     * One exec channel per connection running the {@link SocketCommand} (Docker's clients:
+     * {@code docker system dial-stdio}): works where sshd refuses stream-local forwarding.
      */
-    DIAL_STDIO,
-    /** Stream-local, falling back to dial-stdio when the server refuses forwarding. */
+    COMMAND,
+    /**
+     * Stream-local, falling back to the {@link SocketCommand}, if one is set, when the server
+     * refuses forwarding (logged once).
+     */
     AUTO
   }
 
@@ -55,32 +55,27 @@ public final class TunnelOptions {
   private final byte[] passphrase;
   private final byte[] password;
   private final boolean useAgent;
+  private final Path givenAgentSocket;
   private final Path agentSocket;
-  private final Path knownHosts;
-  private final boolean acceptNewHostKeys;
-  private final String hostKeyFingerprint;
-  private final Path sshConfig;
+  private final HostKeyPolicy hostKeys;
+  private final Path givenSshConfig;
   private final boolean readSshConfig;
+  private final Path sshConfig;
   private final Duration connectTimeout;
   private final Duration keepaliveInterval;
-  private final int keepaliveMaxMissed;
-  private final String remoteSocket;
+  private final Integer keepaliveMaxMissed;
+  private final RemoteSocket remoteSocket;
   private final Path localSocket;
   private final boolean localTcp;
-  private final int windowSize;
-  private final int packetSize;
-  private final int connectAttempts;
-  private final Duration retryDeadline;
-  private final Duration initialBackoff;
-  private final Duration maxBackoff;
+  private final FlowControl flowControl;
+  private final RetryPolicy retry;
   private final boolean readinessCheck;
   private final int spareChannels;
   private final boolean reconnect;
   private final Session session;
   private final List<SshTarget> jumpHosts;
   private final Forwarding forwarding;
-  private final boolean remoteSocketGiven;
-  private final List<String> remoteSocketCandidates;
+  private final SocketCommand socketCommand;
 
   private TunnelOptions(Builder b) {
     target = b.target;
@@ -88,33 +83,38 @@ public final class TunnelOptions {
     passphrase = b.passphrase;
     password = b.password;
     useAgent = b.useAgent;
-    agentSocket = b.agentSocket;
-    knownHosts = b.knownHosts;
-    acceptNewHostKeys = b.acceptNewHostKeys;
-    hostKeyFingerprint = b.hostKeyFingerprint;
-    sshConfig = b.sshConfig;
+    givenAgentSocket = b.agentSocket;
+    agentSocket = !b.useAgent ? null : b.agentSocket != null ? b.agentSocket : envAgentSocket();
+    hostKeys = b.hostKeys;
+    givenSshConfig = b.sshConfig;
     readSshConfig = b.readSshConfig;
+    sshConfig = !b.readSshConfig ? null : b.sshConfig != null ? b.sshConfig : defaultSshConfig();
     connectTimeout = b.connectTimeout;
     keepaliveInterval = b.keepaliveInterval;
     keepaliveMaxMissed = b.keepaliveMaxMissed;
     remoteSocket = b.remoteSocket != null ? b.remoteSocket
-        : b.target.socketPath().orElse(DOCKER_SOCKET);
+        : b.target.socketPath().map(RemoteSocket::at).orElse(null);
     localSocket = b.localSocket;
     localTcp = b.localTcp;
-    windowSize = b.windowSize;
-    packetSize = b.packetSize;
-    connectAttempts = b.connectAttempts;
-    retryDeadline = b.retryDeadline;
-    initialBackoff = b.initialBackoff;
-    maxBackoff = b.maxBackoff;
+    flowControl = b.flowControl;
+    retry = b.retry;
     readinessCheck = b.readinessCheck;
     spareChannels = b.spareChannels;
     reconnect = b.reconnect;
     session = b.session;
     jumpHosts = List.copyOf(b.jumpHosts);
     forwarding = b.forwarding;
-    remoteSocketGiven = b.remoteSocket != null || b.target.socketPath().isPresent();
-    remoteSocketCandidates = List.copyOf(b.remoteSocketCandidates);
+    socketCommand = b.socketCommand;
+  }
+
+  private static Path envAgentSocket() {
+    String env = System.getenv("SSH_AUTH_SOCK");
+    return env == null || env.isEmpty() ? null : Path.of(env);
+  }
+
+  private static Path defaultSshConfig() {
+    Path def = Path.of(System.getProperty("user.home"), ".ssh", "config");
+    return Files.isReadable(def) ? def : null;
   }
 
   /** A builder for a destination in any form {@link SshTarget#parse} takes. */
@@ -155,54 +155,53 @@ public final class TunnelOptions {
     return useAgent;
   }
 
-  /** The ssh-agent socket: the one given, else {@code SSH_AUTH_SOCK}, if any. */
+  /** The ssh-agent socket: the one given, else {@code SSH_AUTH_SOCK} at build time, if any. */
   public Optional<Path> agentSocket() {
-    if (agentSocket != null) {
-      return Optional.of(agentSocket);
-    }
-    String env = System.getenv("SSH_AUTH_SOCK");
-    return env == null || env.isEmpty() ? Optional.empty() : Optional.of(Path.of(env));
+    return Optional.ofNullable(agentSocket);
   }
 
-  /** The known_hosts file; empty means ssh config's {@code UserKnownHostsFile} or the default. */
-  public Optional<Path> knownHosts() {
-    return Optional.ofNullable(knownHosts);
+  /** How the host key is trusted. */
+  public HostKeyPolicy hostKeys() {
+    return hostKeys;
   }
 
-  public boolean acceptNewHostKeys() {
-    return acceptNewHostKeys;
-  }
-
-  public Optional<String> hostKeyFingerprint() {
-    return Optional.ofNullable(hostKeyFingerprint);
-  }
-
-  /** The OpenSSH client config to read, if any. */
+  /** The OpenSSH client config to read, if any (the default one if it existed at build time). */
   public Optional<Path> sshConfig() {
-    if (!readSshConfig) {
-      return Optional.empty();
-    }
-    if (sshConfig != null) {
-      return Optional.of(sshConfig);
-    }
-    Path def = Path.of(System.getProperty("user.home"), ".ssh", "config");
-    return Files.isReadable(def) ? Optional.of(def) : Optional.empty();
+    return Optional.ofNullable(sshConfig);
   }
 
-  public Duration connectTimeout() {
-    return connectTimeout;
+  /**
+   * Deadline for a TCP connect + SSH handshake, a channel open, and a new local connection
+   * waiting through a reconnect. Empty: ssh config's {@code ConnectTimeout}, else {@link
+   * #DEFAULT_CONNECT_TIMEOUT}.
+   */
+  public Optional<Duration> connectTimeout() {
+    return Optional.ofNullable(connectTimeout);
   }
 
-  public Duration keepaliveInterval() {
-    return keepaliveInterval;
+  /**
+   * Keepalive interval. Empty: ssh config's {@code ServerAliveInterval}, else {@link
+   * #DEFAULT_KEEPALIVE_INTERVAL}.
+   */
+  public Optional<Duration> keepaliveInterval() {
+    return Optional.ofNullable(keepaliveInterval);
   }
 
-  public int keepaliveMaxMissed() {
-    return keepaliveMaxMissed;
+  /**
+   * Unanswered keepalives before the connection counts as dead. Empty: ssh config's {@code
+   * ServerAliveCountMax}, else {@link #DEFAULT_KEEPALIVE_MAX_MISSED}.
+   */
+  public Optional<Integer> keepaliveMaxMissed() {
+    return Optional.ofNullable(keepaliveMaxMissed);
   }
 
-  public String remoteSocket() {
-    return remoteSocket;
+  /**
+   * The remote socket: given to the builder, or the path of an {@code ssh://host/path}
+   * destination. Empty when neither names one: a client module then chooses (Docker's sockets
+   * are discovered, containerd's is fixed); a bare {@link SocketTunnel} refuses to open.
+   */
+  public Optional<RemoteSocket> remoteSocket() {
+    return Optional.ofNullable(remoteSocket);
   }
 
   public Optional<Path> localSocket() {
@@ -213,28 +212,12 @@ public final class TunnelOptions {
     return localTcp;
   }
 
-  public int windowSize() {
-    return windowSize;
+  public FlowControl flowControl() {
+    return flowControl;
   }
 
-  public int packetSize() {
-    return packetSize;
-  }
-
-  public int connectAttempts() {
-    return connectAttempts;
-  }
-
-  public Duration retryDeadline() {
-    return retryDeadline;
-  }
-
-  public Duration initialBackoff() {
-    return initialBackoff;
-  }
-
-  public Duration maxBackoff() {
-    return maxBackoff;
+  public RetryPolicy retry() {
+    return retry;
   }
 
   public boolean readinessCheck() {
@@ -266,32 +249,29 @@ public final class TunnelOptions {
     return forwarding;
   }
 
-  /** Whether the caller named the remote socket (builder or {@code ssh://host/path}). */
-  public boolean remoteSocketGiven() {
-    return remoteSocketGiven;
+  /** The command that reaches the remote socket without stream-local forwarding, if any. */
+  public Optional<SocketCommand> socketCommand() {
+    return Optional.ofNullable(socketCommand);
   }
 
-  /** Candidate remote sockets to discover from; empty means use {@link #remoteSocket()}. */
-  public List<String> remoteSocketCandidates() {
-    return remoteSocketCandidates;
-  }
-
-  /** Lists the options; secrets show as {@code ***}. */
+  /** Lists the options; secrets show as {@code ***}; unset ones as {@code unset}. */
   @Override
   public String toString() {
-    return "TunnelOptions{target=" + target + ", remoteSocket=" + remoteSocket
+    return "TunnelOptions{target=" + target + ", remoteSocket=" + orUnset(remoteSocket)
         + ", identityFiles=" + identityFiles + ", passphrase=" + (passphrase != null ? "***" : "none")
         + ", password=" + (password != null ? "***" : "none") + ", useAgent=" + useAgent
-        + ", knownHosts=" + knownHosts + ", acceptNewHostKeys=" + acceptNewHostKeys
-        + ", hostKeyFingerprint=" + hostKeyFingerprint + ", connectTimeout=" + connectTimeout
-        + ", keepaliveInterval=" + keepaliveInterval + ", keepaliveMaxMissed="
-        + keepaliveMaxMissed + ", localSocket=" + localSocket + ", localTcp=" + localTcp
-        + ", windowSize=" + windowSize + ", packetSize=" + packetSize + ", connectAttempts="
-        + connectAttempts + ", retryDeadline=" + retryDeadline + ", readinessCheck="
-        + readinessCheck + ", spareChannels=" + spareChannels + ", reconnect=" + reconnect
-        + ", session=" + (session != null ? "caller's" : "own") + ", agentSocket=" + agentSocket
-        + ", jumpHosts=" + jumpHosts + ", forwarding=" + forwarding
-        + ", remoteSocketCandidates=" + remoteSocketCandidates + "}";
+        + ", agentSocket=" + agentSocket + ", hostKeys=" + hostKeys + ", sshConfig=" + sshConfig
+        + ", connectTimeout=" + orUnset(connectTimeout) + ", keepaliveInterval="
+        + orUnset(keepaliveInterval) + ", keepaliveMaxMissed=" + orUnset(keepaliveMaxMissed)
+        + ", localSocket=" + localSocket + ", localTcp=" + localTcp + ", flowControl="
+        + flowControl + ", retry=" + retry + ", readinessCheck=" + readinessCheck
+        + ", spareChannels=" + spareChannels + ", reconnect=" + reconnect + ", session="
+        + (session != null ? "caller's" : "own") + ", jumpHosts=" + jumpHosts + ", forwarding="
+        + forwarding + ", socketCommand=" + (socketCommand != null ? "set" : "none") + "}";
+  }
+
+  private static String orUnset(Object o) {
+    return o == null ? "unset" : o.toString();
   }
 
   /** Collects and checks options; every setter validates at once and names the bad value. */
@@ -302,30 +282,24 @@ public final class TunnelOptions {
     private byte[] password;
     private boolean useAgent = true;
     private Path agentSocket;
-    private Path knownHosts;
-    private boolean acceptNewHostKeys;
-    private String hostKeyFingerprint;
+    private HostKeyPolicy hostKeys = HostKeyPolicy.STRICT;
     private Path sshConfig;
     private boolean readSshConfig = true;
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration keepaliveInterval = Duration.ofSeconds(15);
-    private int keepaliveMaxMissed = 3;
-    private String remoteSocket;
+    private Duration connectTimeout;
+    private Duration keepaliveInterval;
+    private Integer keepaliveMaxMissed;
+    private RemoteSocket remoteSocket;
     private Path localSocket;
     private boolean localTcp;
-    private int windowSize = 32 << 20;
-    private int packetSize = 64 << 10;
-    private int connectAttempts = 5;
-    private Duration retryDeadline = Duration.ofSeconds(60);
-    private Duration initialBackoff = Duration.ofMillis(200);
-    private Duration maxBackoff = Duration.ofSeconds(5);
+    private FlowControl flowControl = FlowControl.DEFAULT;
+    private RetryPolicy retry = RetryPolicy.DEFAULT;
     private boolean readinessCheck = true;
     private int spareChannels = 1;
     private boolean reconnect = true;
     private Session session;
     private final List<SshTarget> jumpHosts = new ArrayList<>();
     private Forwarding forwarding = Forwarding.AUTO;
-    private final List<String> remoteSocketCandidates = new ArrayList<>();
+    private SocketCommand socketCommand;
 
     private Builder(SshTarget target) {
       this.target = target;
@@ -337,59 +311,43 @@ public final class TunnelOptions {
       passphrase = o.passphrase;
       password = o.password;
       useAgent = o.useAgent;
-      agentSocket = o.agentSocket;
-      knownHosts = o.knownHosts;
-      acceptNewHostKeys = o.acceptNewHostKeys;
-      hostKeyFingerprint = o.hostKeyFingerprint;
-      sshConfig = o.sshConfig;
+      agentSocket = o.givenAgentSocket;
+      hostKeys = o.hostKeys;
+      sshConfig = o.givenSshConfig;
       readSshConfig = o.readSshConfig;
       connectTimeout = o.connectTimeout;
       keepaliveInterval = o.keepaliveInterval;
       keepaliveMaxMissed = o.keepaliveMaxMissed;
+      remoteSocket = o.remoteSocket;
       localSocket = o.localSocket;
       localTcp = o.localTcp;
-      windowSize = o.windowSize;
-      packetSize = o.packetSize;
-      connectAttempts = o.connectAttempts;
-      retryDeadline = o.retryDeadline;
-      initialBackoff = o.initialBackoff;
-      maxBackoff = o.maxBackoff;
+      flowControl = o.flowControl;
+      retry = o.retry;
       readinessCheck = o.readinessCheck;
       spareChannels = o.spareChannels;
       reconnect = o.reconnect;
       session = o.session;
       jumpHosts.addAll(o.jumpHosts);
       forwarding = o.forwarding;
-      remoteSocketCandidates.addAll(o.remoteSocketCandidates);
-      if (o.remoteSocketGiven) {
-        remoteSocket = o.remoteSocket;
-      }
-    }
-
-    /**
-     * Finds the remote socket on the remote host instead: the first of these paths that accepts
-     * a connection, tried in order, is used (and logged). {@code $DOCKER_HOST} stands for the
-     * remote login environment's DOCKER_HOST (if it is unix://), {@code ${uid}} for the remote
-     * user's id. Ignored when a remote socket is given. Default: none.
-     */
-    public Builder remoteSocketCandidates(String... paths) {
-      remoteSocketCandidates.clear();
-      for (String p : paths) {
-        if (!p.startsWith("/") && !p.equals("$DOCKER_HOST")) {
-          throw new IllegalArgumentException("socket candidate '" + p
-              + "' must be an absolute path or $DOCKER_HOST");
-        }
-        remoteSocketCandidates.add(p);
-      }
-      return this;
+      socketCommand = o.socketCommand;
     }
 
     /**
      * How connections reach the remote socket. Default: {@link Forwarding#AUTO} (stream-local,
-     * dial-stdio when the server refuses forwarding; the choice is logged).
+     * falling back to the {@link #socketCommand} when the server refuses forwarding; logged).
      */
     public Builder forwarding(Forwarding mode) {
       this.forwarding = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * The command that reaches the remote socket over an exec channel, for {@link
+     * Forwarding#COMMAND} and as {@link Forwarding#AUTO}'s fallback. Default: none (Docker's
+     * client sets {@code docker system dial-stdio}).
+     */
+    public Builder socketCommand(SocketCommand command) {
+      this.socketCommand = Objects.requireNonNull(command, "command");
       return this;
     }
 
@@ -476,7 +434,7 @@ public final class TunnelOptions {
      * UserKnownHostsFile}, else {@code ~/.ssh/known_hosts}.
      */
     public Builder knownHosts(Path knownHosts) {
-      this.knownHosts = Objects.requireNonNull(knownHosts, "knownHosts");
+      this.hostKeys = hostKeys.withKnownHosts(knownHosts);
       return this;
     }
 
@@ -485,7 +443,7 @@ public final class TunnelOptions {
      * (logged at INFO). A changed key is still refused. Default: false (unknown hosts refused).
      */
     public Builder acceptNewHostKeys(boolean accept) {
-      this.acceptNewHostKeys = accept;
+      this.hostKeys = hostKeys.withAcceptNew(accept);
       return this;
     }
 
@@ -494,13 +452,13 @@ public final class TunnelOptions {
      * -lf} prints it) is accepted, whatever known_hosts says. Default: none.
      */
     public Builder hostKeyFingerprint(String fingerprint) {
-      Objects.requireNonNull(fingerprint, "fingerprint");
-      if (!fingerprint.matches("SHA256:[A-Za-z0-9+/]{43}=?")) {
-        throw new IllegalArgumentException("host key fingerprint '" + fingerprint
-            + "' is not of the form SHA256:<43 base64 characters>, as `ssh-keygen -lf KEY` prints");
-      }
-      this.hostKeyFingerprint = fingerprint.endsWith("=")
-          ? fingerprint.substring(0, fingerprint.length() - 1) : fingerprint;
+      this.hostKeys = hostKeys.withPinnedFingerprint(fingerprint);
+      return this;
+    }
+
+    /** The whole host-key policy at once. Default: {@link HostKeyPolicy#STRICT}. */
+    public Builder hostKeys(HostKeyPolicy policy) {
+      this.hostKeys = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
@@ -520,8 +478,8 @@ public final class TunnelOptions {
 
     /**
      * Deadline for one TCP connect + SSH handshake, for opening one channel, and for a new local
-     * connection to wait while the tunnel reconnects. Default: 10 s (ssh config's {@code
-     * ConnectTimeout} when set there and not here).
+     * connection to wait while the tunnel reconnects. Default: ssh config's {@code
+     * ConnectTimeout}, else 10 s. A value set here always wins over ssh config.
      */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive("connectTimeout", timeout);
@@ -530,7 +488,8 @@ public final class TunnelOptions {
 
     /**
      * Keepalive: a request every {@code interval} of silence; after {@code maxMissed} unanswered
-     * ones the connection counts as dead (and the tunnel reconnects). Default: 15 s, 3.
+     * ones the connection counts as dead (and the tunnel reconnects). Default: ssh config's
+     * {@code ServerAliveInterval} and {@code ServerAliveCountMax}, else 15 s and 3.
      */
     public Builder keepalive(Duration interval, int maxMissed) {
       this.keepaliveInterval = positive("keepaliveInterval", interval);
@@ -543,15 +502,18 @@ public final class TunnelOptions {
 
     /**
      * The absolute path of the Unix socket on the remote host. Default: the path in an {@code
-     * ssh://host/path} destination, else {@value #DOCKER_SOCKET}.
+     * ssh://host/path} destination, else none (see {@link TunnelOptions#remoteSocket()}).
+     *
+     * @throws IllegalArgumentException if the path is not absolute
      */
     public Builder remoteSocket(String path) {
-      Objects.requireNonNull(path, "remoteSocket");
-      if (!path.startsWith("/")) {
-        throw new IllegalArgumentException("remote socket path '" + path
-            + "' is relative: give an absolute path such as " + DOCKER_SOCKET);
-      }
-      this.remoteSocket = path;
+      this.remoteSocket = RemoteSocket.at(path);
+      return this;
+    }
+
+    /** The remote socket: a fixed path, or candidates to discover. */
+    public Builder remoteSocket(RemoteSocket socket) {
+      this.remoteSocket = Objects.requireNonNull(socket, "remoteSocket");
       return this;
     }
 
@@ -587,26 +549,26 @@ public final class TunnelOptions {
     }
 
     /**
-     * SSH flow-control window per forwarded connection (remote to local), in bytes: the most
-     * data in flight on one connection. Throughput is at most window / round-trip time; the
-     * tunnel itself buffers none of it (bytes go straight to the local socket), but the remote
-     * sshd may read that far ahead. Default: 32 MiB (chosen by the benchmark: 2 MiB, OpenSSH's
-     * own, gives 40 MB/s at 20 ms RTT). Range 64 KiB – 64 MiB.
+     * The largest SSH window per forwarded connection (remote to local), in bytes: the most a
+     * stalled local client can hold, and one connection's throughput is at most window /
+     * round-trip time. Each window starts at 2 MiB and grows to this while the local client keeps
+     * up ({@link FlowControl}). Default: 32 MiB (chosen by the benchmark: 2 MiB, OpenSSH's own,
+     * gives 40 MB/s at 20 ms RTT). Range 64 KiB – 64 MiB.
      */
     public Builder windowSize(int bytes) {
-      if (bytes < (64 << 10) || bytes > (64 << 20)) {
-        throw new IllegalArgumentException("windowSize " + bytes + " is outside 64 KiB-64 MiB");
-      }
-      this.windowSize = bytes;
+      this.flowControl = new FlowControl(bytes, flowControl.packetSize());
       return this;
     }
 
     /** Largest SSH data packet the server may send us. Default: 64 KiB. Range 4–256 KiB. */
     public Builder packetSize(int bytes) {
-      if (bytes < (4 << 10) || bytes > (256 << 10)) {
-        throw new IllegalArgumentException("packetSize " + bytes + " is outside 4-256 KiB");
-      }
-      this.packetSize = bytes;
+      this.flowControl = new FlowControl(flowControl.windowSize(), bytes);
+      return this;
+    }
+
+    /** Window and packet size at once. Default: {@link FlowControl#DEFAULT}. */
+    public Builder flowControl(FlowControl flow) {
+      this.flowControl = Objects.requireNonNull(flow, "flowControl");
       return this;
     }
 
@@ -618,17 +580,13 @@ public final class TunnelOptions {
      */
     public Builder retry(int attempts, Duration deadline, Duration initialBackoff,
         Duration maxBackoff) {
-      if (attempts < 1) {
-        throw new IllegalArgumentException("retry attempts " + attempts + " must be >= 1");
-      }
-      this.connectAttempts = attempts;
-      this.retryDeadline = positive("retry deadline", deadline);
-      this.initialBackoff = positive("initialBackoff", initialBackoff);
-      this.maxBackoff = positive("maxBackoff", maxBackoff);
-      if (maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new IllegalArgumentException("maxBackoff " + maxBackoff
-            + " is shorter than initialBackoff " + initialBackoff);
-      }
+      this.retry = new RetryPolicy(attempts, deadline, initialBackoff, maxBackoff);
+      return this;
+    }
+
+    /** The retry policy at once. Default: {@link RetryPolicy#DEFAULT}. */
+    public Builder retry(RetryPolicy policy) {
+      this.retry = Objects.requireNonNull(policy, "retry");
       return this;
     }
 
@@ -677,20 +635,22 @@ public final class TunnelOptions {
       return this;
     }
 
+    /**
+     * The options. Reads {@code SSH_AUTH_SOCK} (when the agent is used and no socket was given)
+     * and whether {@code ~/.ssh/config} exists (unless another or none was chosen), once, now.
+     *
+     * @throws IllegalStateException if {@link Forwarding#COMMAND} is chosen without a command
+     */
     public TunnelOptions build() {
-      if (acceptNewHostKeys && hostKeyFingerprint != null) {
-        throw new IllegalStateException("acceptNewHostKeys and hostKeyFingerprint exclude each "
-            + "other: a pinned key is never replaced by a new one");
+      if (forwarding == Forwarding.COMMAND && socketCommand == null) {
+        throw new IllegalStateException("forwarding COMMAND needs socketCommand(...): the "
+            + "command that connects its stdin and stdout to the remote socket");
       }
       return new TunnelOptions(this);
     }
 
     private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " " + d + " must be positive");
-      }
-      return d;
+      return RetryPolicy.positive(name, d);
     }
 
     @Override

@@ -101,8 +101,8 @@ class FlowControlTest {
       Thread.sleep(1500);
       long held = t.queuedBytes();
       pingsAnswered(t, 20);
-      assertTrue(held <= t.options().windowSize(),
-          "queued " + held + " bytes, more than the window " + t.options().windowSize());
+      assertTrue(held <= t.options().flowControl().windowSize(),
+          "queued " + held + " bytes, more than the window " + t.options().flowControl().windowSize());
       AtomicLong got = new AtomicLong();
       byte[] digest = drain(stalled, got);
       assertEquals(STALLED_BYTES, got.get(), "bytes after the stall");
@@ -185,7 +185,7 @@ class FlowControlTest {
       System.out.printf("FIGURES flow: 32 live beside 32 stalled: worst round trip %d ms, "
           + "%d bytes queued for the stalled ones%n", worstMs, held);
       assertTrue(worstMs < PING_DEADLINE.toMillis(), "worst live round trip " + worstMs + " ms");
-      assertTrue(held <= 32L * t.options().windowSize(), "queued " + held);
+      assertTrue(held <= 32L * t.options().flowControl().windowSize(), "queued " + held);
       List<Future<byte[]>> drained = new ArrayList<>();
       List<AtomicLong> counts = new ArrayList<>();
       for (SocketChannel c : stalled) {

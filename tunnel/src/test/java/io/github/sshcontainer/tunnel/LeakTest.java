@@ -5,6 +5,7 @@ import static io.github.sshcontainer.tunnel.LabTunnels.options;
 import static io.github.sshcontainer.tunnel.LabTunnels.readExactly;
 import static io.github.sshcontainer.tunnel.LabTunnels.writeFully;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 1800, unit = TimeUnit.SECONDS)
 class LeakTest {
 
-  static long tunnelDirs() throws IOException {
-    try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+  /** Tunnel socket directories beside {@code dir} (where this JVM's tunnels make theirs). */
+  static long tunnelDirs(Path root) throws IOException {
+    try (var s = Files.list(root)) {
       return s.filter(p -> p.getFileName().toString().startsWith("ssh-container-")).count();
     }
   }
@@ -34,29 +36,54 @@ class LeakTest {
   @Test
   void openCloseCyclesLeakNothing() throws Exception {
     int cycles = Scale.of(50, 1_000);
-    TunnelOptions o = options(lab().echo().socket()).build();
-    // one cycle first, so that lazily created JVM and JSch resources exist in the baseline
-    cycle(o);
+    TunnelOptions o = options(lab().mixed().socket()).build();
+    // one cycle first, so that lazily created JVM and JSch resources exist in the baseline;
+    // it also tells where tunnels make their directories, which is what is counted
+    Path root = cycle(o, false).getParent();
     Thread.sleep(200);
     long fds0 = io.github.sshcontainer.lab.Lab.openFileDescriptors();
-    long dirs0 = tunnelDirs();
+    long dirs0 = tunnelDirs(root);
     for (int i = 0; i < cycles; i++) {
-      cycle(o);
+      // every other cycle closes the tunnel under a stalled reader (its writer thread runs)
+      cycle(o, i % 2 == 1);
     }
     Thread.sleep(200);
     long fds = io.github.sshcontainer.lab.Lab.openFileDescriptors();
-    System.out.printf("FIGURES leak: %d open/close cycles: fds %d -> %d, tunnel dirs %d -> %d,"
-        + " tunnel threads %d%n", cycles, fds0, fds, dirs0, tunnelDirs(), tunnelThreads());
+    System.out.printf("FIGURES leak: %d open/close cycles: fds %d -> %d, tunnel dirs in %s "
+        + "%d -> %d, tunnel threads %d%n", cycles, fds0, fds, root, dirs0, tunnelDirs(root),
+        tunnelThreads());
     assertEquals(0, tunnelThreads(), "no tunnel thread outlives close()");
-    assertEquals(dirs0, tunnelDirs(), "no socket directory left");
+    assertEquals(dirs0, tunnelDirs(root), "no socket directory left in " + root);
     assertTrue(fds <= fds0 + 2, "file descriptors grew from " + fds0 + " to " + fds);
   }
 
-  private static void cycle(TunnelOptions o) throws IOException {
+  /** One tunnel, one echo, optionally a stalled reader at close; returns its socket dir. */
+  private static Path cycle(TunnelOptions o, boolean stall) throws Exception {
+    Path dir;
+    SocketChannel stalled = null;
     try (SocketTunnel t = SocketTunnel.open(o);
         SocketChannel c = SocketChannel.open(t.localAddress())) {
-      writeFully(c, ByteBuffer.wrap(new byte[] {5}));
+      dir = t.localSocket().orElseThrow().getParent();
+      assertTrue(Files.isDirectory(dir), "the tunnel's directory exists while open: " + dir);
+      writeFully(c, ByteBuffer.wrap(new byte[] {io.github.sshcontainer.lab.FarEnd.ECHO_REQUEST,
+          5}));
       assertEquals(5, readExactly(c, 1).get());
+      if (stall) {
+        stalled = SocketChannel.open(t.localAddress());
+        writeFully(stalled, ByteBuffer.allocate(9)
+            .put(io.github.sshcontainer.lab.FarEnd.SOURCE_REQUEST).putLong(64L << 20).flip());
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (t.queuedBytes() == 0 && System.nanoTime() < end) {
+          Thread.sleep(5);
+        }
+        assertTrue(t.queuedBytes() > 0, "the stalled reader holds bytes at close");
+      }
+    } finally {
+      if (stalled != null) {
+        stalled.close();
+      }
     }
+    assertFalse(Files.exists(dir), "close() removes " + dir);
+    return dir;
   }
 }

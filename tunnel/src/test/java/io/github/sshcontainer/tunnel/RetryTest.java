@@ -30,7 +30,7 @@ class RetryTest {
         .retry(4, Duration.ofMinutes(1), Duration.ofMillis(100), Duration.ofSeconds(1)).build();
     List<Duration> slept = new ArrayList<>();
     SshConnector c = new SshConnector(o,
-        new Backoff(o.initialBackoff(), o.maxBackoff(), bound -> bound), slept::add);
+        new Backoff(o.retry().initialBackoff(), o.retry().maxBackoff(), bound -> bound), slept::add);
     TunnelException e = assertThrows(TunnelException.class, () -> c.connect(Thread::new));
     assertEquals(Reason.CANNOT_CONNECT, e.reason());
     assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(400)),
@@ -46,7 +46,7 @@ class RetryTest {
         .knownHosts(lab().knownHosts()).noSshConfig().useAgent(false)
         .retry(5, Duration.ofMinutes(1), Duration.ofMillis(100), Duration.ofSeconds(1)).build();
     List<Duration> slept = new ArrayList<>();
-    SshConnector c = new SshConnector(o, new Backoff(o.initialBackoff(), o.maxBackoff()),
+    SshConnector c = new SshConnector(o, new Backoff(o.retry().initialBackoff(), o.retry().maxBackoff()),
         slept::add);
     TunnelException e = assertThrows(TunnelException.class, () -> c.connect(Thread::new));
     assertEquals(Reason.AUTHENTICATION_FAILED, e.reason());
@@ -59,7 +59,7 @@ class RetryTest {
     TunnelOptions o = options(lab().echo().socket()).knownHosts(empty)
         .retry(5, Duration.ofMinutes(1), Duration.ofMillis(100), Duration.ofSeconds(1)).build();
     List<Duration> slept = new ArrayList<>();
-    SshConnector c = new SshConnector(o, new Backoff(o.initialBackoff(), o.maxBackoff()),
+    SshConnector c = new SshConnector(o, new Backoff(o.retry().initialBackoff(), o.retry().maxBackoff()),
         slept::add);
     TunnelException e = assertThrows(TunnelException.class, () -> c.connect(Thread::new));
     assertEquals(Reason.HOST_KEY_UNKNOWN, e.reason());

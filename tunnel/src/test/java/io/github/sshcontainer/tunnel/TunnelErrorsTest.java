@@ -162,12 +162,19 @@ class TunnelErrorsTest {
       assertEquals(Reason.REMOTE_SOCKET_UNAVAILABLE, e.reason());
       assertTrue(e.getMessage().contains("AllowStreamLocalForwarding yes"), e.getMessage());
       assertTrue(e.getMessage().contains("refuses to forward to Unix sockets"), e.getMessage());
-      // AUTO (the default) falls back to `docker system dial-stdio`, which reaches any socket
-      try (SocketTunnel t = SocketTunnel.open(o.toBuilder()
+      // AUTO (the default) without a socket command cannot fall back
+      TunnelException noCommand = fails(o.toBuilder()
           .forwarding(TunnelOptions.Forwarding.AUTO).build());
+      assertTrue(noCommand.getMessage().contains("AllowStreamLocalForwarding yes"),
+          noCommand.getMessage());
+      // with one it does; `docker system dial-stdio` joins its stdio to any Unix socket
+      try (SocketTunnel t = SocketTunnel.open(o.toBuilder()
+          .forwarding(TunnelOptions.Forwarding.AUTO)
+          .socketCommand(p -> "docker --host unix://" + SocketCommand.quote(p)
+              + " system dial-stdio").build());
           java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
               t.localAddress())) {
-        assertEquals(TunnelOptions.Forwarding.DIAL_STDIO, t.forwarding());
+        assertEquals(TunnelOptions.Forwarding.COMMAND, t.forwarding());
         LabTunnels.writeFully(c, java.nio.ByteBuffer.wrap(new byte[] {4, 2}));
         assertEquals(2, LabTunnels.readExactly(c, 2).limit());
       }

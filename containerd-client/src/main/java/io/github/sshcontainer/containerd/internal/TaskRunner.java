@@ -24,6 +24,8 @@ import io.github.sshcontainer.containerd.api.tasks.StartRequest;
 import io.github.sshcontainer.containerd.api.tasks.WaitRequest;
 import io.github.sshcontainer.containerd.api.tasks.WaitResponse;
 import io.github.sshcontainer.containerd.api.types.Mount;
+import io.github.sshcontainer.tunnel.RemoteCommandResult;
+import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+  /** How long reading or removing a task log on the remote host may take. */
+  private static final java.time.Duration REMOTE_FILE_DEADLINE = java.time.Duration.ofSeconds(30);
   static final String RUNTIME = "io.containerd.runc.v2";
   static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -179,10 +183,10 @@ public final class TaskRunner {
     /** The log once it stops growing (a copy may still be landing), at most about 2 s later. */
     private String readLog() {
       try {
-        byte[] last = tunnel.readRemoteFile(logPath, maxLog);
+        byte[] last = readRemoteLog();
         for (int i = 0; i < 40; i++) {
           Thread.sleep(50);
-          byte[] now = tunnel.readRemoteFile(logPath, maxLog);
+          byte[] now = readRemoteLog();
           if (now.length == last.length) {
             break;
           }
@@ -192,13 +196,22 @@ public final class TaskRunner {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ContainerdException(ContainerdException.Reason.FAILED, "interrupted", e);
-      } catch (java.nio.file.NoSuchFileException e) {
-        return ""; // nothing was written
-      } catch (IOException e) {
-        throw new ContainerdException(ContainerdException.Reason.FAILED, "the task's output at "
-            + logPath + " on " + tunnel.remote() + " cannot be read over SSH: " + e.getMessage(),
-            e);
       }
+    }
+
+    /**
+     * The log file, read with {@code cat} over an exec channel (no SFTP: hardened hosts often
+     * remove the subsystem); empty when the task wrote nothing, so no file exists.
+     */
+    private byte[] readRemoteLog() {
+      RemoteCommandResult r = tunnel.run("if [ -e " + SocketCommand.quote(logPath) + " ]; then "
+          + "cat -- " + SocketCommand.quote(logPath) + "; fi", REMOTE_FILE_DEADLINE, maxLog);
+      if (r.exitStatus() != 0) {
+        throw new ContainerdException(ContainerdException.Reason.FAILED, "the task's output at "
+            + logPath + " on " + tunnel.remote() + " cannot be read over SSH (exit status "
+            + r.exitStatus() + "): " + r.stderr().trim());
+      }
+      return r.stdout();
     }
 
     @Override
@@ -231,8 +244,13 @@ public final class TaskRunner {
                 .setKey(id).build()));
       }
       try {
-        tunnel.deleteRemoteFile(logPath);
-      } catch (IOException | RuntimeException e) {
+        RemoteCommandResult r = tunnel.run("rm -f -- " + SocketCommand.quote(logPath),
+            REMOTE_FILE_DEADLINE, 0);
+        if (r.exitStatus() != 0) {
+          throw new IllegalStateException("rm exited with " + r.exitStatus() + ": "
+              + r.stderr().trim());
+        }
+      } catch (RuntimeException e) {
         log.warn("cannot remove the task log {} on {}: {}", logPath, tunnel.remote(),
             e.getMessage());
       }

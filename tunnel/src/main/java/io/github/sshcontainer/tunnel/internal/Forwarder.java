@@ -1,6 +1,8 @@
 package io.github.sshcontainer.tunnel.internal;
 
 import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.RemoteCommandResult;
+import io.github.sshcontainer.tunnel.RemoteSocket;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
@@ -12,7 +14,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
@@ -36,6 +40,7 @@ public final class Forwarder implements AutoCloseable {
 
   private final String id;
   private final TunnelOptions options;
+  private final RemoteSocket remote;
   private final TunnelThreads threads;
   private final ResolvedTarget target;
   private final RemoteChannels channels;
@@ -52,6 +57,9 @@ public final class Forwarder implements AutoCloseable {
   private Forwarder(TunnelOptions options) {
     this.id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     this.options = options;
+    this.remote = options.remoteSocket().orElseThrow(() -> new IllegalArgumentException(
+        "no remote socket: name it with remoteSocket(...) or an ssh://host/path/to.sock "
+            + "destination"));
     this.threads = new TunnelThreads(id);
     SshConnector connector = null;
     if (options.session().isEmpty()) {
@@ -60,8 +68,10 @@ public final class Forwarder implements AutoCloseable {
     } else {
       Session s = options.session().get();
       this.target = new ResolvedTarget(s.getHost(), s.getUserName(), s.getHost(), s.getPort(),
-          List.of(), Path.of(""), options.connectTimeout(), options.keepaliveInterval(),
-          options.keepaliveMaxMissed());
+          List.of(), Path.of(""),
+          options.connectTimeout().orElse(TunnelOptions.DEFAULT_CONNECT_TIMEOUT),
+          options.keepaliveInterval().orElse(TunnelOptions.DEFAULT_KEEPALIVE_INTERVAL),
+          options.keepaliveMaxMissed().orElse(TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED));
     }
     this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, PUMP_IDLE.toMillis(),
         TimeUnit.MILLISECONDS, new SynchronousQueue<>(),
@@ -72,8 +82,9 @@ public final class Forwarder implements AutoCloseable {
             PumpSelectors.closeCurrent();
           }
         }));
-    this.channels = new RemoteChannels(options.remoteSocket(), options.windowSize(),
-        options.packetSize(), options.connectTimeout(), target.display());
+    this.channels = new RemoteChannels(remote.candidates().get(0),
+        options.socketCommand().orElse(null), options.flowControl().windowSize(),
+        options.flowControl().packetSize(), target.connectTimeout(), target.display());
     this.sessions = new SessionHolder(id, options, connector, target, threads,
         new SessionHolder.Listener() {
           @Override
@@ -111,10 +122,10 @@ public final class Forwarder implements AutoCloseable {
 
   private void start() {
     Session s = sessions.start();
-    if (options.forwarding() == TunnelOptions.Forwarding.DIAL_STDIO) {
-      channels.useDialStdio();
+    if (options.forwarding() == TunnelOptions.Forwarding.COMMAND) {
+      channels.useCommand();
     }
-    if (!options.remoteSocketGiven() && !options.remoteSocketCandidates().isEmpty()) {
+    if (remote.discovered()) {
       discover(s);
     }
     if (options.readinessCheck()) {
@@ -140,56 +151,65 @@ public final class Forwarder implements AutoCloseable {
 
   /**
    * The readiness check; in AUTO mode a server that refuses stream-local forwarding switches the
-   * tunnel to dial-stdio, which is logged once.
+   * tunnel to the socket command, if one is set, which is logged once.
    */
   private RemoteChannels.Opened openFirst(Session s) {
     try {
       RemoteChannels.Opened o = channels.open(s);
-      channels.checkDialStdio(o);
+      channels.checkCommand(o);
       return o;
     } catch (TunnelException e) {
       if (options.forwarding() != TunnelOptions.Forwarding.AUTO || !channels.forwardingRefused()
-          || channels.dialStdio()) {
+          || channels.viaCommand() || !channels.hasCommand()) {
         throw e;
       }
-      log.info("tunnel {}: {} refuses stream-local forwarding; using `docker system "
-          + "dial-stdio` over an exec channel per connection", id, target.display());
-      channels.useDialStdio();
+      log.info("tunnel {}: {} refuses stream-local forwarding; using `{}` over an exec channel "
+          + "per connection", id, target.display(), channels.commandLine());
+      channels.useCommand();
       try {
         RemoteChannels.Opened o = channels.open(s);
-        channels.checkDialStdio(o);
+        channels.checkCommand(o);
         return o;
       } catch (TunnelException e2) {
         e2.addSuppressed(e);
-        throw new TunnelException(e2.reason(), e.getMessage() + "; the dial-stdio fallback "
-            + "failed too: " + e2.getMessage(), e2);
+        throw new TunnelException(e2.reason(), e.getMessage() + "; the fallback `"
+            + channels.commandLine() + "` failed too: " + e2.getMessage(), e2);
       }
     }
   }
 
   /**
    * Tries the candidate sockets in order and keeps the first that accepts a connection. One
-   * exec asks the remote login environment for DOCKER_HOST and the user's id.
+   * exec asks the remote login environment for the variables the candidates name and the
+   * user's id.
    */
   private void discover(Session s) {
-    String[] env;
+    List<String> vars = remote.candidates().stream().filter(c -> c.startsWith("$"))
+        .map(c -> c.substring(1)).distinct().toList();
+    Map<String, String> env = new HashMap<>();
+    String uid = "";
+    StringBuilder ask = new StringBuilder("printf '%s\\n'");
+    vars.forEach(v -> ask.append(" \"$").append(v).append('"'));
+    ask.append("; id -u");
     try {
-      env = channels.run(s, "printf '%s\\n' \"$DOCKER_HOST\"; id -u").split("\n", -1);
+      String[] lines = channels.run(s, ask.toString()).split("\n", -1);
+      for (int i = 0; i < vars.size() && i < lines.length; i++) {
+        env.put(vars.get(i), lines[i].trim());
+      }
+      uid = lines.length > vars.size() ? lines[vars.size()].trim() : "";
     } catch (TunnelException e) {
-      log.info("tunnel {}: cannot read DOCKER_HOST and the user id on {} ({}); trying the fixed "
-          + "candidates", id, target.display(), e.getMessage());
-      env = new String[0];
+      log.info("tunnel {}: cannot read {} and the user id on {} ({}); trying the fixed "
+          + "candidates", id, vars, target.display(), e.getMessage());
     }
-    String dockerHost = env.length > 0 ? env[0].trim() : "";
-    String uid = env.length > 1 ? env[1].trim() : "";
     List<String> tried = new ArrayList<>();
-    for (String c : options.remoteSocketCandidates()) {
+    for (String c : remote.candidates()) {
       String path = c;
-      if (c.equals("$DOCKER_HOST")) {
-        if (!dockerHost.startsWith("unix://")) {
+      if (c.startsWith("$")) {
+        String value = env.getOrDefault(c.substring(1), "");
+        path = value.startsWith("unix://") ? value.substring("unix://".length()) : value;
+        if (!path.startsWith("/")) {
           continue;
         }
-        path = dockerHost.substring("unix://".length());
       }
       if (path.contains("${uid}")) {
         if (!uid.matches("\\d+")) {
@@ -211,10 +231,12 @@ public final class Forwarder implements AutoCloseable {
         log.debug("tunnel {}: candidate {} does not answer: {}", id, path, e.getMessage());
       }
     }
+    StringBuilder seen = new StringBuilder();
+    vars.forEach(v -> seen.append(seen.length() == 0 ? "" : ", ").append(v).append('=')
+        .append(env.getOrDefault(v, "").isEmpty() ? "unset" : env.get(v)));
     throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "no remote socket answers on "
-        + target.display() + "; tried " + tried + " (remote DOCKER_HOST: "
-        + (dockerHost.isEmpty() ? "unset" : dockerHost) + "). Name it with remoteSocket(...)"
-        + " or ssh://host/path/to.sock");
+        + target.display() + "; tried " + tried + (vars.isEmpty() ? "" : " (remote " + seen
+        + ")") + ". Name it with remoteSocket(...) or ssh://host/path/to.sock");
   }
 
   /** The remote socket the tunnel reaches (after discovery, the one found). */
@@ -224,13 +246,13 @@ public final class Forwarder implements AutoCloseable {
 
   /** The way connections reach the remote socket now. */
   public TunnelOptions.Forwarding forwardingInUse() {
-    return channels.dialStdio() ? TunnelOptions.Forwarding.DIAL_STDIO
+    return channels.viaCommand() ? TunnelOptions.Forwarding.COMMAND
         : TunnelOptions.Forwarding.STREAM_LOCAL;
   }
 
   private String socketFileName() {
-    String remote = options.remoteSocket();
-    String name = remote.substring(remote.lastIndexOf('/') + 1);
+    String path = channels.remoteSocket();
+    String name = path.substring(path.lastIndexOf('/') + 1);
     return name.isEmpty() || name.length() > 40 ? "remote.sock" : name;
   }
 
@@ -240,7 +262,7 @@ public final class Forwarder implements AutoCloseable {
     ForwardedConnection conn;
     try {
       if (opened == null) {
-        opened = channels.open(sessions.await(options.connectTimeout()));
+        opened = channels.open(sessions.await(target.connectTimeout()));
       }
       conn = new ForwardedConnection(local, opened, writer, this::forget);
     } catch (TunnelException | IOException e) {
@@ -268,67 +290,15 @@ public final class Forwarder implements AutoCloseable {
     return id;
   }
 
-  /** Reads at most {@code max} bytes of a remote file over SFTP on the tunnel's session. */
-  public byte[] readRemoteFile(String path, int max) throws java.io.IOException {
-    return withSftp(path, sftp -> {
-      try (java.io.InputStream in = sftp.get(path)) {
-        return in.readNBytes(max);
-      }
-    });
-  }
-
-  /** Removes a remote file over SFTP; false if there was none. */
-  public boolean deleteRemoteFile(String path) throws java.io.IOException {
-    try {
-      return withSftp(path, sftp -> {
-        sftp.rm(path);
-        return true;
-      });
-    } catch (java.nio.file.NoSuchFileException e) {
-      return false;
-    }
-  }
-
-  private interface SftpAction<T> {
-    T run(com.jcraft.jsch.ChannelSftp sftp) throws com.jcraft.jsch.SftpException,
-        java.io.IOException;
-  }
-
-  private <T> T withSftp(String path, SftpAction<T> action) throws java.io.IOException {
-    com.jcraft.jsch.ChannelSftp sftp = null;
-    try {
-      sftp = (com.jcraft.jsch.ChannelSftp) sessions.await(options.connectTimeout())
-          .openChannel("sftp");
-      if (sftp == null) {
-        throw new java.io.IOException("the SSH connection to " + target.display()
-            + " is closing; cannot open SFTP");
-      }
-      sftp.connect((int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
-      return action.run(sftp);
-    } catch (com.jcraft.jsch.SftpException e) {
-      switch (e.id) {
-        case com.jcraft.jsch.ChannelSftp.SSH_FX_NO_SUCH_FILE:
-          throw new java.nio.file.NoSuchFileException(path, null, "on " + target.display());
-        case com.jcraft.jsch.ChannelSftp.SSH_FX_PERMISSION_DENIED:
-          throw new java.nio.file.AccessDeniedException(path, null, "on " + target.display()
-              + " for " + target.user());
-        default:
-          throw new java.io.IOException("SFTP on " + target.display() + " failed for " + path
-              + ": " + e.getMessage(), e);
-      }
-    } catch (com.jcraft.jsch.JSchException e) {
-      throw new java.io.IOException("cannot open SFTP on " + target.display()
-          + " (does sshd offer the sftp subsystem?): " + e.getMessage(), e);
-    } finally {
-      if (sftp != null) {
-        sftp.disconnect();
-      }
-    }
+  /** Runs a command on the remote host over the tunnel's session. */
+  public RemoteCommandResult run(String command, Duration deadline, int maxStdout) {
+    return RemoteExec.run(sessions.await(target.connectTimeout()), target.display(), command,
+        deadline, maxStdout);
   }
 
   /** Opens and closes one channel to the remote socket; throws why it cannot. */
   public void checkRemote() {
-    channels.open(sessions.await(options.connectTimeout())).discard();
+    channels.open(sessions.await(target.connectTimeout())).discard();
   }
 
   /** The local Unix socket, or null on TCP. */

@@ -4,11 +4,9 @@ import com.jcraft.jsch.ChannelDirectStreamLocal;
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -47,11 +45,14 @@ final class RemoteChannels {
   private final int packet;
   private final Duration timeout;
   private final String where;
-  private volatile boolean dialStdio;
+  private final SocketCommand command;
+  private volatile boolean viaCommand;
   private volatile boolean forwardingRefused;
 
-  RemoteChannels(String remoteSocket, int window, int packet, Duration timeout, String where) {
+  RemoteChannels(String remoteSocket, SocketCommand command, int window, int packet,
+      Duration timeout, String where) {
     this.remoteSocket = remoteSocket;
+    this.command = command;
     this.window = window;
     this.packet = packet;
     this.timeout = timeout;
@@ -75,60 +76,30 @@ final class RemoteChannels {
    *     down, REMOTE_SOCKET_UNAVAILABLE if the server refuses the exec channel
    */
   String run(Session session, String command) {
-    ChannelExec exec = null;
-    try {
-      exec = (ChannelExec) session.openChannel("exec");
-      if (exec == null) {
-        throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
-            + " is closing; cannot run a command");
-      }
-      exec.setCommand(command);
-      InputStream in = exec.getInputStream();
-      exec.connect((int) PROBE_DEADLINE.toMillis());
-      long deadline = System.nanoTime() + PROBE_DEADLINE.toNanos();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] buf = new byte[1024];
-      while (out.size() < 64 * 1024) {
-        if (in.available() > 0) {
-          int n = in.read(buf);
-          if (n < 0) {
-            break;
-          }
-          out.write(buf, 0, n);
-        } else if (exec.isClosed()) {
-          break;
-        } else if (System.nanoTime() > deadline) {
-          throw new TunnelException(Reason.TIMED_OUT, "a command on " + where
-              + " did not finish within " + PROBE_DEADLINE.toMillis() + " ms");
-        } else {
-          Thread.sleep(5);
-        }
-      }
-      return out.toString(StandardCharsets.UTF_8);
-    } catch (JSchException e) {
-      throw new TunnelException(session.isConnected() ? Reason.REMOTE_SOCKET_UNAVAILABLE
-          : Reason.CLOSED, "the SSH server " + where + " refused to run a command: "
-          + e.getMessage(), e);
-    } catch (java.io.IOException e) {
-      throw new TunnelException(Reason.CLOSED, "reading a command's output from " + where
-          + " failed: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TunnelException(Reason.CLOSED, "interrupted running a command on " + where, e);
-    } finally {
-      if (exec != null) {
-        exec.disconnect();
-      }
+    return RemoteExec.run(session, where, command, PROBE_DEADLINE, 64 * 1024).stdoutText();
+  }
+
+  /** From now on, connections run the {@link SocketCommand} on exec channels. */
+  void useCommand() {
+    if (command == null) {
+      throw new IllegalStateException("no socket command to use");
     }
+    viaCommand = true;
   }
 
-  /** From now on, connections run {@code docker system dial-stdio} on exec channels. */
-  void useDialStdio() {
-    dialStdio = true;
+  /** True once connections run the command instead of stream-local forwarding. */
+  boolean viaCommand() {
+    return viaCommand;
   }
 
-  boolean dialStdio() {
-    return dialStdio;
+  /** True when a command fallback is configured. */
+  boolean hasCommand() {
+    return command != null;
+  }
+
+  /** The command line for the current remote socket, for messages. */
+  String commandLine() {
+    return command == null ? "" : command.command(remoteSocket);
   }
 
   /** True once an open failed because the server refuses stream-local forwarding. */
@@ -142,8 +113,8 @@ final class RemoteChannels {
    * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE, TIMED_OUT or CLOSED
    */
   Opened open(Session session) {
-    if (dialStdio) {
-      return openDialStdio(session);
+    if (viaCommand) {
+      return openCommand(session);
     }
     ChannelDirectStreamLocal ch;
     try {
@@ -228,11 +199,11 @@ final class RemoteChannels {
   }
 
   /**
-   * The Docker CLI's way in: {@code docker system dial-stdio} on the remote host, its stdin and
-   * stdout joined to the local connection. The process's exit (no docker CLI, no daemon) shows
-   * within a short grace period and is reported with its exit status.
+   * The way in without stream-local forwarding: the {@link SocketCommand} on the remote host, its
+   * stdin and stdout joined to the local connection. A command that cannot work (not installed,
+   * no daemon) exits at once; {@link #checkCommand} reports it with its exit status.
    */
-  private Opened openDialStdio(Session session) {
+  private Opened openCommand(Session session) {
     ChannelExec exec;
     try {
       exec = (ChannelExec) session.openChannel("exec");
@@ -241,22 +212,21 @@ final class RemoteChannels {
       }
     } catch (JSchException e) {
       throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
-          + " is down; cannot start dial-stdio", e);
+          + " is down; cannot run `" + commandLine() + "`", e);
     }
-    String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
-    exec.setCommand("docker --host unix://" + p + " system dial-stdio");
+    exec.setCommand(commandLine());
     Inbound sink = tune(exec, session);
     try {
       exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     } catch (JSchException e) {
       throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
-          + " refused an exec channel for `docker system dial-stdio`: " + e.getMessage(), e);
+          + " refused an exec channel for `" + commandLine() + "`: " + e.getMessage(), e);
     }
     return new Opened(exec, sink);
   }
 
-  /** Waits a moment: a dial-stdio that cannot work exits at once. */
-  void checkDialStdio(Opened o) {
+  /** Waits a moment: a command that cannot work exits at once. */
+  void checkCommand(Opened o) {
     if (!(o.channel() instanceof ChannelExec exec)) {
       return;
     }
@@ -270,9 +240,10 @@ final class RemoteChannels {
       }
     }
     if (exec.isClosed()) {
-      throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "`docker system dial-stdio`"
-          + " for " + remoteSocket + " on " + where + " exited with status "
-          + exec.getExitStatus() + "; is the docker CLI installed there and the daemon running?");
+      throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "`" + commandLine()
+          + "` on " + where + " exited with status " + exec.getExitStatus()
+          + "; is that program installed there and the daemon behind " + remoteSocket
+          + " running?");
     }
   }
 
@@ -281,7 +252,7 @@ final class RemoteChannels {
    * one (the SSH open-failure message says neither). Best effort: "" when it cannot tell.
    */
   private String probe(Session session) {
-    String p = "'" + remoteSocket.replace("'", "'\\''") + "'";
+    String p = SocketCommand.quote(remoteSocket);
     try {
       return probeWith(session, p);
     } catch (TunnelException e) {

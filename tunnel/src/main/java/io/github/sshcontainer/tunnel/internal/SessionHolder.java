@@ -130,7 +130,8 @@ final class SessionHolder {
   private void reconnectLoop() {
     long started = System.nanoTime();
     int rounds = 0;
-    Backoff pause = new Backoff(options.initialBackoff(), options.maxBackoff());
+    Backoff pause = new Backoff(options.retry().initialBackoff(),
+        options.retry().maxBackoff());
     while (!isClosed()) {
       rounds++;
       try {

@@ -55,7 +55,7 @@ public final class SshConnector {
   }
 
   public SshConnector(TunnelOptions options) {
-    this(options, new Backoff(options.initialBackoff(), options.maxBackoff()),
+    this(options, new Backoff(options.retry().initialBackoff(), options.retry().maxBackoff()),
         d -> Thread.sleep(d.toMillis()));
   }
 
@@ -79,10 +79,11 @@ public final class SshConnector {
     String user = o.target().user().orElse(null);
     int port = o.target().port();
     List<Path> keys = new ArrayList<>(o.identityFiles());
-    Path knownHosts = o.knownHosts().orElse(null);
-    Duration connectTimeout = o.connectTimeout();
-    Duration keepalive = o.keepaliveInterval();
-    int maxMissed = o.keepaliveMaxMissed();
+    Path knownHosts = o.hostKeys().knownHosts().orElse(null);
+    // unset settings are empty: ssh config fills them in, else the documented defaults
+    Duration connectTimeout = o.connectTimeout().orElse(null);
+    Duration keepalive = o.keepaliveInterval().orElse(null);
+    Integer maxMissed = o.keepaliveMaxMissed().orElse(null);
     if (cfg != null) {
       if (cfg.getHostname() != null) {
         host = cfg.getHostname();
@@ -104,19 +105,28 @@ public final class SshConnector {
       if (knownHosts == null && cfg.getValue("UserKnownHostsFile") != null) {
         knownHosts = expandHome(cfg.getValue("UserKnownHostsFile").trim().split("\\s+")[0]);
       }
-      // explicit builder values win; the config only fills in a default the caller left alone
-      if (cfg.getValue("ConnectTimeout") != null
-          && o.connectTimeout().equals(Duration.ofSeconds(10))) {
-        connectTimeout = Duration.ofSeconds(parseInt(cfg.getValue("ConnectTimeout"), 10));
+      // JSch's OpenSSHConfig hands these two back in milliseconds (seconds x 1000)
+      if (connectTimeout == null && cfg.getValue("ConnectTimeout") != null) {
+        int ms = parseInt(cfg.getValue("ConnectTimeout"), 0);
+        connectTimeout = ms > 0 ? Duration.ofMillis(ms) : null;
       }
-      if (cfg.getValue("ServerAliveInterval") != null
-          && o.keepaliveInterval().equals(Duration.ofSeconds(15))) {
-        int s = parseInt(cfg.getValue("ServerAliveInterval"), 15);
-        keepalive = Duration.ofSeconds(s > 0 ? s : 15);
+      if (keepalive == null && cfg.getValue("ServerAliveInterval") != null) {
+        int ms = parseInt(cfg.getValue("ServerAliveInterval"), 0);
+        keepalive = ms > 0 ? Duration.ofMillis(ms) : null;
       }
-      if (cfg.getValue("ServerAliveCountMax") != null && o.keepaliveMaxMissed() == 3) {
-        maxMissed = Math.max(1, parseInt(cfg.getValue("ServerAliveCountMax"), 3));
+      if (maxMissed == null && cfg.getValue("ServerAliveCountMax") != null) {
+        maxMissed = Math.max(1, parseInt(cfg.getValue("ServerAliveCountMax"),
+            TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED));
       }
+    }
+    if (connectTimeout == null) {
+      connectTimeout = TunnelOptions.DEFAULT_CONNECT_TIMEOUT;
+    }
+    if (keepalive == null) {
+      keepalive = TunnelOptions.DEFAULT_KEEPALIVE_INTERVAL;
+    }
+    if (maxMissed == null) {
+      maxMissed = TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED;
     }
     if (user == null) {
       user = System.getProperty("user.name");
@@ -191,7 +201,7 @@ public final class SshConnector {
    * @throws TunnelException with the reason of the last failure and the attempt count
    */
   public Session connect(ThreadFactory threads) {
-    long deadline = System.nanoTime() + options.retryDeadline().toNanos();
+    long deadline = System.nanoTime() + options.retry().deadline().toNanos();
     int attempt = 0;
     while (true) {
       attempt++;
@@ -200,14 +210,14 @@ public final class SshConnector {
         return connectOnce(threads, a);
       } catch (JSchException | RuntimeException e) {
         Failures.Classified c = Failures.classifyConnect(e, target, a.verifier);
-        boolean lastTry = attempt >= options.connectAttempts() || System.nanoTime() >= deadline;
+        boolean lastTry = attempt >= options.retry().attempts() || System.nanoTime() >= deadline;
         if (!c.retryable() || lastTry) {
           String attempts = attempt == 1 ? "" : " (after " + attempt + " attempts)";
           throw new TunnelException(c.reason(), c.message() + attempts, e);
         }
         Duration wait = backoff.delay(attempt);
         log.debug("connect to {} failed ({}), attempt {} of {}; retrying in {} ms",
-            target.display(), c.reason(), attempt, options.connectAttempts(), wait.toMillis());
+            target.display(), c.reason(), attempt, options.retry().attempts(), wait.toMillis());
         try {
           sleeper.sleep(wait);
         } catch (InterruptedException ie) {
@@ -235,7 +245,7 @@ public final class SshConnector {
       jsch.setKnownHosts(new ByteArrayInputStream(new byte[0]));
     }
     HostKeyVerifier verifier = new HostKeyVerifier(jsch.getHostKeyRepository(), kh,
-        options.acceptNewHostKeys(), options.hostKeyFingerprint().orElse(null));
+        options.hostKeys().acceptNew(), options.hostKeys().pinnedFingerprint().orElse(null));
     attempt.verifier = verifier;
     jsch.setHostKeyRepository(verifier);
 
@@ -246,7 +256,8 @@ public final class SshConnector {
         Session h = jsch.getSession(hop.user(), hop.host(), hop.port());
         configure(h, threads, hop);
         if (via != null) {
-          h.setProxy(new JumpProxy(via, options.windowSize(), options.packetSize()));
+          h.setProxy(new JumpProxy(via, options.flowControl().windowSize(),
+            options.flowControl().packetSize()));
         }
         h.connect((int) Math.min(Integer.MAX_VALUE, hop.connectTimeout().toMillis()));
         chain.add(h);
@@ -255,7 +266,8 @@ public final class SshConnector {
       Session s = jsch.getSession(target.user(), target.host(), target.port());
       configure(s, threads, target);
       if (via != null) {
-        s.setProxy(new JumpProxy(via, options.windowSize(), options.packetSize()));
+        s.setProxy(new JumpProxy(via, options.flowControl().windowSize(),
+            options.flowControl().packetSize()));
       }
       s.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
       if (!chain.isEmpty()) {
