@@ -184,8 +184,10 @@ public final class DockerBenchmark {
   private static DockerClient plainClient(URI host) {
     ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(host)
         .maxConnections(8).build();
-    return DockerClientImpl.getInstance(
-        new io.github.sshcontainer.docker.internal.ExplicitDockerConfig(host, null), http);
+    // docker-java's own public config, as an ssh -L user would write it
+    return DockerClientImpl.getInstance(com.github.dockerjava.core.DefaultDockerClientConfig
+        .createDefaultConfigBuilder().withDockerHost(host.toString()).withDockerTlsVerify(false)
+        .build(), http);
   }
 
   private static double saveRate(DockerClient docker, String image) throws IOException {

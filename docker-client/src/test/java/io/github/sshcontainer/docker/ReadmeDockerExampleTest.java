@@ -35,7 +35,7 @@ class ReadmeDockerExampleTest {
     TunnelOptions options = TunnelOptions.builder(destination) // e.g. "ssh://me@build-host"
         .identityFile(key)
         .knownHosts(knownHosts)
-        .remoteSocket(dockerSocket)                            // default: /var/run/docker.sock
+        .remoteSocket(dockerSocket)                            // default: found on the host
         .build();
     try (DockerClient docker = SshDocker.connect(options);    // closing it closes the tunnel
          OnDemandContainer box = OnDemandContainer.launch(docker, ContainerSpec.of(image)

@@ -31,7 +31,7 @@ class ReadmeExampleTest {
     TunnelOptions options = TunnelOptions.builder(destination) // e.g. "ssh://me@build-host:22"
         .identityFile(key)                                     // default: agent or ~/.ssh/id_*
         .knownHosts(knownHosts)                                // default: ~/.ssh/known_hosts
-        .remoteSocket(remoteSocket)                            // default: /var/run/docker.sock
+        .remoteSocket(remoteSocket)                            // required: the remote path
         .build();
     try (SocketTunnel tunnel = SocketTunnel.open(options);
          SocketChannel socket = SocketChannel.open(tunnel.localAddress())) {
