@@ -75,9 +75,6 @@ final class Acceptor {
       }
       return;
     }
-    if (spare != null) {
-      spares.refill();
-    }
     handler.serve(local, spare);
   }
 

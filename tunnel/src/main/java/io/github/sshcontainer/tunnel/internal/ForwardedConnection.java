@@ -38,6 +38,7 @@ final class ForwardedConnection {
   private final Inbound inbound;
   private final LocalWriter writer;
   private final Consumer<ForwardedConnection> onClosed;
+  private Runnable afterFirstSend;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Selector pumpSelector;
   private boolean localEof;
@@ -53,6 +54,22 @@ final class ForwardedConnection {
     local.configureBlocking(false);
   }
 
+  /**
+   * Runs {@code r} once, on the pump thread, right after the connection's first bytes went out
+   * (or when it ends without sending any).
+   */
+  void afterFirstSend(Runnable r) {
+    this.afterFirstSend = r;
+  }
+
+  private void firstSendDone() {
+    Runnable r = afterFirstSend;
+    if (r != null) {
+      afterFirstSend = null;
+      r.run();
+    }
+  }
+
   /** Starts delivering remote bytes; call once the connection is registered with its owner. */
   void attach() {
     inbound.attach(local, this, writer);
@@ -60,11 +77,11 @@ final class ForwardedConnection {
 
   /** Copies local to remote until the local client's EOF; runs on the pump thread. */
   void pumpLocalToRemote() {
-    Selector selector = PumpSelectors.current();
+    Selector selector = PumpResources.current();
     SelectionKey key = null;
     try {
       OutputStream out = channel.getOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
+      ByteBuffer buf = PumpResources.buffer(READ_BUFFER);
       while (true) {
         int n = local.read(buf);
         if (n < 0) {
@@ -84,6 +101,7 @@ final class ForwardedConnection {
         }
         out.write(buf.array(), 0, n);
         out.flush();
+        firstSendDone();
         // JSch drops data silently on a closed channel; notice it here
         if (channel.isClosed()) {
           close();
@@ -104,7 +122,8 @@ final class ForwardedConnection {
       log.trace("forwarded connection ends: {}", e.toString());
       close();
     } finally {
-      PumpSelectors.release(key);
+      PumpResources.release(key);
+      firstSendDone();
     }
   }
 

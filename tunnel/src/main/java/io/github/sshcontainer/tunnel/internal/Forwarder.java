@@ -79,7 +79,7 @@ public final class Forwarder implements AutoCloseable {
           try {
             body.run();
           } finally {
-            PumpSelectors.closeCurrent();
+            PumpResources.closeCurrent();
           }
         }));
     this.channels = new RemoteChannels(remote.candidates().get(0),
@@ -277,6 +277,11 @@ public final class Forwarder implements AutoCloseable {
     if (closed.get()) {
       conn.close();
       return;
+    }
+    if (spare != null) {
+      // refill once this connection's request is on the wire: a CHANNEL_OPEN sent before it
+      // makes sshd connect to the remote socket first, and the request waits behind that
+      conn.afterFirstSend(spares::refill);
     }
     conn.attach();
     conn.pumpLocalToRemote();

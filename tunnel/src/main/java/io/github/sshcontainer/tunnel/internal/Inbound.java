@@ -19,7 +19,7 @@ import java.util.ArrayDeque;
  * <p>Window, as OpenSSH keeps it: the peer is granted more only for bytes the local socket has
  * taken ({@link WindowGate#grant}), once a quarter of the window has been consumed. So the bytes
  * queued here never exceed the window. The window starts at {@code initial} and grows fourfold,
- * up to {@code max}, each time a grant finds the queue empty (the local client keeps up): bulk
+ * up to {@code max}, each time a grant finds under half a window queued (the client keeps up): bulk
  * streams reach the full window within a few round trips, while a connection that stalls holds
  * at most the window it had.
  *
@@ -224,7 +224,9 @@ final class Inbound extends OutputStream {
       return 0;
     }
     int extra = 0;
-    if (queued == 0 && window < maxWindow) {
+    // the client keeps up (holds under half the window): the window, not the client, limits
+    // the stream, so grow it; a stalled client grants nothing and so never grows its window
+    if (queued <= window / 2 && window < maxWindow) {
       extra = (int) Math.min((long) maxWindow - window, (long) window * (GROWTH - 1));
       window += extra;
     }

@@ -6,14 +6,26 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 
 /**
- * One selector per pump thread, on which it waits for its connection's input. Local sockets are
- * non-blocking so that JSch's session thread can write to them without ever blocking; a pump
- * thread therefore needs a selector to block on, and keeps it across the connections it serves.
+ * What a pump thread keeps across the connections it serves: the selector on which it waits for
+ * input (local sockets are non-blocking so that JSch's session thread can write to them without
+ * ever blocking, so a pump needs a selector to block on) and its read buffer, so a short
+ * connection allocates neither.
  */
-final class PumpSelectors {
+final class PumpResources {
   private static final ThreadLocal<Selector> SELECTOR = new ThreadLocal<>();
+  private static final ThreadLocal<java.nio.ByteBuffer> BUFFER = new ThreadLocal<>();
 
-  private PumpSelectors() {}
+  /** This thread's read buffer of {@code size} bytes, cleared. */
+  static java.nio.ByteBuffer buffer(int size) {
+    java.nio.ByteBuffer b = BUFFER.get();
+    if (b == null || b.capacity() != size) {
+      b = java.nio.ByteBuffer.allocate(size);
+      BUFFER.set(b);
+    }
+    return b.clear();
+  }
+
+  private PumpResources() {}
 
   /** This thread's selector, opened on first use. */
   static Selector current() {
@@ -44,6 +56,7 @@ final class PumpSelectors {
 
   /** Closes this thread's selector; the last thing a pump thread does. */
   static void closeCurrent() {
+    BUFFER.remove();
     Selector s = SELECTOR.get();
     SELECTOR.remove();
     if (s != null) {
