@@ -82,12 +82,11 @@ final class ForwardedConnection {
     try {
       OutputStream out = channel.getOutputStream();
       ByteBuffer buf = PumpResources.buffer(READ_BUFFER);
+      // after a short read the socket is almost surely drained: wait first, then read once,
+      // instead of a read that finds nothing (a request/response client sends, then waits)
+      boolean drained = false;
       while (true) {
-        int n = local.read(buf);
-        if (n < 0) {
-          break;
-        }
-        if (n == 0) {
+        if (drained) {
           if (key == null) {
             pumpSelector = selector;
             key = local.register(selector, SelectionKey.OP_READ);
@@ -97,6 +96,13 @@ final class ForwardedConnection {
           }
           selector.select(READ_POLL_MS);
           selector.selectedKeys().clear();
+        }
+        int n = local.read(buf);
+        if (n < 0) {
+          break;
+        }
+        drained = n < buf.capacity();
+        if (n == 0) {
           continue;
         }
         out.write(buf.array(), 0, n);
