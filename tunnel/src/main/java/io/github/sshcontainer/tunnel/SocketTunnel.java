@@ -78,12 +78,12 @@ public final class SocketTunnel implements AutoCloseable {
    * {@link TunnelOptions#DEFAULT_CONNECT_TIMEOUT}.
    */
   public java.time.Duration connectTimeout() {
-    return forwarder.target().connectTimeout();
+    return forwarder.connectTimeout();
   }
 
   /** {@code user@host:port} after ssh config was applied. */
   public String remote() {
-    return forwarder.target().display();
+    return forwarder.remoteDisplay();
   }
 
   public TunnelOptions options() {

@@ -9,15 +9,15 @@ import java.time.Duration;
 import java.util.Set;
 
 /** Options that reach the lab, and small socket helpers for tests. */
-final class LabTunnels {
+public final class LabTunnels {
   private LabTunnels() {}
 
-  static Lab lab() {
+  public static Lab lab() {
     return Lab.shared();
   }
 
   /** Options for the lab's sshd, forwarding to {@code remote}. */
-  static TunnelOptions.Builder options(Path remote) {
+  public static TunnelOptions.Builder options(Path remote) {
     Lab lab = lab();
     return TunnelOptions.builder(lab.destination())
         .identityFile(lab.clientKey())
@@ -28,14 +28,14 @@ final class LabTunnels {
         .remoteSocket(remote.toString());
   }
 
-  static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
+  public static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
       c.write(b);
     }
   }
 
   /** Reads exactly {@code n} bytes, failing on an early EOF. */
-  static ByteBuffer readExactly(SocketChannel c, int n) throws IOException {
+  public static ByteBuffer readExactly(SocketChannel c, int n) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(n);
     while (b.hasRemaining()) {
       if (c.read(b) < 0) {
@@ -46,7 +46,7 @@ final class LabTunnels {
   }
 
   /** Names of live threads that a tunnel started. */
-  static Set<String> tunnelThreads() {
+  public static Set<String> tunnelThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
         .map(Thread::getName).filter(n -> n.startsWith("ssh-container-"))
         .collect(java.util.stream.Collectors.toSet());

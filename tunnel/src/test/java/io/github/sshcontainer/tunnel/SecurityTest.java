@@ -33,6 +33,23 @@ class SecurityTest {
   }
 
   /**
+   * The child runs on the plain class path: this JVM's class path, its module path (the tunnel
+   * is a named module in tests) and the test classes patched into it.
+   */
+  private static String childClassPath() throws Exception {
+    List<String> parts = new ArrayList<>();
+    for (String prop : new String[] {"java.class.path", "jdk.module.path"}) {
+      String v = System.getProperty(prop);
+      if (v != null && !v.isEmpty()) {
+        parts.add(v);
+      }
+    }
+    parts.add(Path.of(SecretScenarios.class.getProtectionDomain().getCodeSource().getLocation()
+        .toURI()).toString());
+    return String.join(java.io.File.pathSeparator, parts);
+  }
+
+  /**
    * Runs every authentication path with known secrets in a child JVM that logs everything at
    * TRACE, then looks for the secrets in all its output.
    */
@@ -47,7 +64,7 @@ class SecurityTest {
           ProcessHandle.current().info().command().orElse("java"),
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace",
           "-Dorg.slf4j.simpleLogger.logFile=" + log,
-          "-cp", System.getProperty("java.class.path"),
+          "-cp", childClassPath(),
           SecretScenarios.class.getName(), password, passphrase));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -7,7 +7,7 @@ import java.util.function.LongUnaryOperator;
  * Exponential backoff with full jitter: the delay before attempt n+1 is uniform in [0, min(max,
  * initial * 2^(n-1))], at least 1 ms. The random source is injectable so tests need not sleep.
  */
-public final class Backoff {
+final class Backoff {
   private final long initialMillis;
   private final long maxMillis;
   private final LongUnaryOperator random;

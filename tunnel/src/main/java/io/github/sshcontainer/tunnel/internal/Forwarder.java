@@ -13,10 +13,7 @@ import java.net.URI;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
@@ -29,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A tunnel's order of open and close. The jobs live in small helpers: {@link SessionHolder} (the
- * session and reconnect), {@link SpareChannels} (channels opened ahead), {@link Acceptor} (local
- * connections), {@link ForwardedConnection} with {@link Inbound} and {@link LocalWriter} (each
- * connection's two directions and its flow control), {@link RemoteChannels} (opening channels).
+ * session and reconnect), {@link SocketDiscovery} (which remote socket), {@link SpareChannels}
+ * (channels opened ahead), {@link Acceptor} (local connections), {@link ForwardedConnection}
+ * with {@link Inbound} and {@link LocalWriter} (each connection's two directions and its flow
+ * control), {@link RemoteChannels} (opening channels), {@link RemoteExec} (commands).
  */
 public final class Forwarder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
@@ -126,7 +124,7 @@ public final class Forwarder implements AutoCloseable {
       channels.useCommand();
     }
     if (remote.discovered()) {
-      discover(s);
+      SocketDiscovery.find(id, remote, channels, s, target);
     }
     if (options.readinessCheck()) {
       spares.offer(openFirst(s));
@@ -176,67 +174,6 @@ public final class Forwarder implements AutoCloseable {
             + channels.commandLine() + "` failed too: " + e2.getMessage(), e2);
       }
     }
-  }
-
-  /**
-   * Tries the candidate sockets in order and keeps the first that accepts a connection. One
-   * exec asks the remote login environment for the variables the candidates name and the
-   * user's id.
-   */
-  private void discover(Session s) {
-    List<String> vars = remote.candidates().stream().filter(c -> c.startsWith("$"))
-        .map(c -> c.substring(1)).distinct().toList();
-    Map<String, String> env = new HashMap<>();
-    String uid = "";
-    StringBuilder ask = new StringBuilder("printf '%s\\n'");
-    vars.forEach(v -> ask.append(" \"$").append(v).append('"'));
-    ask.append("; id -u");
-    try {
-      String[] lines = channels.run(s, ask.toString()).split("\n", -1);
-      for (int i = 0; i < vars.size() && i < lines.length; i++) {
-        env.put(vars.get(i), lines[i].trim());
-      }
-      uid = lines.length > vars.size() ? lines[vars.size()].trim() : "";
-    } catch (TunnelException e) {
-      log.info("tunnel {}: cannot read {} and the user id on {} ({}); trying the fixed "
-          + "candidates", id, vars, target.display(), e.getMessage());
-    }
-    List<String> tried = new ArrayList<>();
-    for (String c : remote.candidates()) {
-      String path = c;
-      if (c.startsWith("$")) {
-        String value = env.getOrDefault(c.substring(1), "");
-        path = value.startsWith("unix://") ? value.substring("unix://".length()) : value;
-        if (!path.startsWith("/")) {
-          continue;
-        }
-      }
-      if (path.contains("${uid}")) {
-        if (!uid.matches("\\d+")) {
-          continue;
-        }
-        path = path.replace("${uid}", uid);
-      }
-      if (tried.contains(path)) {
-        continue;
-      }
-      tried.add(path);
-      channels.retarget(path);
-      try {
-        channels.open(s).discard();
-        log.info("tunnel {}: found the remote socket {} on {} (tried {})", id, path,
-            target.display(), tried);
-        return;
-      } catch (TunnelException e) {
-        log.debug("tunnel {}: candidate {} does not answer: {}", id, path, e.getMessage());
-      }
-    }
-    StringBuilder seen = new StringBuilder();
-    vars.forEach(v -> seen.append(seen.length() == 0 ? "" : ", ").append(v).append('=')
-        .append(env.getOrDefault(v, "").isEmpty() ? "unset" : env.get(v)));
-    throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "no remote socket answers on "
-        + target.display() + "; tried " + tried + (vars.isEmpty() ? "" : " (remote " + seen
-        + ")") + ". Name it with remoteSocket(...) or ssh://host/path/to.sock");
   }
 
   /** The remote socket the tunnel reaches (after discovery, the one found). */
@@ -319,8 +256,14 @@ public final class Forwarder implements AutoCloseable {
     return listener.uri();
   }
 
-  public ResolvedTarget target() {
-    return target;
+  /** {@code user@host:port} after ssh config was applied. */
+  public String remoteDisplay() {
+    return target.display();
+  }
+
+  /** The connect timeout in use after ssh config and defaults. */
+  public Duration connectTimeout() {
+    return target.connectTimeout();
   }
 
   public boolean isOpen() {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * to the file; changed keys are always refused; a pinned fingerprint overrides known_hosts. It
  * remembers what the server offered so that the error can say exactly what to do.
  */
-public final class HostKeyVerifier implements HostKeyRepository {
+final class HostKeyVerifier implements HostKeyRepository {
   private static final Logger log = LoggerFactory.getLogger(HostKeyVerifier.class);
 
   /** What happened in the last check, for the error message. */

@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
  * Routes JSch's log to SLF4J under {@code io.github.sshcontainer.tunnel.jsch}, one level quieter
  * than JSch rates it: JSch logs every handshake step at INFO, which is DEBUG for our users.
  */
-public final class JschLog implements com.jcraft.jsch.Logger {
+final class JschLog implements com.jcraft.jsch.Logger {
   public static final JschLog INSTANCE = new JschLog();
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel.jsch");
 

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param alias the host as the user wrote it (an ssh config alias, or the host itself)
  */
-public record ResolvedTarget(String alias, String user, String host, int port,
+record ResolvedTarget(String alias, String user, String host, int port,
     List<Path> identityFiles, Path knownHosts, Duration connectTimeout, Duration keepalive,
     int keepaliveMaxMissed) {
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * Opens authenticated, host-verified JSch sessions for one set of options: applies the OpenSSH
  * client config, chooses credentials, and retries transient failures with backoff.
  */
-public final class SshConnector {
+final class SshConnector {
   private static final Logger log = LoggerFactory.getLogger(SshConnector.class);
   /** AES-GCM first: the JDK runs it on AES-NI/CLMUL intrinsics, the fastest cipher JSch has. */
   private static final String CIPHERS = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,"

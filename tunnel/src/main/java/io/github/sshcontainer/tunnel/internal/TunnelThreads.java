@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ssh-container-<id>-<role>}, so that a thread dump says where each comes from, and tracked so
  * that {@code close()} can wait until every one has ended.
  */
-public final class TunnelThreads {
+final class TunnelThreads {
   /** Prefix of every thread name. */
   public static final String PREFIX = "ssh-container-";
 

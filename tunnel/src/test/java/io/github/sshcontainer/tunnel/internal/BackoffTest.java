@@ -1,9 +1,8 @@
-package io.github.sshcontainer.tunnel;
+package io.github.sshcontainer.tunnel.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sshcontainer.tunnel.internal.Backoff;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

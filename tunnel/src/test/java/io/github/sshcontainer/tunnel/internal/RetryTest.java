@@ -1,4 +1,4 @@
-package io.github.sshcontainer.tunnel;
+package io.github.sshcontainer.tunnel.internal;
 
 import static io.github.sshcontainer.tunnel.LabTunnels.lab;
 import static io.github.sshcontainer.tunnel.LabTunnels.options;
@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.FreePort;
 import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
-import io.github.sshcontainer.tunnel.internal.Backoff;
-import io.github.sshcontainer.tunnel.internal.SshConnector;
+import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
