@@ -15,8 +15,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "tunnel", mixinStandardHelpOptions = true,
     description = {"Open a tunnel to a remote socket and print the variable to use it.",
-        "Without a command it runs until SIGINT/SIGTERM or until stdin closes; with",
-        "'-- COMMAND…' it runs the command with the variable set and returns its exit code."})
+        "Without a command it runs until SIGINT/SIGTERM, or until stdin closes when stdin is",
+        "a pipe (stdin at /dev/null, a file or a terminal never ends it); with '-- COMMAND…'",
+        "it runs the command with the variable set and returns its exit code."})
 final class TunnelCommand implements Callable<Integer> {
   @Mixin
   SshOptions ssh;
@@ -81,6 +82,12 @@ final class TunnelCommand implements Callable<Integer> {
         return p.waitFor();
       }
       CountDownLatch done = new CountDownLatch(1);
+      if (!stdinIsPipe()) {
+        // stdin at /dev/null (nohup, systemd, CI steps, `&`), a file or a terminal: run until
+        // SIGINT/SIGTERM; the shutdown hook closes the tunnel
+        done.await();
+        return 0;
+      }
       Thread stdin = new Thread(() -> {
         try {
           while (System.in.read() >= 0) {
@@ -95,6 +102,21 @@ final class TunnelCommand implements Callable<Integer> {
       stdin.start();
       done.await(); // SIGINT/SIGTERM end the JVM; the shutdown hook closes the tunnel
       return 0;
+    }
+  }
+
+  /**
+   * True when stdin is a pipe or a socket: a parent holds its other end on purpose, and closing
+   * it (or dying) ends the tunnel. /dev/null, a file or a terminal never do.
+   */
+  static boolean stdinIsPipe() {
+    try {
+      int mode = (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/dev/fd/0"),
+          "unix:mode");
+      int type = mode & 0170000;
+      return type == 0010000 || type == 0140000; // S_IFIFO, S_IFSOCK
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // cannot tell: keep running until a signal, never exit early
     }
   }
 

@@ -108,6 +108,34 @@ class CliTest {
     }
   }
 
+  /** As under nohup, systemd, CI steps or `&`: stdin is /dev/null, and the tunnel must stay. */
+  @Test
+  void tunnelWithStdinAtDevNullKeepsRunning() throws Exception {
+    Process p = new ProcessBuilder(command("tunnel", List.of(lab().destination(),
+        "--remote-socket", lab().echo().socket().toString()), List.of()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8));
+      String first = out.readLine();
+      assertTrue(first != null && first.startsWith("DOCKER_HOST=unix:///"), first);
+      Path socket = Path.of(first.substring("DOCKER_HOST=unix://".length()));
+      Thread.sleep(3000);
+      assertTrue(p.isAlive(), "the tunnel must not exit when stdin is /dev/null");
+      try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+        c.write(ByteBuffer.wrap(new byte[] {4, 5}));
+        ByteBuffer back = ByteBuffer.allocate(2);
+        while (back.hasRemaining() && c.read(back) >= 0) { }
+        assertEquals(2, back.position(), "the printed socket works after 3 s");
+      }
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGTERM");
+      assertFalse(Files.exists(socket), "socket removed");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   @Test
   void tunnelEndsWhenStdinCloses() throws Exception {
     Result r = run(command("tunnel", List.of(lab().destination(), "--remote-socket",
