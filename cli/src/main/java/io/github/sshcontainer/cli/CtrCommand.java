@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "ctr", mixinStandardHelpOptions = true,
-    description = {"containerd on the remote host:",
+    description = {"containerd on the remote host: version, namespaces, images, import an "
+        + "image archive, run a task.",
         "  ctr [DEST] version | namespaces | images | import FILE | run IMAGE [-- CMD…]"})
 final class CtrCommand implements Callable<Integer> {
   private static final Set<String> ACTIONS = Set.of("version", "namespaces", "images", "import",

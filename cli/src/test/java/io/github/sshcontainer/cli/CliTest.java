@@ -254,6 +254,16 @@ class CliTest {
       assertEquals(0, r.code(), sub);
       assertTrue(r.out().startsWith("Usage: ssh-container " + sub), r.out());
     }
+    // the command list shows each description's first line: it must say what the command does
+    Result top = run(ssh("--help"), null, Map.of());
+    assertEquals(0, top.code());
+    for (String line : top.out().lines().toList()) {
+      if (line.matches("\\s+\\w+\\s{2,}\\S.*")) {
+        assertTrue(line.trim().length() > 20 && !line.trim().endsWith(":"),
+            "a cut description in the command list: '" + line + "'");
+      }
+    }
+    assertTrue(top.out().contains("ctr     containerd on the remote host: version"), top.out());
   }
 
 }

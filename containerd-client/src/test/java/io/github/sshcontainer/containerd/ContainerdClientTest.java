@@ -68,6 +68,44 @@ class ContainerdClientTest {
     ctr.close();
   }
 
+  /** Connecting warns about nothing, through JUL or through SLF4J (gRPC's Netty uses either). */
+  @Test
+  void connectLogsNoGrpcWarnings() {
+    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.addHandler(h);
+    // with an SLF4J provider present (slf4j-simple here) Netty logs through SLF4J to stderr
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (ContainerdClient c = SshContainerd.connect(options().build(), ns)) {
+      assertTrue(c.serverVersion().length() > 0);
+    } finally {
+      System.setErr(err);
+      root.removeHandler(h);
+    }
+    String stderr = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    err.print(stderr);
+    assertTrue(warnings.isEmpty(), "gRPC warned: " + warnings.stream()
+        .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
+    assertTrue(!stderr.contains("Unknown channel option") && !stderr.contains("WARN"),
+        "warnings while connecting: " + stderr);
+  }
+
   @Test
   void versionIsTheDaemonsOwn() {
     String v = ctr.serverVersion();

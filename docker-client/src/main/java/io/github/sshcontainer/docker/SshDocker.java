@@ -38,7 +38,12 @@ public final class SshDocker {
   private static final Logger log = LoggerFactory.getLogger(SshDocker.class);
   /** How long {@code connect} keeps pinging a daemon that does not answer yet. */
   public static final Duration DEFAULT_PING_DEADLINE = Duration.ofSeconds(30);
-  private static final int MAX_CONNECTIONS = 32;
+  /**
+   * No cap, as docker-java's own default: long-lived streams (logs, events, stats, wait,
+   * attach) each hold a connection, and a cap made every other call queue behind them. Each
+   * connection is one SSH channel, which the tunnel multiplexes without limit.
+   */
+  private static final int MAX_CONNECTIONS = Integer.MAX_VALUE;
 
   private SshDocker() {}
 

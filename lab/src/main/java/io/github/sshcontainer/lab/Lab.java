@@ -36,6 +36,9 @@ public final class Lab {
   private DockerDaemon docker;
   private ContainerdDaemon containerd;
   private String unprivilegedUser;
+  private String createdUser;
+  /** System property naming a user another lab made, for a child JVM of a test. */
+  public static final String USER_PROPERTY = "sshc.lab.user";
 
   private Lab() throws IOException {
     // short path: a Unix socket path must stay under ~107 bytes
@@ -106,6 +109,17 @@ public final class Lab {
         c.close();
       } catch (Exception ignored) {
         // stopping everything anyway
+      }
+    }
+    String user;
+    synchronized (this) {
+      user = createdUser;
+    }
+    if (user != null) {
+      try {
+        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("userdel", user));
+      } catch (RuntimeException e) {
+        System.err.println("lab: cannot remove the user " + user + ": " + e.getMessage());
       }
     }
     LabProcess.deleteTree(dir);
@@ -216,19 +230,24 @@ public final class Lab {
 
   /**
    * A Unix user without access to the daemons' sockets that may log in to the lab's sshd with
-   * the lab's client key; created on first call (needs root).
+   * the lab's client key; created on first call (needs root), removed when the lab stops.
    */
   public synchronized String unprivilegedUser() {
     if (unprivilegedUser == null) {
       if (!Sshd.isRoot()) {
         throw new IllegalStateException("creating a second Unix user needs root");
       }
-      String name = "sshc-lab";
-      try {
-        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("id", name));
-      } catch (IllegalStateException missing) {
+      String given = System.getProperty(USER_PROPERTY);
+      String name;
+      if (given != null) {
+        name = given; // a parent test JVM's user: it made it, it removes it
+      } else {
+        // a user of this lab's own, removed when the lab stops: runs side by side never share
+        name = String.format("sshc-%08x",
+            java.util.concurrent.ThreadLocalRandom.current().nextInt());
         LabProcess.run(java.time.Duration.ofSeconds(30),
             List.of("useradd", "--no-create-home", "--shell", "/bin/sh", name));
+        createdUser = name;
       }
       // useradd locks the password ("!"), and sshd refuses locked accounts even for keys;
       // "*" means no password without locking. A password set meanwhile is kept.

@@ -64,6 +64,7 @@ class SecurityTest {
           ProcessHandle.current().info().command().orElse("java"),
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace",
           "-Dorg.slf4j.simpleLogger.logFile=" + log,
+          "-D" + io.github.sshcontainer.lab.Lab.USER_PROPERTY + "=" + lab().unprivilegedUser(),
           "-cp", childClassPath(),
           SecretScenarios.class.getName(), password, passphrase));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

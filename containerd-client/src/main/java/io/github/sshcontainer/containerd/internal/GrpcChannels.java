@@ -48,6 +48,9 @@ public final class GrpcChannels {
         .maxInboundMessageSize(64 << 20);
     if (address instanceof UnixDomainSocketAddress) {
       b.channelType(NioDomainSocketChannel.class);
+      // grpc-netty sets SO_KEEPALIVE on every channel; a Unix socket has none, and Netty warns
+      // "Unknown channel option" on every connect. A null value makes Netty drop the option.
+      b.withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
     } else {
       b.channelType(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class);
     }
