@@ -247,6 +247,28 @@ class CliTest {
     return c;
   }
 
+  /** The launcher on a machine with only a JRE: it says what to install, or runs a given jar. */
+  @Test
+  void launcherWithoutMavenSaysWhatToInstallAndRunsAGivenJar() throws Exception {
+    Path checkout = Files.createDirectories(tmp.resolve("co/bin"));
+    Files.copy(Path.of("../bin/ssh-container"), checkout.resolve("ssh-container"));
+    checkout.resolve("ssh-container").toFile().setExecutable(true);
+    Files.writeString(tmp.resolve("co/pom.xml"), "<project/>");
+    Path jreOnly = Files.createDirectories(tmp.resolve("jre-only"));
+    for (String tool : new String[] {"bash", "dirname", "readlink", "env"}) {
+      Files.createSymbolicLink(jreOnly.resolve(tool), Path.of("/usr/bin", tool));
+    }
+    Files.createSymbolicLink(jreOnly.resolve("java"), Path.of(javaBin()));
+    String launcher = checkout.resolve("ssh-container").toString();
+    Result noMaven = run(List.of(launcher, "--help"), null, Map.of("PATH", jreOnly.toString()));
+    assertEquals(127, noMaven.code(), noMaven.err());
+    assertTrue(noMaven.err().contains("apt-get install maven"), noMaven.err());
+    Result given = run(List.of(launcher, "--version"), null, Map.of("PATH", jreOnly.toString(),
+        "SSH_CONTAINER_JAR", JAR.toAbsolutePath().toString()));
+    assertEquals(0, given.code(), given.err());
+    assertTrue(given.out().startsWith("ssh-container "), given.out());
+  }
+
   @Test
   void helpWorksEverywhere() throws Exception {
     for (String sub : new String[] {"tunnel", "exec", "run", "ctr"}) {
