@@ -81,16 +81,21 @@ class CliTest {
         new String(err, StandardCharsets.UTF_8));
   }
 
+  /** The socket of DOCKER_HOST=unix://…, which a tunnel must print as its first line. */
+  private static Path printedSocket(Process p) throws java.io.IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+        StandardCharsets.UTF_8));
+    String first = out.readLine();
+    assertTrue(first != null && first.startsWith("DOCKER_HOST=unix:///"), first);
+    return Path.of(first.substring("DOCKER_HOST=unix://".length()));
+  }
+
   @Test
   void tunnelPrintsDockerHostFirstAndCleansUpOnSigterm() throws Exception {
     Process p = new ProcessBuilder(command("tunnel", List.of(lab().destination(),
         "--remote-socket", lab().echo().socket().toString()), List.of())).start();
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-          StandardCharsets.UTF_8));
-      String first = out.readLine();
-      assertTrue(first != null && first.startsWith("DOCKER_HOST=unix:///"), first);
-      Path socket = Path.of(first.substring("DOCKER_HOST=unix://".length()));
+      Path socket = printedSocket(p);
       try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
         c.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
         ByteBuffer back = ByteBuffer.allocate(3);
@@ -115,11 +120,7 @@ class CliTest {
         "--remote-socket", lab().echo().socket().toString()), List.of()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-          StandardCharsets.UTF_8));
-      String first = out.readLine();
-      assertTrue(first != null && first.startsWith("DOCKER_HOST=unix:///"), first);
-      Path socket = Path.of(first.substring("DOCKER_HOST=unix://".length()));
+      Path socket = printedSocket(p);
       Thread.sleep(3000);
       assertTrue(p.isAlive(), "the tunnel must not exit when stdin is /dev/null");
       try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
