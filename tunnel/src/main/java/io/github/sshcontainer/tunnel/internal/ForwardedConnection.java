@@ -155,10 +155,6 @@ final class ForwardedConnection {
     }
   }
 
-  boolean isClosed() {
-    return closed.get();
-  }
-
   /** Bytes from the remote end waiting for the local client. */
   long queued() {
     return inbound.queued();
@@ -170,6 +166,7 @@ final class ForwardedConnection {
       return;
     }
     inbound.discard();
+    boolean registered = writer.knows(local); // most connections never fell behind
     try {
       local.close();
     } catch (IOException ignored) {
@@ -179,7 +176,9 @@ final class ForwardedConnection {
     if (s != null) {
       s.wakeup();
     }
-    writer.forget();
+    if (registered) {
+      writer.forget();
+    }
     try {
       channel.disconnect();
     } catch (RuntimeException ignored) {

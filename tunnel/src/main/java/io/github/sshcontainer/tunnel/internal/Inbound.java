@@ -33,6 +33,8 @@ final class Inbound extends OutputStream {
   private final Channel channel;
   private final Session session;
   private final int maxWindow;
+  /** Grants follow consumption ({@link WindowGate}); false: JSch grants, and we block. */
+  private final boolean gated;
 
   // guarded by this
   private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
@@ -46,9 +48,10 @@ final class Inbound extends OutputStream {
   private ForwardedConnection owner;
   private LocalWriter writer;
 
-  Inbound(Channel channel, Session session, int initialWindow, int maxWindow) {
+  Inbound(Channel channel, Session session, int initialWindow, int maxWindow, boolean gated) {
     this.channel = channel;
     this.session = session;
+    this.gated = gated;
     this.window = initialWindow;
     this.maxWindow = Math.max(initialWindow, maxWindow);
   }
@@ -85,11 +88,6 @@ final class Inbound extends OutputStream {
     return queued;
   }
 
-  /** The window the peer may fill now (bytes granted but not yet consumed, queued included). */
-  synchronized int window() {
-    return window;
-  }
-
   @Override
   public void write(int b) throws IOException {
     write(new byte[] {(byte) b}, 0, 1);
@@ -98,7 +96,9 @@ final class Inbound extends OutputStream {
   /** JSch's session thread delivers a channel data packet. Never blocks on the local socket. */
   @Override
   public void write(byte[] b, int off, int len) {
-    WindowGate.holdBack(channel, len);
+    if (gated) {
+      WindowGate.holdBack(channel, len);
+    }
     int grant;
     boolean failed = false;
     boolean wantDrain = false;
@@ -131,23 +131,23 @@ final class Inbound extends OutputStream {
       }
       int sent = fromQueue + direct;
       grant = consumed(sent);
-      if (!WindowGate.available()) {
-        blockWhileFull(); // the fallback: bounded memory, no isolation
-      }
     }
     if (failed) {
       owner.close();
       return;
     }
-    if (grant > 0) {
+    if (gated && grant > 0) {
       WindowGate.grant(session, channel, grant);
     }
     if (wantDrain) {
       writer.want(this, socket);
     }
+    if (!gated) {
+      blockWhileFull(); // the fallback: bounded memory, no isolation; the writer is armed
+    }
   }
 
-  private void blockWhileFull() {
+  private synchronized void blockWhileFull() {
     while (queued > window && !discarded) {
       try {
         wait(1000);
@@ -188,7 +188,7 @@ final class Inbound extends OutputStream {
       conn.close();
       return false;
     }
-    if (grant > 0) {
+    if (gated && grant > 0) {
       WindowGate.grant(session, channel, grant);
     }
     if (eofNow) {
@@ -219,6 +219,9 @@ final class Inbound extends OutputStream {
 
   /** Counts consumed bytes; returns what to grant now (0 for nothing). Guarded by this. */
   private int consumed(int n) {
+    if (!gated) {
+      return 0; // JSch grants the window itself, and the window stays what it opened with
+    }
     ungranted += n;
     if (ungranted < window / 4) {
       return 0;

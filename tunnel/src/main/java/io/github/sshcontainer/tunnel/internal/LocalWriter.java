@@ -60,6 +60,15 @@ final class LocalWriter implements AutoCloseable {
     return selector;
   }
 
+  /**
+   * True if {@code socket} was ever handed to this writer; then, once it is closed, call {@link
+   * #forget()} so the selector drops its key and the descriptor is freed.
+   */
+  boolean knows(SocketChannel socket) {
+    Selector s = selector;
+    return s != null && socket.keyFor(s) != null;
+  }
+
   /** Lets the selector drop the keys of closed sockets now, so their descriptors are freed. */
   void forget() {
     Selector s = selector;

@@ -144,8 +144,9 @@ final class RemoteChannels {
   private Inbound tune(com.jcraft.jsch.Channel ch, Session session) {
     int initial = Math.min(window, INITIAL_WINDOW);
     ChannelTuning.apply(ch, initial, packet);
-    Inbound in = ChannelTuning.available() ? new Inbound(ch, session, initial, window)
-        : new Inbound(ch, session, JSCH_FIXED_WINDOW, JSCH_FIXED_WINDOW);
+    boolean gated = WindowGate.available();
+    Inbound in = ChannelTuning.available() ? new Inbound(ch, session, initial, window, gated)
+        : new Inbound(ch, session, JSCH_FIXED_WINDOW, JSCH_FIXED_WINDOW, gated);
     ch.setOutputStream(in);
     return in;
   }
