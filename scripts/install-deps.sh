@@ -14,6 +14,17 @@ command -v ssh-keygen >/dev/null || need+=(openssh-client)
 # the lab copies /bin/busybox into images that have no libc: it must be the static build
 { [ -x /bin/busybox ] && { ldd /bin/busybox 2>&1 || true; } | grep -q "not a dynamic"; } || need+=(busybox-static)
 command -v useradd >/dev/null || need+=(passwd)
+# the network-namespace host: ip netns, veth, nsenter, and iptables for its bridge and firewall
+command -v ip >/dev/null || need+=(iproute2)
+command -v nsenter >/dev/null || need+=(util-linux)
+[ -x /usr/sbin/iptables ] || need+=(iptables)
+# the other daemons and servers users have: Podman, a registry with htpasswd, rootless Docker
+command -v podman >/dev/null || need+=(podman)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v rootlesskit >/dev/null || need+=(rootlesskit)
+command -v slirp4netns >/dev/null || need+=(slirp4netns)
+command -v newuidmap >/dev/null || need+=(uidmap)
 command -v tar >/dev/null || need+=(tar)
 command -v mvn >/dev/null || need+=(maven)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)

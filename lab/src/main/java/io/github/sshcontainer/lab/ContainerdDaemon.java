@@ -151,6 +151,7 @@ public final class ContainerdDaemon implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("unmounting leftovers under {} failed: {}", dir, e.getMessage());
     }
+    LabProcess.killProcessesUnder(dir); // shims of a daemon that died hard
     LabProcess.deleteTree(dir);
   }
 }

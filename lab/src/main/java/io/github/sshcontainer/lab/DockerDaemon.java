@@ -35,17 +35,30 @@ public final class DockerDaemon implements AutoCloseable {
   private final Path dir;
   private final Path socket;
   private final Path dockerCli;
+  private final List<String> launcher;
+  private final boolean bridge;
   private volatile Process process;
   private String bigSha256;
 
-  private DockerDaemon(Path dir, Path dockerCli) {
+  private DockerDaemon(Path dir, Path dockerCli, List<String> launcher, boolean bridge) {
     this.dir = dir;
+    this.launcher = List.copyOf(launcher);
+    this.bridge = bridge;
     this.socket = dir.resolve("docker.sock");
     this.dockerCli = dockerCli;
   }
 
   /** Starts dockerd in {@code dir}; needs root. */
   public static DockerDaemon start(Path dir) {
+    return start(dir, List.of(), false);
+  }
+
+  /**
+   * Starts dockerd in {@code dir} through {@code launcher} (e.g. {@code nsenter --net=…}), with
+   * its default bridge network and iptables rules when {@code bridge}, so that {@code -p}
+   * publishes ports in that network namespace.
+   */
+  static DockerDaemon start(Path dir, List<String> launcher, boolean bridge) {
     Path dockerd = Prerequisites.require("docker.io", "/usr/sbin/dockerd", "/usr/bin/dockerd");
     Path cli = Prerequisites.require("docker.io", "/usr/bin/docker");
     Prerequisites.require("runc", "/usr/sbin/runc", "/usr/bin/runc");
@@ -54,7 +67,10 @@ public final class DockerDaemon implements AutoCloseable {
       throw new IllegalStateException("the lab's dockerd needs root (it mounts overlays and "
           + "starts containers); run the tests as root, e.g. sudo scripts/test.sh");
     }
-    DockerDaemon d = new DockerDaemon(dir, cli);
+    if (bridge) {
+      Prerequisites.require("iptables", "/usr/sbin/iptables");
+    }
+    DockerDaemon d = new DockerDaemon(dir, cli, launcher, bridge);
     try {
       Files.createDirectories(dir);
       d.launch(dockerd);
@@ -70,11 +86,15 @@ public final class DockerDaemon implements AutoCloseable {
     Path config = dir.resolve("daemon.json");
     Files.writeString(config, "{}\n");
     Path logFile = dir.resolve("dockerd.log");
-    process = new ProcessBuilder(dockerd.toString(), "-H", "unix://" + socket,
+    List<String> command = new java.util.ArrayList<>(launcher);
+    command.addAll(List.of(dockerd.toString(), "-H", "unix://" + socket,
         "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("x").toString(),
         "--pidfile", dir.resolve("docker.pid").toString(), "--config-file", config.toString(),
-        "--iptables=false", "--ip6tables=false", "--bridge=none", "--shutdown-timeout=3",
-        "--log-level=warn")
+        "--ip6tables=false", "--shutdown-timeout=3", "--log-level=warn"));
+    if (!bridge) {
+      command.addAll(List.of("--iptables=false", "--bridge=none"));
+    }
+    process = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
             logFile.toFile())).start();
     long deadline = System.nanoTime() + START_DEADLINE.toNanos();
@@ -219,6 +239,7 @@ public final class DockerDaemon implements AutoCloseable {
   @Override
   public void close() {
     stop(); // dockerd stops its containers and its containerd on the way out
+    LabProcess.killProcessesUnder(dir); // shims of a daemon that died hard
     LabProcess.deleteTree(dir);
   }
 }

@@ -31,10 +31,16 @@ public final class Keys {
 
   /** The {@code known_hosts} line for a host key served at 127.0.0.1:port. */
   public static String knownHostsLine(Path hostPrivateKey, int port) {
+    return knownHostsLine(hostPrivateKey, "127.0.0.1", port);
+  }
+
+  /** The {@code known_hosts} line for a host key served at host:port. */
+  public static String knownHostsLine(Path hostPrivateKey, String host, int port) {
     try {
       String pub = Files.readString(Path.of(hostPrivateKey + ".pub")).trim();
       String[] parts = pub.split(" ");
-      return "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1];
+      String name = port == 22 ? host : "[" + host + "]:" + port;
+      return name + " " + parts[0] + " " + parts[1];
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

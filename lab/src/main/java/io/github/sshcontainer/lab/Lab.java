@@ -35,6 +35,7 @@ public final class Lab {
   private final FarEnd mixed;
   private DockerDaemon docker;
   private ContainerdDaemon containerd;
+  private NetnsHost netnsHost;
   private String unprivilegedUser;
   private String createdUser;
   /** System property naming a user another lab made, for a child JVM of a test. */
@@ -96,11 +97,13 @@ public final class Lab {
   private void stop() {
     DockerDaemon d;
     ContainerdDaemon ctd;
+    NetnsHost ns;
     synchronized (this) {
       d = docker;
       ctd = containerd;
+      ns = netnsHost;
     }
-    for (AutoCloseable c : new AutoCloseable[] {ctd, d, echo, count, discard, source, slam, mixed,
+    for (AutoCloseable c : new AutoCloseable[] {ns, ctd, d, echo, count, discard, source, slam, mixed,
         sshd}) {
       if (c == null) {
         continue;
@@ -205,6 +208,18 @@ public final class Lab {
       docker = DockerDaemon.start(dir.resolve("d"));
     }
     return docker;
+  }
+
+  /**
+   * A second host in its own network namespace (needs root), created on first call and deleted
+   * when the lab stops with everything started in it. Reachable from here only at its
+   * {@link NetnsHost#address()}.
+   */
+  public synchronized NetnsHost netnsHost() {
+    if (netnsHost == null) {
+      netnsHost = NetnsHost.create(dir.resolve("ns"));
+    }
+    return netnsHost;
   }
 
   /** The lab's containerd, started on first call (needs root, containerd and runc). */

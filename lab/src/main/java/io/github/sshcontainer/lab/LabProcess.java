@@ -40,10 +40,83 @@ final class LabProcess {
     }
   }
 
+  /**
+   * Unmounts (lazily, deepest first) every mount point at or under {@code root}: daemons leave
+   * their overlay and bind mounts behind when / is mounted private and they are stopped hard.
+   */
+  static void unmountUnder(Path root) {
+    String prefix = root.toAbsolutePath().normalize().toString();
+    List<String> points = new java.util.ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f.length > 4) {
+          // octal escapes for space, tab, newline and backslash in mountinfo
+          String point = f[4].replace("\\040", " ").replace("\\011", "\t")
+              .replace("\\012", "\n").replace("\\134", "\\");
+          if (point.equals(prefix) || point.startsWith(prefix + "/")) {
+            points.add(point);
+          }
+        }
+      }
+    } catch (IOException e) {
+      return; // no /proc: nothing this lab could have mounted
+    }
+    points.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    for (String point : points) {
+      try {
+        run(Duration.ofSeconds(20), List.of("umount", "-l", point));
+      } catch (RuntimeException e) {
+        System.err.println("lab: cannot unmount " + point + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /** The processes whose command line names a path at or under {@code dir}. */
+  static List<ProcessHandle> processesUnder(Path dir) {
+    String prefix = dir.toAbsolutePath().normalize().toString();
+    List<ProcessHandle> found = new java.util.ArrayList<>();
+    long self = ProcessHandle.current().pid();
+    ProcessHandle.allProcesses().forEach(p -> {
+      if (p.pid() == self) {
+        return;
+      }
+      try {
+        byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+        for (String arg : new String(raw, StandardCharsets.UTF_8).split("\0")) {
+          if (arg.equals(prefix) || arg.startsWith(prefix + "/")
+              || arg.contains("=" + prefix + "/") || arg.contains("//" + prefix + "/")) {
+            found.add(p);
+            return;
+          }
+        }
+      } catch (IOException | RuntimeException gone) {
+        // exited meanwhile, or not ours to read
+      }
+    });
+    return found;
+  }
+
+  /**
+   * Kills what a daemon that died hard leaves running: containerd shims re-parent to init and
+   * keep their containers (and their mounts) alive; they name the daemon's directory.
+   */
+  static void killProcessesUnder(Path dir) {
+    List<ProcessHandle> left = processesUnder(dir);
+    for (ProcessHandle p : left) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    for (ProcessHandle p : left) {
+      p.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+  }
+
   static void deleteTree(Path root) {
     if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
+    unmountUnder(root);
     try (var paths = Files.walk(root)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
         try {

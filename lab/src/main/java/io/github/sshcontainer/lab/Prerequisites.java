@@ -9,7 +9,9 @@ public final class Prerequisites {
 
   /** Debian's packages the whole lab needs; {@code scripts/test.sh} installs them as root. */
   public static final String INSTALL_ALL =
-      "apt-get install -y openssh-server openssh-client docker.io containerd runc busybox-static";
+      "apt-get install -y openssh-server openssh-client docker.io containerd runc busybox-static"
+          + " iproute2 util-linux iptables podman docker-registry apache2-utils rootlesskit"
+          + " slirp4netns uidmap";
 
   /**
    * Returns the first existing executable among {@code candidates}.

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real OpenSSH {@code sshd} on 127.0.0.1 with its own config, host key and authorized keys.
+ * A real OpenSSH {@code sshd} (on 127.0.0.1, unless started in a network namespace) with its own
+ * config, host key and authorized keys.
  * Started with {@code -D} as a child of this JVM, stopped by {@link #close()}.
  */
 public final class Sshd implements AutoCloseable {
@@ -26,13 +27,17 @@ public final class Sshd implements AutoCloseable {
   private final Path binary;
   private final Path config;
   private final int port;
+  private final String host;
+  private final List<String> launcher;
   private volatile Process process;
 
-  private Sshd(Path dir, Path binary, Path config, int port) {
+  private Sshd(Path dir, Path binary, Path config, int port, String host, List<String> launcher) {
     this.dir = dir;
     this.binary = binary;
     this.config = config;
     this.port = port;
+    this.host = host;
+    this.launcher = List.copyOf(launcher);
   }
 
   /**
@@ -44,6 +49,20 @@ public final class Sshd implements AutoCloseable {
    *     one in sshd_config, so these only add options not set here)
    */
   public static Sshd start(Path dir, Path hostKey, Path authorizedKeys, List<String> extraConfig) {
+    return start(dir, hostKey, authorizedKeys, extraConfig, List.of(), "127.0.0.1", 0);
+  }
+
+  /**
+   * Starts an sshd as {@link #start(Path, Path, Path, List)} does, through a launcher.
+   *
+   * @param launcher a command prefix that execs its arguments in another namespace, e.g.
+   *     {@code nsenter --net=/run/netns/NAME}; empty to start sshd directly. With a launcher,
+   *     readiness is read from sshd's log, since its address may not be reachable from here.
+   * @param listenAddress the one address sshd listens on
+   * @param port its port; 0 for a free one on this host's loopback
+   */
+  static Sshd start(Path dir, Path hostKey, Path authorizedKeys, List<String> extraConfig,
+      List<String> launcher, String listenAddress, int port) {
     Path binary = Prerequisites.require("openssh-server", "/usr/sbin/sshd");
     try {
       Files.createDirectories(dir);
@@ -55,11 +74,13 @@ public final class Sshd implements AutoCloseable {
         // privilege separation directory that systemd normally creates
         Files.createDirectories(Path.of("/run/sshd"));
       }
-      int port = FreePort.pick();
+      if (port == 0) {
+        port = FreePort.pick();
+      }
       List<String> lines = new ArrayList<>(extraConfig);
       lines.addAll(List.of(
           "Port " + port,
-          "ListenAddress 127.0.0.1",
+          "ListenAddress " + listenAddress,
           "HostKey " + hostKey,
           "PidFile " + dir.resolve("sshd.pid"),
           "AuthorizedKeysFile " + authorizedKeys,
@@ -81,7 +102,7 @@ public final class Sshd implements AutoCloseable {
       }
       Path config = dir.resolve("sshd_config");
       Files.write(config, lines, StandardCharsets.UTF_8);
-      Sshd sshd = new Sshd(dir, binary, config, port);
+      Sshd sshd = new Sshd(dir, binary, config, port, listenAddress, launcher);
       sshd.launch();
       return sshd;
     } catch (IOException e) {
@@ -91,7 +112,10 @@ public final class Sshd implements AutoCloseable {
 
   private void launch() throws IOException {
     Path logFile = dir.resolve("sshd.log");
-    process = new ProcessBuilder(binary.toString(), "-D", "-e", "-f", config.toString())
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(List.of(binary.toString(), "-D", "-e", "-f", config.toString()));
+    long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
+    process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
         .start();
@@ -101,8 +125,16 @@ public final class Sshd implements AutoCloseable {
         throw new IllegalStateException("sshd exited with " + process.exitValue() + ":\n"
             + Files.readString(logFile));
       }
+      if (!launcher.isEmpty()) {
+        if (listening(logFile, logStart)) {
+          log.debug("sshd pid {} listening on {}:{}", process.pid(), host, port);
+          return;
+        }
+        sleep(50);
+        continue;
+      }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        s.connect(new InetSocketAddress(host, port), 500);
         log.debug("sshd pid {} listening on 127.0.0.1:{}", process.pid(), port);
         return;
       } catch (IOException notYet) {
@@ -114,12 +146,20 @@ public final class Sshd implements AutoCloseable {
         + START_DEADLINE + "; log:\n" + Files.readString(logFile));
   }
 
+  private boolean listening(Path logFile, long from) throws IOException {
+    byte[] all = Files.readAllBytes(logFile);
+    String text = new String(all, (int) Math.min(from, all.length),
+        all.length - (int) Math.min(from, all.length), StandardCharsets.UTF_8);
+    return text.contains("Server listening on " + host + " port " + port);
+  }
+
   public int port() {
     return port;
   }
 
+  /** The address it listens on (in its own network namespace when started in one). */
   public String host() {
-    return "127.0.0.1";
+    return host;
   }
 
   public Path logFile() {

@@ -5,14 +5,18 @@ import static io.github.sshcontainer.tunnel.LabTunnels.options;
 import static io.github.sshcontainer.tunnel.LabTunnels.readExactly;
 import static io.github.sshcontainer.tunnel.LabTunnels.writeFully;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.lab.FreePort;
 import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.NetnsHost;
 import io.github.sshcontainer.lab.Sshd;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -87,6 +91,35 @@ class JumpHostTest {
         echo(t);
       }
       assertTrue(forwarded(jump, target.port()), "the bastion forwarded to the target");
+    }
+  }
+
+  @Test
+  void aTargetOnlyItsOwnNetworkReachesIsReachedOnlyThroughTheJump() throws Exception {
+    NetnsHost remote = lab().netnsHost();
+    int targetPort = FreePort.pick(); // free here too, so a direct try finds nothing
+    try (Sshd jump = remote.startSshd("jumpns-" + System.nanoTime(), lab().hostKey(),
+            lab().authorizedKeys(), List.of("LogLevel DEBUG1"), remote.address(), 22);
+        Sshd target = remote.startSshd("targetns-" + System.nanoTime(), lab().hostKey(),
+            lab().authorizedKeys(), List.of(), "127.0.0.1", targetPort)) {
+      Path kh = Files.writeString(tmp.resolve("kh-ns"),
+          Keys.knownHostsLine(lab().hostKey(), remote.address(), 22) + "\n"
+              + Keys.knownHostsLine(lab().hostKey(), "127.0.0.1", targetPort) + "\n");
+      for (String host : List.of("127.0.0.1", remote.address())) {
+        TunnelException direct = assertThrows(TunnelException.class, () -> SocketTunnel.open(
+            options(lab().echo().socket()).knownHosts(kh)
+                .target(SshTarget.of(lab().user(), host, targetPort))
+                .retry(2, Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofMillis(20))
+                .build()), "the target must not be reachable at " + host + " without the jump");
+        assertEquals(TunnelException.Reason.CANNOT_CONNECT, direct.reason(), direct.getMessage());
+      }
+      TunnelOptions o = options(lab().echo().socket()).knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", targetPort))
+          .jumpHosts(lab().user() + "@" + remote.address() + ":22").build();
+      try (SocketTunnel t = SocketTunnel.open(o)) {
+        echo(t);
+      }
+      assertTrue(forwarded(jump, targetPort), "the jump host forwarded to the target");
     }
   }
 }
