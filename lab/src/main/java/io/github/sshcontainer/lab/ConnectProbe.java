@@ -52,7 +52,8 @@ public final class ConnectProbe {
         String java = ProcessHandle.current().info().command().orElse("java");
         try {
           String out = LabProcess.run(Duration.ofSeconds(60), List.of("runuser", "-u", user,
-              "--", java, "-cp", dir.toString(), ConnectProbe.class.getName(),
+              "--", java, "-XX:-UsePerfData", "-cp", dir.toString(),
+              ConnectProbe.class.getName(),
               socket.toString()));
           return "0 " + out.trim();
         } catch (IllegalStateException e) {

@@ -37,11 +37,14 @@ public final class DockerDaemon implements AutoCloseable {
   private final Path dockerCli;
   private final List<String> launcher;
   private final boolean bridge;
+  private final String group;
   private volatile Process process;
   private String bigSha256;
 
-  private DockerDaemon(Path dir, Path dockerCli, List<String> launcher, boolean bridge) {
+  private DockerDaemon(Path dir, Path dockerCli, List<String> launcher, boolean bridge,
+      String group) {
     this.dir = dir;
+    this.group = group;
     this.launcher = List.copyOf(launcher);
     this.bridge = bridge;
     this.socket = dir.resolve("docker.sock");
@@ -50,15 +53,17 @@ public final class DockerDaemon implements AutoCloseable {
 
   /** Starts dockerd in {@code dir}; needs root. */
   public static DockerDaemon start(Path dir) {
-    return start(dir, List.of(), false);
+    return start(dir, List.of(), false, null);
   }
 
   /**
    * Starts dockerd in {@code dir} through {@code launcher} (e.g. {@code nsenter --net=…}), with
    * its default bridge network and iptables rules when {@code bridge}, so that {@code -p}
    * publishes ports in that network namespace.
+   *
+   * @param group the Unix group that owns the socket (dockerd's {@code --group}); null: root
    */
-  static DockerDaemon start(Path dir, List<String> launcher, boolean bridge) {
+  static DockerDaemon start(Path dir, List<String> launcher, boolean bridge, String group) {
     Path dockerd = Prerequisites.require("docker.io", "/usr/sbin/dockerd", "/usr/bin/dockerd");
     Path cli = Prerequisites.require("docker.io", "/usr/bin/docker");
     Prerequisites.require("runc", "/usr/sbin/runc", "/usr/bin/runc");
@@ -70,7 +75,7 @@ public final class DockerDaemon implements AutoCloseable {
     if (bridge) {
       Prerequisites.require("iptables", "/usr/sbin/iptables");
     }
-    DockerDaemon d = new DockerDaemon(dir, cli, launcher, bridge);
+    DockerDaemon d = new DockerDaemon(dir, cli, launcher, bridge, group);
     try {
       Files.createDirectories(dir);
       d.launch(dockerd);
@@ -94,6 +99,8 @@ public final class DockerDaemon implements AutoCloseable {
     if (!bridge) {
       command.addAll(List.of("--iptables=false", "--bridge=none"));
     }
+    // without --group, dockerd gives the socket to a group named "docker" if one exists
+    command.addAll(List.of("--group", group != null ? group : "root"));
     process = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
             logFile.toFile())).start();
@@ -139,6 +146,24 @@ public final class DockerDaemon implements AutoCloseable {
     return LabProcess.run(deadline, cmd);
   }
 
+  /** Fills {@code root} with a rootfs: Debian's static busybox, its applets, passwd, group. */
+  static void busyboxRootfs(Path root) throws IOException {
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Files.createDirectories(root.resolve("tmp"));
+    Files.createDirectories(root.resolve("etc"));
+    Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n"
+        + "nobody:x:65534:65534:nobody:/:/bin/sh\n");
+    Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+    Path busybox = Path.of(Files.exists(Path.of("/bin/busybox")) ? "/bin/busybox"
+        : "/usr/bin/busybox");
+    Files.copy(busybox, bin.resolve("busybox"));
+    for (String applet : new String[] {"sh", "echo", "cat", "wc", "sleep", "ls", "sha256sum",
+        "head", "dd", "true", "false", "env", "pwd", "id", "printf", "tr", "stty", "kill",
+        "seq", "mkdir", "rm", "grep", "test", "["}) {
+      Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+    }
+  }
+
   /**
    * Builds an image from a rootfs holding {@code /bin/busybox} and its applets, plus an
    * optional extra file at {@code /big.bin}.
@@ -146,20 +171,7 @@ public final class DockerDaemon implements AutoCloseable {
   private void importBusybox(String tag, byte[] extraSeed) throws IOException {
     Path root = Files.createDirectories(dir.resolve("rootfs-" + tag.replaceAll("[^a-z0-9]", "")));
     try {
-      Path bin = Files.createDirectories(root.resolve("bin"));
-      Files.createDirectories(root.resolve("tmp"));
-      Files.createDirectories(root.resolve("etc"));
-      Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n"
-          + "nobody:x:65534:65534:nobody:/:/bin/sh\n");
-      Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
-      Path busybox = Path.of(Files.exists(Path.of("/bin/busybox")) ? "/bin/busybox"
-          : "/usr/bin/busybox");
-      Files.copy(busybox, bin.resolve("busybox"));
-      for (String applet : new String[] {"sh", "echo", "cat", "wc", "sleep", "ls", "sha256sum",
-          "head", "dd", "true", "false", "env", "pwd", "id", "printf", "tr", "stty", "kill",
-          "seq", "mkdir", "rm", "grep", "test", "["}) {
-        Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
-      }
+      busyboxRootfs(root);
       if (extraSeed != null) {
         MessageDigest md = FarEnd.sha256();
         SplittableRandom random = new SplittableRandom(42);

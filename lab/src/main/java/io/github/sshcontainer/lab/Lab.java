@@ -36,8 +36,11 @@ public final class Lab {
   private DockerDaemon docker;
   private ContainerdDaemon containerd;
   private NetnsHost netnsHost;
+  private PodmanDaemon podman;
   private String unprivilegedUser;
   private String createdUser;
+  private String dockerGroup;
+  private String dockerGroupUser;
   /** System property naming a user another lab made, for a child JVM of a test. */
   public static final String USER_PROPERTY = "sshc.lab.user";
 
@@ -98,12 +101,14 @@ public final class Lab {
     DockerDaemon d;
     ContainerdDaemon ctd;
     NetnsHost ns;
+    PodmanDaemon pd;
     synchronized (this) {
       d = docker;
       ctd = containerd;
       ns = netnsHost;
+      pd = podman;
     }
-    for (AutoCloseable c : new AutoCloseable[] {ns, ctd, d, echo, count, discard, source, slam, mixed,
+    for (AutoCloseable c : new AutoCloseable[] {pd, ns, ctd, d, echo, count, discard, source, slam, mixed,
         sshd}) {
       if (c == null) {
         continue;
@@ -114,15 +119,22 @@ public final class Lab {
         // stopping everything anyway
       }
     }
-    String user;
+    List<List<String>> removals = new java.util.ArrayList<>();
     synchronized (this) {
-      user = createdUser;
+      for (String user : new String[] {createdUser, dockerGroupUser}) {
+        if (user != null) {
+          removals.add(List.of("userdel", user));
+        }
+      }
+      if (dockerGroup != null) {
+        removals.add(List.of("groupdel", dockerGroup));
+      }
     }
-    if (user != null) {
+    for (List<String> removal : removals) {
       try {
-        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("userdel", user));
+        LabProcess.run(java.time.Duration.ofSeconds(30), removal);
       } catch (RuntimeException e) {
-        System.err.println("lab: cannot remove the user " + user + ": " + e.getMessage());
+        System.err.println("lab: cannot " + removal + ": " + e.getMessage());
       }
     }
     LabProcess.deleteTree(dir);
@@ -205,7 +217,14 @@ public final class Lab {
    */
   public synchronized DockerDaemon docker() {
     if (docker == null) {
-      docker = DockerDaemon.start(dir.resolve("d"));
+      if (Sshd.isRoot()) {
+        // the socket's group, as Debian's "docker" group: its members use Docker without root
+        String group = String.format("sshc-g%08x",
+            java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        LabProcess.run(java.time.Duration.ofSeconds(30), List.of("groupadd", group));
+        dockerGroup = group;
+      }
+      docker = DockerDaemon.start(dir.resolve("d"), List.of(), false, dockerGroup);
     }
     return docker;
   }
@@ -220,6 +239,40 @@ public final class Lab {
       netnsHost = NetnsHost.create(dir.resolve("ns"));
     }
     return netnsHost;
+  }
+
+  /**
+   * The lab's Podman API service (needs root and Debian's podman), started on first call with
+   * the {@link DockerDaemon#BUSYBOX} image loaded.
+   */
+  public synchronized PodmanDaemon podman() {
+    if (podman == null) {
+      podman = PodmanDaemon.start(dir.resolve("p"));
+    }
+    return podman;
+  }
+
+  /**
+   * Starts an sshd whose sessions see a /run of their own (a tmpfs in a private mount
+   * namespace) holding only {@code /run/sshd} and the given symbolic links, e.g. {@code
+   * podman/podman.sock} to a lab socket: the well-known paths a remote host has, without
+   * touching this machine's /run. The caller closes it.
+   *
+   * @param links paths relative to /run, each to the socket or file it points at
+   */
+  public Sshd startSshdWithOwnRun(String name, java.util.Map<String, Path> links) {
+    Prerequisites.require("util-linux", "/usr/bin/unshare");
+    StringBuilder script = new StringBuilder("mount -t tmpfs -o mode=0755 sshc-run /run"
+        + " && mkdir -p /run/sshd");
+    for (var link : links.entrySet()) {
+      String at = "/run/" + link.getKey();
+      script.append(" && mkdir -p '").append(at, 0, at.lastIndexOf('/')).append("'")
+          .append(" && ln -s '").append(link.getValue()).append("' '").append(at).append("'");
+    }
+    script.append(" && exec \"$@\"");
+    return Sshd.start(dir.resolve(name), hostKey, authorizedKeys, List.of(),
+        List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+            script.toString(), "sh"), "127.0.0.1", 0);
   }
 
   /** The lab's containerd, started on first call (needs root, containerd and runc). */
@@ -274,6 +327,24 @@ public final class Lab {
       unprivilegedUser = name;
     }
     return unprivilegedUser;
+  }
+
+  /**
+   * A non-root Unix user in the group that owns the lab dockerd's socket, as users of Debian's
+   * "docker" group are, who may log in with the lab's client key; created on first call (needs
+   * root), removed when the lab stops.
+   */
+  public synchronized String dockerGroupUser() {
+    docker();
+    if (dockerGroupUser == null) {
+      String name = String.format("sshc-d%08x",
+          java.util.concurrent.ThreadLocalRandom.current().nextInt());
+      LabProcess.run(java.time.Duration.ofSeconds(30), List.of("useradd", "--no-create-home",
+          "--shell", "/bin/sh", "-G", dockerGroup, name));
+      dockerGroupUser = name;
+      LabProcess.run(java.time.Duration.ofSeconds(30), List.of("usermod", "-p", "*", name));
+    }
+    return dockerGroupUser;
   }
 
   /** Sets the password of {@link #unprivilegedUser()} (for password authentication tests). */

@@ -13,12 +13,20 @@ final class LabProcess {
   private LabProcess() {}
 
   static String run(Duration deadline, List<String> command) {
+    return run(deadline, command, java.util.Map.of());
+  }
+
+  /** Runs {@code command} with {@code environment} added to this process's. */
+  static String run(Duration deadline, List<String> command,
+      java.util.Map<String, String> environment) {
     try {
       Path out = Files.createTempFile("sshc-lab-cmd", ".out");
       try {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-                new java.io.File("/dev/null"))).start();
+                new java.io.File("/dev/null")));
+        pb.environment().putAll(environment);
+        Process p = pb.start();
         if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
           p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
           throw new IllegalStateException("timed out after " + deadline + ": " + command);

@@ -133,7 +133,7 @@ public final class NetnsHost implements AutoCloseable {
    * loaded.
    */
   public synchronized DockerDaemon startDocker(String sub) {
-    DockerDaemon docker = DockerDaemon.start(dir.resolve(sub), enter(), true);
+    DockerDaemon docker = DockerDaemon.start(dir.resolve(sub), enter(), true, null);
     started.add(docker);
     return docker;
   }

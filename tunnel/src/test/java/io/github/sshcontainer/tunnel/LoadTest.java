@@ -77,6 +77,41 @@ class LoadTest {
   }
 
   @Test
+  void theCommandFallbackGoesBeyondMaxSessionsOnMoreConnections() throws Exception {
+    // exec channels are sessions: with MaxSessions 2 the third is refused on one connection
+    try (Sshd limited = lab().startSshd("maxcmd-" + System.nanoTime(), lab().hostKey(),
+        List.of("MaxSessions 2", "AllowStreamLocalForwarding no"))) {
+      Path kh = tmp.resolve("kh-cmd");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), limited.port()) + "\n");
+      try (SocketTunnel t = SocketTunnel.open(options(lab().echo().socket()).knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", limited.port()))
+          .socketCommand(p -> "docker --host unix://" + SocketCommand.quote(p)
+              + " system dial-stdio").build())) {
+        assertEquals(TunnelOptions.Forwarding.COMMAND, t.forwarding());
+        List<SocketChannel> open = new ArrayList<>();
+        try {
+          for (int i = 0; i < 12; i++) {
+            SocketChannel c = SocketChannel.open(t.localAddress());
+            open.add(c);
+            writeFully(c, ByteBuffer.wrap(new byte[] {(byte) i}));
+          }
+          for (int i = 0; i < 12; i++) {
+            assertEquals(i, readExactly(open.get(i), 1).get(), "connection " + i + " works");
+          }
+        } finally {
+          for (SocketChannel c : open) {
+            c.close();
+          }
+        }
+      }
+      long logins = Files.readAllLines(limited.logFile()).stream()
+          .filter(l -> l.contains("Accepted publickey")).count();
+      assertTrue(logins >= 6, "12 held connections need 6 SSH connections at 2 sessions each; "
+          + "logins: " + logins);
+    }
+  }
+
+  @Test
   void maxSessionsOneDoesNotLimitForwardedChannels() throws Exception {
     try (Sshd one = lab().startSshd("maxsessions-" + System.nanoTime(), lab().hostKey(),
         List.of("MaxSessions 1"))) {

@@ -182,6 +182,20 @@ class TunnelErrorsTest {
   }
 
   @Test
+  void tcpForwardingDisabledIsNamedToo() throws Exception {
+    // OpenSSH refuses direct-streamlocal as well when AllowTcpForwarding is no
+    try (Sshd noTcp = lab().startSshd("notcp", lab().hostKey(),
+        List.of("AllowTcpForwarding no"))) {
+      Path kh = tmp.resolve("known_hosts_notcp");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), noTcp.port()) + "\n");
+      TunnelException e = fails(options(lab().echo().socket()).knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", noTcp.port())).build());
+      assertEquals(Reason.REMOTE_SOCKET_UNAVAILABLE, e.reason());
+      assertTrue(e.getMessage().contains("'AllowTcpForwarding yes'"), e.getMessage());
+    }
+  }
+
+  @Test
   void badInputFailsFastWithIllegalArgument() throws Exception {
     Path garbage = Files.writeString(tmp.resolve("garbage_key"), "-----BEGIN NOTHING-----\n");
     IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class,

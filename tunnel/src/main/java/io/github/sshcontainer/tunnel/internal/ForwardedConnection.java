@@ -38,6 +38,7 @@ final class ForwardedConnection {
   private final Inbound inbound;
   private final LocalWriter writer;
   private final Consumer<ForwardedConnection> onClosed;
+  private final Runnable release;
   private Runnable afterFirstSend;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Selector pumpSelector;
@@ -49,6 +50,7 @@ final class ForwardedConnection {
     this.local = local;
     this.channel = opened.channel();
     this.inbound = opened.inbound();
+    this.release = opened.release();
     this.writer = writer;
     this.onClosed = onClosed;
     local.configureBlocking(false);
@@ -184,6 +186,7 @@ final class ForwardedConnection {
     } catch (RuntimeException ignored) {
       // the session may be gone already
     }
+    release.run();
     onClosed.accept(this);
   }
 }

@@ -100,6 +100,9 @@ public final class Forwarder implements AutoCloseable {
           }
         });
     this.spares = new SpareChannels(id, options.spareChannels(), channels, sessions, pumps);
+    if (sessions.owned()) {
+      channels.extraSessions(sessions::extra);
+    }
   }
 
   /**

@@ -8,12 +8,22 @@ import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens {@code direct-streamlocal@openssh.com} channels to the remote socket and explains why one
  * could not be opened.
  */
 final class RemoteChannels {
+  private static final Logger log = LoggerFactory.getLogger(
+      RemoteChannels.class);
   /** SSH_MSG_CHANNEL_OPEN_FAILURE reason codes (RFC 4254 section 5.1). */
   private static final int ADMINISTRATIVELY_PROHIBITED = 1;
   private static final int CONNECT_FAILED = 2;
@@ -23,7 +33,15 @@ final class RemoteChannels {
   /** What JSch opens direct-streamlocal and exec channels with when it cannot be tuned. */
   private static final int JSCH_FIXED_WINDOW = 128 * 1024;
 
-  record Opened(com.jcraft.jsch.Channel channel, Inbound inbound) {
+  /**
+   * An open channel and its inbound queue; {@code release} gives back its place on a session
+   * that limits session channels (idempotent; nothing for stream-local channels).
+   */
+  record Opened(com.jcraft.jsch.Channel channel, Inbound inbound, Runnable release) {
+    Opened(com.jcraft.jsch.Channel channel, Inbound inbound) {
+      this(channel, inbound, () -> { });
+    }
+
     /** Still usable as a fresh connection: open, and nothing closed it meanwhile. */
     boolean usable() {
       return channel.isConnected() && !channel.isClosed() && !channel.isEOF()
@@ -31,6 +49,7 @@ final class RemoteChannels {
     }
 
     void discard() {
+      release.run();
       inbound.discard();
       try {
         channel.disconnect();
@@ -48,6 +67,12 @@ final class RemoteChannels {
   private final SocketCommand command;
   private volatile boolean viaCommand;
   private volatile boolean forwardingRefused;
+  /** Connects another session when the server's MaxSessions is reached; null: cannot. */
+  private volatile Supplier<Session> extraSessions;
+  /** Exec channels held per session, and the limit learned from a refusal (command mode). */
+  private final Map<Session, int[]> execSlots = new LinkedHashMap<>();
+  private static final int LIVE = 0;
+  private static final int LIMIT = 1;
 
   RemoteChannels(String remoteSocket, SocketCommand command, int window, int packet,
       Duration timeout, String where) {
@@ -77,6 +102,14 @@ final class RemoteChannels {
    */
   String run(Session session, String command) {
     return RemoteExec.run(session, where, command, PROBE_DEADLINE, 64 * 1024).stdoutText();
+  }
+
+  /**
+   * Where to get another SSH connection when the server refuses more session channels on one
+   * (OpenSSH's MaxSessions, 10 by default): the command fallback needs one per connection.
+   */
+  void extraSessions(Supplier<Session> supplier) {
+    this.extraSessions = supplier;
   }
 
   /** From now on, connections run the {@link SocketCommand} on exec channels. */
@@ -161,8 +194,9 @@ final class RemoteChannels {
       forwardingRefused = true;
       return new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
           + " refuses to forward to Unix sockets (administratively prohibited) for "
-          + remoteSocket + ": set 'AllowStreamLocalForwarding yes' (and no "
-          + "'DisableForwarding yes' or restrict/no-port-forwarding on the key) in sshd_config "
+          + remoteSocket + ": set 'AllowStreamLocalForwarding yes' and 'AllowTcpForwarding "
+          + "yes' (OpenSSH refuses socket forwarding too when TCP forwarding is off), and no "
+          + "'DisableForwarding yes' or restrict/no-port-forwarding on the key, in sshd_config "
           + "on the host", e);
     }
     if (code == CONNECT_FAILED) {
@@ -176,8 +210,10 @@ final class RemoteChannels {
         // OpenSSH answers "connect failed", not "prohibited", when it refuses the forward
         case "present" -> refused() + "it exists and the SSH user may open it, so the SSH server most "
             + "likely refuses to forward to Unix sockets: set 'AllowStreamLocalForwarding yes' "
-            + "(and no 'DisableForwarding yes', no restrict/no-port-forwarding on the key) in "
-            + "sshd_config on the host; otherwise the daemon is not accepting connections";
+            + "and 'AllowTcpForwarding yes' (OpenSSH refuses socket forwarding too when TCP "
+            + "forwarding is off), and no 'DisableForwarding yes' or "
+            + "restrict/no-port-forwarding on the key, in sshd_config on the host; otherwise the"
+            + " daemon is not accepting connections";
         default -> "it is missing or the SSH user may not open it (the check on the host "
             + "gave: " + state + "); check with `ssh "
             + where + " ls -l " + remoteSocket + "`";
@@ -204,26 +240,108 @@ final class RemoteChannels {
    * stdin and stdout joined to the local connection. A command that cannot work (not installed,
    * no daemon) exits at once; {@link #checkCommand} reports it with its exit status.
    */
-  private Opened openCommand(Session session) {
-    ChannelExec exec;
-    try {
-      exec = (ChannelExec) session.openChannel("exec");
-      if (exec == null) { // JSch's answer while the session is disconnecting
-        throw new JSchException("session is disconnecting");
+  private Opened openCommand(Session primary) {
+    for (int attempt = 1; ; attempt++) {
+      Session session = reserveSlot(primary);
+      ChannelExec exec;
+      try {
+        exec = (ChannelExec) session.openChannel("exec");
+        if (exec == null) { // JSch's answer while the session is disconnecting
+          throw new JSchException("session is disconnecting");
+        }
+      } catch (JSchException e) {
+        releaseSlot(session);
+        throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+            + " is down; cannot run `" + commandLine() + "`", e);
       }
-    } catch (JSchException e) {
-      throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
-          + " is down; cannot run `" + commandLine() + "`", e);
+      exec.setCommand(commandLine());
+      Inbound sink = tune(exec, session);
+      try {
+        exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+      } catch (JSchException e) {
+        // a refusal (OpenSSH says "connect failed") while this connection holds other
+        // sessions is its MaxSessions; a first refusal is the server refusing exec at all
+        boolean full = releaseSlot(session) > 0 && session.isConnected()
+            && exec.getExitStatus() > 0;
+        if (full && extraSessions != null && attempt < 4) {
+          learnLimit(session);
+          continue; // on a session with room, or a new one
+        }
+        String hint = full ? " (the server limits sessions per connection: raise MaxSessions"
+            + " in sshd_config on the host)" : "";
+        throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
+            + " refused an exec channel for `" + commandLine() + "`: " + e.getMessage() + hint,
+            e);
+      }
+      AtomicBoolean released =
+          new AtomicBoolean();
+      return new Opened(exec, sink, () -> {
+        if (released.compareAndSet(false, true)) {
+          releaseSlot(session);
+        }
+      });
     }
-    exec.setCommand(commandLine());
-    Inbound sink = tune(exec, session);
-    try {
-      exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-    } catch (JSchException e) {
-      throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
-          + " refused an exec channel for `" + commandLine() + "`: " + e.getMessage(), e);
+  }
+
+  /**
+   * The session the next exec channel goes on: {@code primary} while it has room, else an extra
+   * connection with room, else a new one. Takes the place before returning.
+   */
+  private Session reserveSlot(Session primary) {
+    synchronized (execSlots) {
+      execSlots.keySet().removeIf(s -> s != primary && !s.isConnected());
+      for (Session s : candidates(primary)) {
+        int[] slot = execSlots.computeIfAbsent(s, k -> new int[] {0, Integer.MAX_VALUE});
+        if (slot[LIVE] < slot[LIMIT]) {
+          slot[LIVE]++;
+          return s;
+        }
+      }
     }
-    return new Opened(exec, sink);
+    Supplier<Session> more = extraSessions;
+    Session extra = more == null ? null : more.get();
+    if (extra == null) {
+      return primary; // the caller's session: nothing else to try
+    }
+    synchronized (execSlots) {
+      execSlots.put(extra, new int[] {1, Integer.MAX_VALUE});
+    }
+    return extra;
+  }
+
+  private List<Session> candidates(Session primary) {
+    List<Session> list = new ArrayList<>();
+    list.add(primary);
+    for (Session s : execSlots.keySet()) {
+      if (s != primary) {
+        list.add(s);
+      }
+    }
+    return list;
+  }
+
+  /** Gives back a place; returns how many channels the session still holds. */
+  private int releaseSlot(Session session) {
+    synchronized (execSlots) {
+      int[] slot = execSlots.get(session);
+      if (slot == null) {
+        return 0;
+      }
+      slot[LIVE] = Math.max(0, slot[LIVE] - 1);
+      return slot[LIVE];
+    }
+  }
+
+  /** The server refused one more: what the session holds now is its limit. */
+  private void learnLimit(Session session) {
+    synchronized (execSlots) {
+      int[] slot = execSlots.get(session);
+      if (slot != null) {
+        slot[LIMIT] = Math.max(1, slot[LIVE]);
+        log.debug("{}: the server allows {} session channels per connection", where,
+            slot[LIMIT]);
+      }
+    }
   }
 
   /** Waits a moment: a command that cannot work exits at once. */

@@ -39,6 +39,7 @@ final class SessionHolder {
 
   // guarded by lock
   private Session session;
+  private final java.util.List<Session> extras = new java.util.ArrayList<>();
   private TunnelException broken;
   private boolean reconnecting;
   private boolean closed;
@@ -121,6 +122,7 @@ final class SessionHolder {
     listener.lost();
     if (owned()) {
       connector.disconnect(s); // and the jump hosts under it
+      dropExtras();
     }
     if (reconnect) {
       threads.start("reconnect", this::reconnectLoop);
@@ -239,6 +241,51 @@ final class SessionHolder {
     return reconnects.get();
   }
 
+  /**
+   * Another SSH connection to the same target, for servers whose MaxSessions limits how many
+   * session channels one connection may hold (the command fallback opens one per local
+   * connection). It lives until the tunnel closes or its main connection is lost.
+   *
+   * @return the new session, or null when the tunnel runs on the caller's session
+   * @throws TunnelException if it cannot connect
+   */
+  Session extra() {
+    if (!owned()) {
+      return null;
+    }
+    synchronized (lock) {
+      if (closed) {
+        throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+      }
+    }
+    Session s = connector.connect(body -> threads.create("session", body));
+    boolean keep;
+    synchronized (lock) {
+      keep = !closed;
+      if (keep) {
+        extras.add(s);
+      }
+    }
+    if (!keep) {
+      connector.disconnect(s);
+      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+    }
+    log.debug("tunnel {}: extra SSH connection #{} to {} (the server limits sessions)", id,
+        extras.size(), target.display());
+    return s;
+  }
+
+  private void dropExtras() {
+    java.util.List<Session> gone;
+    synchronized (lock) {
+      gone = new java.util.ArrayList<>(extras);
+      extras.clear();
+    }
+    for (Session e : gone) {
+      connector.disconnect(e);
+    }
+  }
+
   /** Stops reconnecting and disconnects an owned session (never the caller's). */
   void close() {
     Session s;
@@ -250,6 +297,9 @@ final class SessionHolder {
     }
     if (s != null && owned()) {
       connector.disconnect(s);
+    }
+    if (owned()) {
+      dropExtras();
     }
   }
 

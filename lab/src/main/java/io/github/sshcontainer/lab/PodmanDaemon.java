@@ -1,0 +1,168 @@
+package io.github.sshcontainer.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Podman's Docker-compatible API service (Debian's podman 4.3), as root, with its own storage,
+ * run root, network config and {@code containers.conf}: nothing is shared with a system podman.
+ * The lab's busybox image is loaded as {@link DockerDaemon#BUSYBOX}.
+ *
+ * <p>Settings this machine needs, written to the private {@code containers.conf}: lower default
+ * ulimits (the sandbox's hard limits are below podman's defaults), runc (Debian's crun refuses
+ * the hybrid cgroup layout here), cgroupfs and file events (no systemd).
+ */
+public final class PodmanDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PodmanDaemon.class);
+  private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+
+  private final Path dir;
+  private final Path socket;
+  private final Path podman;
+  private volatile Process process;
+
+  private PodmanDaemon(Path dir, Path podman) {
+    this.dir = dir;
+    this.socket = dir.resolve("podman.sock");
+    this.podman = podman;
+  }
+
+  /** Starts {@code podman system service} in {@code dir}; needs root. */
+  public static PodmanDaemon start(Path dir) {
+    Path podman = Prerequisites.require("podman", "/usr/bin/podman");
+    Prerequisites.require("runc", "/usr/sbin/runc", "/usr/bin/runc");
+    Prerequisites.require("busybox-static", "/bin/busybox", "/usr/bin/busybox");
+    if (!Sshd.isRoot()) {
+      throw new IllegalStateException("the lab's podman service runs as root; run the tests as "
+          + "root, e.g. sudo scripts/test.sh");
+    }
+    PodmanDaemon d = new PodmanDaemon(dir, podman);
+    try {
+      Files.createDirectories(dir.resolve("net"));
+      Files.writeString(dir.resolve("containers.conf"), String.join("\n",
+          "[containers]",
+          "default_ulimits = [\"nofile=1024:1024\", \"nproc=1000:1000\"]",
+          "[engine]",
+          "runtime = \"runc\"",
+          "cgroup_manager = \"cgroupfs\"",
+          "events_logger = \"file\"",
+          "events_logfile_path = \"" + dir.resolve("events.log") + "\"",
+          "[network]",
+          "network_config_dir = \"" + dir.resolve("net") + "\"",
+          ""));
+      d.launch();
+      Path root = Files.createDirectories(dir.resolve("rootfs"));
+      try {
+        DockerDaemon.busyboxRootfs(root);
+        LabProcess.run(Duration.ofMinutes(2), List.of("sh", "-c", "tar -C '" + root + "' -c . | "
+            + String.join(" ", d.command()) + " import -c 'CMD [\"/bin/sh\"]' - "
+            + DockerDaemon.BUSYBOX), d.environment());
+      } finally {
+        LabProcess.deleteTree(root);
+      }
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    return d;
+  }
+
+  /** {@code podman} with this service's storage flags. */
+  private List<String> command() {
+    return List.of(podman.toString(), "--root", dir.resolve("root").toString(),
+        "--runroot", dir.resolve("run").toString(), "--tmpdir", dir.resolve("tmp").toString());
+  }
+
+  private java.util.Map<String, String> environment() {
+    return java.util.Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString());
+  }
+
+  private void launch() throws IOException {
+    List<String> cmd = new ArrayList<>(command());
+    cmd.addAll(List.of("system", "service", "--time=0", "unix://" + socket));
+    Path logFile = dir.resolve("podman.log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    pb.environment().putAll(environment());
+    process = pb.start();
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("podman system service exited with "
+            + process.exitValue() + ":\n" + Files.readString(logFile));
+      }
+      if (pingOk()) {
+        log.info("podman service pid {} on {}", process.pid(), socket);
+        return;
+      }
+      Sshd.sleep(100);
+    }
+    throw new IllegalStateException("podman did not answer on " + socket + " within "
+        + START_DEADLINE + "; log:\n" + Files.readString(logFile));
+  }
+
+  private boolean pingOk() {
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      c.write(ByteBuffer.wrap("GET /_ping HTTP/1.0\r\nHost: podman\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII)));
+      ByteBuffer b = ByteBuffer.allocate(512);
+      while (c.read(b) >= 0 && b.hasRemaining()) {
+        // read the whole short answer
+      }
+      return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII)
+          .startsWith("HTTP/1.0 200");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Runs the podman CLI on this service's storage. */
+  public String cli(Duration deadline, String... args) {
+    List<String> cmd = new ArrayList<>(command());
+    cmd.addAll(List.of(args));
+    return LabProcess.run(deadline, cmd, environment());
+  }
+
+  /** The Docker-compatible API socket. */
+  public Path socket() {
+    return socket;
+  }
+
+  @Override
+  public void close() {
+    Process p = process;
+    if (p != null) {
+      try {
+        cli(Duration.ofSeconds(60), "rm", "--all", "--force", "--time", "0");
+      } catch (RuntimeException e) {
+        log.debug("podman rm --all: {}", e.getMessage());
+      }
+      p.destroy();
+      try {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+    LabProcess.killProcessesUnder(dir); // conmon of containers that outlived the service
+    LabProcess.deleteTree(dir);
+  }
+}
