@@ -2,8 +2,10 @@ package io.github.sshcontainer.cli;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.DockerCredentials;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.PullPolicy;
+import io.github.sshcontainer.docker.RegistryAuth;
 import io.github.sshcontainer.docker.SshDocker;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,11 +39,37 @@ final class RunCommand implements Callable<Integer> {
       description = "Network mode (none, bridge, host, a network).")
   String network;
 
+  @Option(names = "--registry-user", paramLabel = "USER",
+      description = "Log in to the image's registry as USER for the pull; the password is read "
+          + "from the file --registry-password-file names, or from the environment variable "
+          + "SSH_CONTAINER_REGISTRY_PASSWORD (never from the command line). Without it, "
+          + "credentials come from the Docker config, as `docker pull` finds them.")
+  String registryUser;
+
+  @Option(names = "--registry-password-file", paramLabel = "FILE",
+      description = "File holding the registry password (its first line).")
+  java.nio.file.Path registryPasswordFile;
+
   @Mixin
   DockerSocketOption socket;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  private String registryPassword() throws java.io.IOException {
+    if (registryPasswordFile != null) {
+      String text = java.nio.file.Files.readString(registryPasswordFile);
+      int nl = text.indexOf('\n');
+      return nl < 0 ? text : text.substring(0, nl);
+    }
+    String fromEnv = System.getenv("SSH_CONTAINER_REGISTRY_PASSWORD");
+    if (fromEnv == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--registry-user needs a "
+          + "password: --registry-password-file FILE, or SSH_CONTAINER_REGISTRY_PASSWORD in "
+          + "the environment");
+    }
+    return fromEnv;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -72,10 +100,18 @@ final class RunCommand implements Callable<Integer> {
     if (network != null) {
       c.networkMode(network);
     }
+    if (registryUser != null) {
+      c.registryAuth(RegistryAuth.basic(registryUser, registryPassword()));
+    } else if (registryPasswordFile != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--registry-password-file needs --registry-user");
+    }
     if (!p.after().isEmpty()) {
       c.command(p.after().toArray(String[]::new));
     }
     var b = socket.apply(ssh.builder(dest, null));
+    // docker run pulls with the client's credentials; so does this
+    c.credentials(DockerCredentials.fromEnvironment());
     try (DockerClient docker = SshDocker.connect(b.build())) {
       return OnDemandContainer.runOnce(docker, c.build(), System.out, System.err);
     }

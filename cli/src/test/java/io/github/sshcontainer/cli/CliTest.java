@@ -190,6 +190,52 @@ class CliTest {
   }
 
   @Test
+  void runPullsWithCredentialsAsTheDockerCliFindsThemOrAsGiven() throws Exception {
+    io.github.sshcontainer.lab.Registry r = lab().privateRegistry();
+    String image = r.address() + "/" + Lab.REGISTRY_IMAGE;
+    List<String> before = List.of(lab().destination(), image, "--pull", "always", "--network",
+        "none", "--remote-socket", lab().docker().socket().toString());
+    List<String> after = List.of("echo", "pulled-and-ran");
+    // no credentials anywhere: a typed refusal that says how to log in
+    Path emptyConfig = Files.createDirectories(tmp.resolve("empty-docker-config"));
+    Result refused = run(command("run", before, after), null,
+        Map.of("DOCKER_CONFIG", emptyConfig.toString()));
+    assertEquals(1, refused.code(), refused.err());
+    assertTrue(refused.err().contains("[REGISTRY_AUTH_FAILED]"), refused.err());
+    assertTrue(refused.err().contains("docker login " + r.address()), refused.err());
+    // a credential helper named by the Docker config, found on PATH, as `docker pull` does
+    Path config = Files.createDirectories(tmp.resolve("docker-config"));
+    Path bin = Files.createDirectories(tmp.resolve("helpers"));
+    Path helper = bin.resolve("docker-credential-sshccli");
+    Files.writeString(helper, "#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%s\","
+        + "\"Username\":\"" + r.user() + "\",\"Secret\":\"" + r.password()
+        + "\"}' \"$server\"\n");
+    Files.setPosixFilePermissions(helper,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(config.resolve("config.json"), "{\"credsStore\": \"sshccli\"}");
+    Result viaHelper = run(command("run", before, after), null, Map.of("DOCKER_CONFIG",
+        config.toString(), "PATH", bin + ":" + System.getenv("PATH")));
+    assertEquals(0, viaHelper.code(), viaHelper.err());
+    assertEquals("pulled-and-ran\n", viaHelper.out());
+    // given on the command line, the password from a file; a wrong one is typed
+    Path pw = Files.writeString(tmp.resolve("pw"), "not-the-password\n");
+    List<String> explicit = new ArrayList<>(before);
+    explicit.addAll(List.of("--registry-user", r.user(), "--registry-password-file",
+        pw.toString()));
+    Result wrong = run(command("run", explicit, after), null,
+        Map.of("DOCKER_CONFIG", emptyConfig.toString()));
+    assertEquals(1, wrong.code(), wrong.err());
+    assertTrue(wrong.err().contains("[REGISTRY_AUTH_FAILED]"), wrong.err());
+    assertTrue(wrong.err().contains("user " + r.user()), wrong.err());
+    assertFalse(wrong.err().contains("not-the-password"), wrong.err());
+    Files.writeString(pw, r.password() + "\n");
+    Result right = run(command("run", explicit, after), null,
+        Map.of("DOCKER_CONFIG", emptyConfig.toString()));
+    assertEquals(0, right.code(), right.err());
+    assertEquals("pulled-and-ran\n", right.out());
+  }
+
+  @Test
   void execRunsInARunningContainerWithStdin() throws Exception {
     String id = lab().docker().cli(java.time.Duration.ofSeconds(60), "run", "-d", "--network",
         "none", DockerDaemon.BUSYBOX, "sleep", "300").trim();

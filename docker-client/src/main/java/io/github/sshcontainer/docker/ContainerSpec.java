@@ -32,8 +32,12 @@ public final class ContainerSpec {
   private final Duration startTimeout;
   private final Duration pullTimeout;
   private final Consumer<PullProgress> pullListener;
+  private final RegistryAuth registryAuth;
+  private final DockerCredentials credentials;
 
   private ContainerSpec(Builder b) {
+    registryAuth = b.registryAuth;
+    credentials = b.credentials;
     image = b.image;
     pullPolicy = b.pullPolicy;
     idleCommand = List.copyOf(b.idleCommand);
@@ -55,6 +59,16 @@ public final class ContainerSpec {
 
   public String image() {
     return image;
+  }
+
+  /** Credentials given for the image's registry; empty: looked up in {@link #credentials()}. */
+  public java.util.Optional<RegistryAuth> registryAuth() {
+    return java.util.Optional.ofNullable(registryAuth);
+  }
+
+  /** Where credentials are looked up when none are given. */
+  public DockerCredentials credentials() {
+    return credentials;
   }
 
   public PullPolicy pullPolicy() {
@@ -116,6 +130,8 @@ public final class ContainerSpec {
     private Duration startTimeout = Duration.ofSeconds(30);
     private Duration pullTimeout = Duration.ofMinutes(10);
     private Consumer<PullProgress> pullListener = p -> { };
+    private RegistryAuth registryAuth;
+    private DockerCredentials credentials = DockerCredentials.fromEnvironment();
 
     private Builder(String image) {
       Objects.requireNonNull(image, "image");
@@ -204,6 +220,25 @@ public final class ContainerSpec {
     /** Receives pull progress (layers, bytes). Default: ignored. */
     public Builder pullListener(Consumer<PullProgress> listener) {
       this.pullListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Credentials for the image's registry, sent with the pull. Default: looked up in {@link
+     * #credentials(DockerCredentials)}.
+     */
+    public Builder registryAuth(RegistryAuth auth) {
+      this.registryAuth = Objects.requireNonNull(auth, "auth");
+      return this;
+    }
+
+    /**
+     * Where to look up registry credentials when none are given. Default: {@link
+     * DockerCredentials#fromEnvironment()}, the Docker CLI's config of the user running this
+     * program; {@link DockerCredentials#none()} pulls anonymously.
+     */
+    public Builder credentials(DockerCredentials credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -233,11 +234,19 @@ public final class OnDemandContainer implements AutoCloseable {
   }
 
   private static void pull(DockerClient docker, ContainerSpec spec) {
+    java.util.concurrent.atomic.AtomicReference<String> streamError =
+        new java.util.concurrent.atomic.AtomicReference<>();
     ResultCallback.Adapter<PullResponseItem> progress = new ResultCallback.Adapter<>() {
       @Override
       public void onNext(PullResponseItem item) {
         if (item.getErrorDetail() != null || item.getError() != null) {
-          return; // reported by awaitCompletion
+          // the HTTP status was 200 already: Podman reports even a refused login this way,
+          // Docker a registry that fails midway
+          String message = item.getErrorDetail() != null
+              && item.getErrorDetail().getMessage() != null
+              ? item.getErrorDetail().getMessage() : item.getError();
+          streamError.compareAndSet(null, String.valueOf(message));
+          return;
         }
         long current = 0;
         long total = 0;
@@ -252,11 +261,27 @@ public final class OnDemandContainer implements AutoCloseable {
             item.getStatus() == null ? "" : item.getStatus(), current, total));
       }
     };
+    RegistryAuth auth = spec.registryAuth()
+        .or(() -> spec.credentials().forImage(spec.image())).orElse(null);
     try {
-      docker.pullImageCmd(spec.image()).exec(progress);
+      var pull = docker.pullImageCmd(spec.image());
+      if (auth != null) {
+        AuthConfig config = new AuthConfig()
+            .withRegistryAddress(DockerCredentials.registryOf(spec.image()));
+        if (auth.isIdentityToken()) {
+          config.withIdentityToken(auth.secret());
+        } else {
+          config.withUsername(auth.username().orElseThrow()).withPassword(auth.secret());
+        }
+        pull.withAuthConfig(config);
+      }
+      pull.exec(progress);
       if (!progress.awaitCompletion(spec.pullTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
         throw new RemoteDockerException(RemoteDockerException.Reason.TIMED_OUT, "pulling "
             + spec.image() + " took longer than " + spec.pullTimeout().toMillis() + " ms");
+      }
+      if (streamError.get() != null) {
+        throw new IllegalStateException(streamError.get());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -265,6 +290,29 @@ public final class OnDemandContainer implements AutoCloseable {
     } catch (RemoteDockerException e) {
       throw e;
     } catch (RuntimeException e) {
+      if (refusedCredentials(e)) {
+        String registry = DockerCredentials.registryOf(spec.image());
+        throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
+            "the registry " + registry + " refused to serve " + spec.image() + " "
+                + (auth == null ? "without credentials (none given, none found in "
+                    + spec.credentials().configFile().map(Object::toString).orElse("no config")
+                    + "): log in with `docker login " + registry + "` or give "
+                    + "ContainerSpec.registryAuth(...)"
+                    : "with the credentials " + auth.username().map(u -> "of user " + u + " ")
+                        .orElse("") + "(" + auth.source() + "): check the user name and "
+                        + "password, or log in again with `docker login " + registry + "`")
+                + "; the registry said: " + e.getMessage(), e);
+      }
+      String registry = DockerCredentials.registryOf(spec.image());
+      if (String.valueOf(e.getMessage()).contains("HTTP response to HTTPS client")) {
+        throw new RemoteDockerException(RemoteDockerException.Reason.PULL_FAILED, "pulling "
+            + spec.image() + " on the remote host failed: the daemon speaks HTTPS to "
+            + registry + ", which answers plain HTTP. On the remote host, allow it: Podman, "
+            + "[[registry]] location=\"" + registry + "\" insecure=true in "
+            + "/etc/containers/registries.conf; Docker, \"insecure-registries\": [\""
+            + registry + "\"] in /etc/docker/daemon.json (the daemon said: " + e.getMessage()
+            + ")", e);
+      }
       throw new RemoteDockerException(RemoteDockerException.Reason.PULL_FAILED, "pulling "
           + spec.image() + " on the remote host failed: " + e.getMessage()
           + " (is a registry reachable from there? With no registry, load the image with "
@@ -276,6 +324,18 @@ public final class OnDemandContainer implements AutoCloseable {
       throw new RemoteDockerException(RemoteDockerException.Reason.PULL_FAILED, "pull of "
           + spec.image() + " ended but the image is not on the remote host");
     }
+  }
+
+  /** Docker and Podman word a refusal by the registry thus; the HTTP status is lost. */
+  private static boolean refusedCredentials(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      if (m.contains("unauthorized") || m.contains("authentication required")
+          || m.contains("no basic auth credentials") || m.contains("denied")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String create(DockerClient docker, ContainerSpec spec, List<String> command) {

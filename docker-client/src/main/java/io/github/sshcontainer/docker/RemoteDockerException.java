@@ -15,8 +15,13 @@ public final class RemoteDockerException extends RuntimeException {
     DAEMON_UNAVAILABLE,
     /** The image is not on the remote host and the pull policy forbids pulling it. */
     IMAGE_NOT_FOUND,
-    /** Pulling the image failed (no registry reachable, unknown image, no access). */
+    /** Pulling the image failed (no registry reachable, unknown image). */
     PULL_FAILED,
+    /**
+     * The registry refused the credentials (or needs some and none were found), or the
+     * credentials could not be found: a credential helper missing or failing.
+     */
+    REGISTRY_AUTH_FAILED,
     /** No such container (or it was removed meanwhile). */
     CONTAINER_NOT_FOUND,
     /** The container could not be created or started, or stopped unexpectedly. */

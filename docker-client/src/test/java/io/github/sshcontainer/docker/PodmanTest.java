@@ -199,6 +199,49 @@ class PodmanTest {
   }
 
   @Test
+  void pullsFromARegistryWithProgressAndTheSameTypedErrors() {
+    io.github.sshcontainer.lab.Registry open = lab().registry();
+    String image = open.address() + "/" + io.github.sshcontainer.lab.Lab.REGISTRY_IMAGE;
+    java.util.List<ContainerSpec.PullProgress> events =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (OnDemandContainer box = OnDemandContainer.launch(docker, ContainerSpec.of(image)
+        .networkMode("none").pullPolicy(PullPolicy.ALWAYS)
+        .credentials(DockerCredentials.none()).pullListener(events::add).build())) {
+      assertEquals("ok\n", box.exec(ExecSpec.of("echo", "ok").build()).stdout());
+    }
+    // Podman's pull stream differs from Docker's: per-layer steps, no byte counts
+    assertTrue(events.stream().anyMatch(e -> e.status().equals("Download complete")),
+        "podman reports its layers: " + events);
+    io.github.sshcontainer.lab.Registry locked = lab().privateRegistry();
+    String privateImage = locked.address() + "/" + io.github.sshcontainer.lab.Lab.REGISTRY_IMAGE;
+    RemoteDockerException e = org.junit.jupiter.api.Assertions.assertThrows(
+        RemoteDockerException.class, () -> OnDemandContainer.launch(docker,
+            ContainerSpec.of(privateImage).networkMode("none").pullPolicy(PullPolicy.ALWAYS)
+                .registryAuth(RegistryAuth.basic(locked.user(), "wrong-password")).build()));
+    assertEquals(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED, e.reason(), e.getMessage());
+    try (OnDemandContainer box = OnDemandContainer.launch(docker, ContainerSpec.of(privateImage)
+        .networkMode("none").pullPolicy(PullPolicy.ALWAYS)
+        .registryAuth(RegistryAuth.basic(locked.user(), locked.password())).build())) {
+      assertEquals("ok\n", box.exec(ExecSpec.of("echo", "ok").build()).stdout());
+    }
+  }
+
+  @Test
+  void aPlainHttpRegistryPodmanWasNotToldAboutSaysWhatToConfigure() {
+    try (io.github.sshcontainer.lab.Registry other = io.github.sshcontainer.lab.Registry.start(
+        tmp.resolve("other-registry"), null, null)) {
+      String image = other.pushFresh(lab().docker(), "sshc/other:1");
+      RemoteDockerException e = org.junit.jupiter.api.Assertions.assertThrows(
+          RemoteDockerException.class, () -> OnDemandContainer.launch(docker,
+              ContainerSpec.of(image).networkMode("none").credentials(DockerCredentials.none())
+                  .build()));
+      assertEquals(RemoteDockerException.Reason.PULL_FAILED, e.reason());
+      assertTrue(e.getMessage().contains("location=\"" + other.address() + "\" insecure=true"),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void aMissingImageIsTypedUnderPullPolicyNever() {
     RemoteDockerException e = org.junit.jupiter.api.Assertions.assertThrows(
         RemoteDockerException.class, () -> OnDemandContainer.launch(docker,

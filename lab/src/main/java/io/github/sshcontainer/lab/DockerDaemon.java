@@ -79,7 +79,7 @@ public final class DockerDaemon implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       d.launch(dockerd);
-      d.importBusybox(BUSYBOX, null);
+      d.importBusybox(BUSYBOX, 0);
     } catch (IOException | RuntimeException e) {
       d.close();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
@@ -138,6 +138,11 @@ public final class DockerDaemon implements AutoCloseable {
     }
   }
 
+  /** The docker CLI against this daemon, as a quoted shell command prefix. */
+  String cliCommand() {
+    return "'" + dockerCli + "' -H 'unix://" + socket + "'";
+  }
+
   /** Runs the docker CLI against this daemon. */
   public String cli(Duration deadline, String... args) {
     List<String> cmd = new java.util.ArrayList<>(List.of(dockerCli.toString(), "-H",
@@ -168,16 +173,16 @@ public final class DockerDaemon implements AutoCloseable {
    * Builds an image from a rootfs holding {@code /bin/busybox} and its applets, plus an
    * optional extra file at {@code /big.bin}.
    */
-  private void importBusybox(String tag, byte[] extraSeed) throws IOException {
+  private void importBusybox(String tag, int extraBytes) throws IOException {
     Path root = Files.createDirectories(dir.resolve("rootfs-" + tag.replaceAll("[^a-z0-9]", "")));
     try {
       busyboxRootfs(root);
-      if (extraSeed != null) {
+      if (extraBytes > 0) {
         MessageDigest md = FarEnd.sha256();
         SplittableRandom random = new SplittableRandom(42);
         byte[] chunk = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(root.resolve("big.bin"))) {
-          for (int i = 0; i < BIG_BYTES / chunk.length; i++) {
+          for (int i = 0; i < extraBytes / chunk.length; i++) {
             random.nextBytes(chunk);
             out.write(chunk);
             md.update(chunk);
@@ -197,12 +202,24 @@ public final class DockerDaemon implements AutoCloseable {
   public synchronized String bigImage() {
     if (bigSha256 == null) {
       try {
-        importBusybox(BIG, new byte[0]);
+        importBusybox(BIG, BIG_BYTES);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return BIG;
+  }
+
+  /**
+   * Builds {@code tag}: busybox plus {@code megabytes} MiB of random bytes at /big.bin, one
+   * layer of its own (nothing shared with {@link #BUSYBOX}), e.g. for pushing to a registry.
+   */
+  void buildImage(String tag, int megabytes) {
+    try {
+      importBusybox(tag, megabytes << 20);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Lowercase hex SHA-256 of /big.bin in {@link #BIG}. */

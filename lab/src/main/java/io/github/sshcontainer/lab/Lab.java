@@ -37,6 +37,9 @@ public final class Lab {
   private ContainerdDaemon containerd;
   private NetnsHost netnsHost;
   private PodmanDaemon podman;
+  private RootlessDocker rootless;
+  private Registry registry;
+  private Registry privateRegistry;
   private String unprivilegedUser;
   private String createdUser;
   private String dockerGroup;
@@ -102,13 +105,19 @@ public final class Lab {
     ContainerdDaemon ctd;
     NetnsHost ns;
     PodmanDaemon pd;
+    Registry reg;
+    Registry preg;
+    RootlessDocker rl;
     synchronized (this) {
+      rl = rootless;
+      reg = registry;
+      preg = privateRegistry;
       d = docker;
       ctd = containerd;
       ns = netnsHost;
       pd = podman;
     }
-    for (AutoCloseable c : new AutoCloseable[] {pd, ns, ctd, d, echo, count, discard, source, slam, mixed,
+    for (AutoCloseable c : new AutoCloseable[] {rl, reg, preg, pd, ns, ctd, d, echo, count, discard, source, slam, mixed,
         sshd}) {
       if (c == null) {
         continue;
@@ -243,13 +252,26 @@ public final class Lab {
 
   /**
    * The lab's Podman API service (needs root and Debian's podman), started on first call with
-   * the {@link DockerDaemon#BUSYBOX} image loaded.
+   * the {@link DockerDaemon#BUSYBOX} image loaded; it may pull from the lab's registries over
+   * plain HTTP (which starts them, and the lab's dockerd that fills them).
    */
   public synchronized PodmanDaemon podman() {
     if (podman == null) {
-      podman = PodmanDaemon.start(dir.resolve("p"));
+      podman = PodmanDaemon.start(dir.resolve("p"),
+          List.of(registry().address(), privateRegistry().address()));
     }
     return podman;
+  }
+
+  /**
+   * Rootless Docker of a non-root user of its own, who may log in with the lab's client key;
+   * started on first call (needs root to create the user), stopped with the lab.
+   */
+  public synchronized RootlessDocker rootlessDocker() {
+    if (rootless == null) {
+      rootless = RootlessDocker.start(dir.resolve("rl"));
+    }
+    return rootless;
   }
 
   /**
@@ -273,6 +295,38 @@ public final class Lab {
     return Sshd.start(dir.resolve(name), hostKey, authorizedKeys, List.of(),
         List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
             script.toString(), "sh"), "127.0.0.1", 0);
+  }
+
+  /**
+   * The repository and tag the lab's registries hold their image under: busybox plus 2 MiB,
+   * one layer the lab's daemons do not have until they pull it.
+   */
+  public static final String REGISTRY_IMAGE = "sshc/busybox:1";
+
+  /**
+   * An open registry on 127.0.0.1 holding an image as {@link #REGISTRY_IMAGE}, started
+   * on first call.
+   */
+  public synchronized Registry registry() {
+    if (registry == null) {
+      registry = Registry.start(dir.resolve("r"), null, null);
+      registry.pushFresh(docker(), REGISTRY_IMAGE);
+    }
+    return registry;
+  }
+
+  /**
+   * A registry behind basic authentication (one account, a password made for this lab) holding
+   * an image as {@link #REGISTRY_IMAGE}, started on first call.
+   */
+  public synchronized Registry privateRegistry() {
+    if (privateRegistry == null) {
+      String password = String.format("pw-%016x",
+          java.util.concurrent.ThreadLocalRandom.current().nextLong());
+      privateRegistry = Registry.start(dir.resolve("pr"), "sshc-user", password);
+      privateRegistry.pushFresh(docker(), REGISTRY_IMAGE);
+    }
+    return privateRegistry;
   }
 
   /** The lab's containerd, started on first call (needs root, containerd and runc). */

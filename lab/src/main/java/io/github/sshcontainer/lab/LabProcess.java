@@ -80,6 +80,27 @@ final class LabProcess {
     }
   }
 
+  /** The processes running as {@code uid}. */
+  static List<ProcessHandle> processesOf(int uid) {
+    List<ProcessHandle> found = new java.util.ArrayList<>();
+    ProcessHandle.allProcesses().forEach(p -> {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()),
+            "status"))) {
+          if (line.startsWith("Uid:")) {
+            if (line.split("\\s+")[1].equals(Integer.toString(uid))) {
+              found.add(p);
+            }
+            break;
+          }
+        }
+      } catch (IOException | RuntimeException gone) {
+        // exited meanwhile
+      }
+    });
+    return found;
+  }
+
   /** The processes whose command line names a path at or under {@code dir}. */
   static List<ProcessHandle> processesUnder(Path dir) {
     String prefix = dir.toAbsolutePath().normalize().toString();

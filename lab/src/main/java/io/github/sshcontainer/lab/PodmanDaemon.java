@@ -39,8 +39,13 @@ public final class PodmanDaemon implements AutoCloseable {
     this.podman = podman;
   }
 
-  /** Starts {@code podman system service} in {@code dir}; needs root. */
-  public static PodmanDaemon start(Path dir) {
+  /**
+   * Starts {@code podman system service} in {@code dir}; needs root.
+   *
+   * @param insecureRegistries {@code host:port} of registries it may reach over plain HTTP
+   *     (Podman, unlike Docker, does not assume that of 127.0.0.0/8)
+   */
+  public static PodmanDaemon start(Path dir, List<String> insecureRegistries) {
     Path podman = Prerequisites.require("podman", "/usr/bin/podman");
     Prerequisites.require("runc", "/usr/sbin/runc", "/usr/bin/runc");
     Prerequisites.require("busybox-static", "/bin/busybox", "/usr/bin/busybox");
@@ -62,6 +67,12 @@ public final class PodmanDaemon implements AutoCloseable {
           "[network]",
           "network_config_dir = \"" + dir.resolve("net") + "\"",
           ""));
+      StringBuilder registries = new StringBuilder();
+      for (String r : insecureRegistries) {
+        registries.append("[[registry]]\nlocation = \"").append(r)
+            .append("\"\ninsecure = true\n");
+      }
+      Files.writeString(dir.resolve("registries.conf"), registries.toString());
       d.launch();
       Path root = Files.createDirectories(dir.resolve("rootfs"));
       try {
@@ -86,7 +97,8 @@ public final class PodmanDaemon implements AutoCloseable {
   }
 
   private java.util.Map<String, String> environment() {
-    return java.util.Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString());
+    return java.util.Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString(),
+        "CONTAINERS_REGISTRIES_CONF", dir.resolve("registries.conf").toString());
   }
 
   private void launch() throws IOException {
