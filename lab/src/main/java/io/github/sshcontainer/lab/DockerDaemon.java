@@ -179,7 +179,10 @@ public final class DockerDaemon implements AutoCloseable {
       busyboxRootfs(root);
       if (extraBytes > 0) {
         MessageDigest md = FarEnd.sha256();
-        SplittableRandom random = new SplittableRandom(42);
+        // BIG's bytes are fixed (its digest is checked); other images get bytes of their own,
+        // so that no two share a layer
+        SplittableRandom random = new SplittableRandom(tag.equals(BIG) ? 42 : tag.hashCode()
+            ^ System.nanoTime());
         byte[] chunk = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(root.resolve("big.bin"))) {
           for (int i = 0; i < extraBytes / chunk.length; i++) {
