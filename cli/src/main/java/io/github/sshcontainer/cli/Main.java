@@ -20,6 +20,9 @@ public final class Main {
     System.setProperty("org.slf4j.simpleLogger.log.io.github.sshcontainer.tunnel.jsch",
         verbose ? "info" : "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    // tunnel --publish-ports says which port goes where
+    System.setProperty("org.slf4j.simpleLogger.log.io.github.sshcontainer.docker.PublishedPorts",
+        verbose ? "debug" : "info");
     // gRPC asks Netty for SO_KEEPALIVE, which Unix sockets do not have: a harmless warning
     System.setProperty(
         "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "error");
@@ -39,7 +42,7 @@ public final class Main {
   @CommandLine.Command(name = "ssh-container", mixinStandardHelpOptions = true,
       version = "ssh-container 0.1.0-SNAPSHOT",
       description = "Drive a remote Docker daemon or containerd over SSH.",
-      subcommands = {TunnelCommand.class, ExecCommand.class, RunCommand.class, CtrCommand.class,
+      subcommands = {TunnelCommand.class, ForwardCommand.class, ExecCommand.class, RunCommand.class, CtrCommand.class,
           CommandLine.HelpCommand.class})
   static final class Root implements Runnable {
     @CommandLine.Spec

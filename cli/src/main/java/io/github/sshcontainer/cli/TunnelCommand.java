@@ -44,6 +44,12 @@ final class TunnelCommand implements Callable<Integer> {
   @Option(names = "--print-env", description = "Print 'export VAR=…' for eval.")
   boolean printEnv;
 
+  @Option(names = "--publish-ports", description = {"Make every published TCP port of the "
+      + "remote host's running containers reachable at 127.0.0.1 with the same number (another"
+      + " free one when that is taken), following containers as they start and stop; each "
+      + "forward is logged to stderr."})
+  boolean publishPorts;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -70,7 +76,13 @@ final class TunnelCommand implements Callable<Integer> {
     }
     b.localTcp(tcp);
     // no --remote-socket: Docker's socket, discovered as the SDK does
+    io.github.sshcontainer.docker.PublishedPorts published = null;
+    com.github.dockerjava.api.DockerClient publishClient = null;
     try (SocketTunnel tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()))) {
+      if (publishPorts) {
+        publishClient = SshDocker.connect(tunnel);
+        published = io.github.sshcontainer.docker.PublishedPorts.follow(publishClient, tunnel);
+      }
       String variable = variable(tunnel);
       System.out.println((printEnv ? "export " : "") + variable);
       System.out.flush();
@@ -81,28 +93,43 @@ final class TunnelCommand implements Callable<Integer> {
         Process p = pb.start();
         return p.waitFor();
       }
-      CountDownLatch done = new CountDownLatch(1);
-      if (!stdinIsPipe()) {
-        // stdin at /dev/null (nohup, systemd, CI steps, `&`), a file or a terminal: run until
-        // SIGINT/SIGTERM; the shutdown hook closes the tunnel
-        done.await();
-        return 0;
-      }
-      Thread stdin = new Thread(() -> {
-        try {
-          while (System.in.read() >= 0) {
-            // keep reading until stdin closes
-          }
-        } catch (java.io.IOException ignored) {
-          // closed
-        }
-        done.countDown();
-      }, "ssh-container-cli-stdin");
-      stdin.setDaemon(true);
-      stdin.start();
-      done.await(); // SIGINT/SIGTERM end the JVM; the shutdown hook closes the tunnel
+      runUntilEnded();
       return 0;
+    } finally {
+      if (published != null) {
+        published.close();
+      }
+      if (publishClient != null) {
+        publishClient.close();
+      }
     }
+  }
+
+  /**
+   * Waits until SIGINT/SIGTERM (the shutdown hook closes the tunnel), or until stdin closes when
+   * stdin is a pipe or socket.
+   */
+  static void runUntilEnded() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    if (!stdinIsPipe()) {
+      // stdin at /dev/null (nohup, systemd, CI steps, `&`), a file or a terminal: run until
+      // SIGINT/SIGTERM; the shutdown hook closes the tunnel
+      done.await();
+      return;
+    }
+    Thread stdin = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // keep reading until stdin closes
+        }
+      } catch (java.io.IOException ignored) {
+        // closed
+      }
+      done.countDown();
+    }, "ssh-container-cli-stdin");
+    stdin.setDaemon(true);
+    stdin.start();
+    done.await();
   }
 
   /**

@@ -113,6 +113,134 @@ class CliTest {
     }
   }
 
+  /** Starts busybox httpd serving {@code text} with port 80 published on any free port. */
+  private static String httpd(io.github.sshcontainer.lab.DockerDaemon d, String text) {
+    return d.cli(java.time.Duration.ofSeconds(60), "run", "-d", "-p", "0:80",
+        io.github.sshcontainer.lab.DockerDaemon.BUSYBOX, "sh", "-c", "mkdir -p /w && echo "
+            + text + " > /w/index.html && exec busybox httpd -f -p 80 -h /w").trim();
+  }
+
+  private static int publishedPort(io.github.sshcontainer.lab.DockerDaemon d, String id) {
+    String out = d.cli(java.time.Duration.ofSeconds(30), "port", id, "80/tcp");
+    String first = out.lines().findFirst().orElseThrow();
+    return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1).trim());
+  }
+
+  /** GET / at 127.0.0.1:port, retried while the server in the container starts. */
+  private static String get(int port) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (answer.startsWith("HTTP/1.")) {
+          return answer;
+        }
+      } catch (java.io.IOException notYet) {
+        if (System.nanoTime() > end) {
+          throw notYet;
+        }
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Lines of a stream, read on a thread of their own, for waiting on with a deadline. */
+  private static java.util.concurrent.BlockingQueue<String> lines(java.io.InputStream in) {
+    java.util.concurrent.BlockingQueue<String> q = new java.util.concurrent.LinkedBlockingQueue<>();
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in,
+          StandardCharsets.UTF_8))) {
+        for (String l; (l = r.readLine()) != null; ) {
+          q.add(l);
+        }
+      } catch (java.io.IOException ended) {
+        // the process is gone
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return q;
+  }
+
+  private static String awaitLine(java.util.concurrent.BlockingQueue<String> q, String part)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<String> seen = new ArrayList<>();
+    while (System.nanoTime() < end) {
+      String l = q.poll(200, TimeUnit.MILLISECONDS);
+      if (l != null) {
+        seen.add(l);
+        if (l.contains(part)) {
+          return l;
+        }
+      }
+    }
+    throw new AssertionError("no line with '" + part + "' within 30 s; seen: " + seen);
+  }
+
+  @Test
+  void tunnelPublishPortsBringsARemoteContainersPortToLocalhost() throws Exception {
+    var host = lab().remoteDockerHost();
+    List<String> cmd = ssh("tunnel", "--identity", lab().clientKey().toString(),
+        "--known-hosts", host.knownHosts().toString(), host.destination(), "--remote-socket",
+        host.docker().socket().toString(), "--publish-ports");
+    Process p = new ProcessBuilder(cmd)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String id = null;
+    try {
+      var out = lines(p.getInputStream());
+      var err = lines(p.getErrorStream());
+      assertTrue(awaitLine(out, "DOCKER_HOST=").startsWith("DOCKER_HOST=unix://"));
+      id = httpd(host.docker(), "published-through-the-cli");
+      int port = publishedPort(host.docker(), id);
+      String line = awaitLine(err, "at 127.0.0.1:" + port + " on ");
+      int local = Integer.parseInt(line.replaceFirst(".*published port: /127\\.0\\.0\\.1:(\\d+).*",
+          "$1"));
+      assertTrue(get(local).contains("published-through-the-cli"), line);
+      host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
+      id = null;
+      awaitLine(err, "is gone");
+      p.destroy();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGTERM");
+    } finally {
+      p.destroyForcibly();
+      if (id != null) {
+        host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
+      }
+    }
+  }
+
+  @Test
+  void forwardIsSshDashLForAPortOnlyTheRemoteHostReaches() throws Exception {
+    var host = lab().remoteDockerHost();
+    String id = httpd(host.docker(), "forwarded-by-hand");
+    try {
+      int remote = publishedPort(host.docker(), id);
+      List<String> cmd = ssh("forward", "--identity", lab().clientKey().toString(),
+          "--known-hosts", host.knownHosts().toString(), host.destination(),
+          "0:127.0.0.1:" + remote);
+      Process p = new ProcessBuilder(cmd)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      try {
+        String line = awaitLine(lines(p.getInputStream()), " -> 127.0.0.1:" + remote);
+        int local = Integer.parseInt(line.substring("127.0.0.1:".length(), line.indexOf(' ')));
+        assertTrue(get(local).contains("forwarded-by-hand"), line);
+        p.destroy();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGTERM");
+      } finally {
+        p.destroyForcibly();
+      }
+      Result bad = run(ssh("forward", host.destination(), "no-port-here"), null, Map.of());
+      assertEquals(2, bad.code(), bad.err());
+      assertTrue(bad.err().contains("[LOCAL:]HOST:PORT"), bad.err());
+    } finally {
+      host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
+    }
+  }
+
   /** As under nohup, systemd, CI steps or `&`: stdin is /dev/null, and the tunnel must stay. */
   @Test
   void tunnelWithStdinAtDevNullKeepsRunning() throws Exception {
@@ -318,7 +446,7 @@ class CliTest {
 
   @Test
   void helpWorksEverywhere() throws Exception {
-    for (String sub : new String[] {"tunnel", "exec", "run", "ctr"}) {
+    for (String sub : new String[] {"tunnel", "forward", "exec", "run", "ctr"}) {
       Result r = run(ssh(sub, "--help"), null, Map.of());
       assertEquals(0, r.code(), sub);
       assertTrue(r.out().startsWith("Usage: ssh-container " + sub), r.out());
@@ -332,7 +460,10 @@ class CliTest {
             "a cut description in the command list: '" + line + "'");
       }
     }
-    assertTrue(top.out().contains("ctr     containerd on the remote host: version"), top.out());
+    assertTrue(top.out().matches("(?s).*ctr\\s+containerd on the remote host: version.*"),
+        top.out());
+    assertTrue(top.out().matches("(?s).*forward\\s+Forward local TCP ports over SSH.*"),
+        top.out());
   }
 
 }

@@ -117,6 +117,15 @@ public final class SshDocker {
     return build(Objects.requireNonNull(tunnel, "tunnel"), false, DEFAULT_PING_DEADLINE);
   }
 
+  /** The tunnel of each client this class made (weakly: a dropped client is forgotten). */
+  private static final Map<DockerClient, SocketTunnel> TUNNELS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /** The tunnel a client made by {@link #connect} runs over; empty for any other client. */
+  public static java.util.Optional<SocketTunnel> tunnelOf(DockerClient docker) {
+    return java.util.Optional.ofNullable(TUNNELS.get(docker));
+  }
+
   private static DockerClient build(SocketTunnel tunnel, boolean owns, Duration pingDeadline) {
     TunnelDockerHttpClient http = new TunnelDockerHttpClient(tunnel, owns, MAX_CONNECTIONS,
         tunnel.connectTimeout());
@@ -132,6 +141,7 @@ public final class SshDocker {
       }
       throw e;
     }
+    TUNNELS.put(client, tunnel);
     return client;
   }
 

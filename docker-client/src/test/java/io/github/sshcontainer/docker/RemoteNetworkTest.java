@@ -11,21 +11,15 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
 import io.github.sshcontainer.lab.DockerDaemon;
-import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.NetnsHost;
-import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The remote host as users have it: another machine on the network (a network namespace) whose
@@ -35,56 +29,48 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RemoteNetworkTest {
-  @TempDir Path tmp;
-
   @Test
   void dockerOnAFirewalledHostIsDrivenOverSshAndItsPublishedPortStaysInside() throws Exception {
-    NetnsHost remote = lab().netnsHost();
-    try (DockerDaemon dockerd = remote.startDocker("dn-" + System.nanoTime());
-        Sshd sshd = remote.startSshd("sn-" + System.nanoTime(), lab().hostKey(),
-            lab().authorizedKeys(), List.of(), remote.address(), 22)) {
-      remote.allowOnlyTcp(22);
-      Path kh = Files.writeString(tmp.resolve("kh"),
-          Keys.knownHostsLine(lab().hostKey(), remote.address(), 22) + "\n");
-      TunnelOptions o = TunnelOptions.builder("ssh://" + lab().user() + "@" + remote.address())
-          .identityFile(lab().clientKey()).knownHosts(kh).noSshConfig().useAgent(false)
-          .remoteSocket(dockerd.socket().toString()).build();
-      try (DockerClient docker = SshDocker.connect(o)) {
-        ExposedPort http = ExposedPort.tcp(80);
-        Ports bindings = new Ports();
-        bindings.bind(http, Ports.Binding.bindPort(0));
-        String id = docker.createContainerCmd(DockerDaemon.BUSYBOX)
-            .withCmd("sh", "-c", "mkdir -p /w && echo published-inside > /w/index.html"
-                + " && exec busybox httpd -f -p 80 -h /w")
-            .withExposedPorts(http)
-            .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings))
-            .exec().getId();
-        try {
-          docker.startContainerCmd(id).exec();
-          Ports.Binding[] published = docker.inspectContainerCmd(id).exec().getNetworkSettings()
-              .getPorts().getBindings().get(http);
-          assertNotNull(published, "port 80 is published");
-          int port = Integer.parseInt(published[0].getHostPortSpec());
-          String inside = "";
-          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-          while (!inside.contains("published-inside") && System.nanoTime() < deadline) {
-            try {
-              inside = remote.exec(Duration.ofSeconds(10), "busybox", "wget", "-q", "-O", "-",
-                  "http://127.0.0.1:" + port + "/");
-            } catch (IllegalStateException notYet) {
-              Thread.sleep(100);
-            }
+    NetnsHost.DockerHost host = lab().remoteDockerHost();
+    NetnsHost remote = host.host();
+    TunnelOptions o = TunnelOptions.builder(host.destination())
+        .identityFile(lab().clientKey()).knownHosts(host.knownHosts()).noSshConfig()
+        .useAgent(false).remoteSocket(host.docker().socket().toString()).build();
+    try (DockerClient docker = SshDocker.connect(o)) {
+      ExposedPort http = ExposedPort.tcp(80);
+      Ports bindings = new Ports();
+      bindings.bind(http, Ports.Binding.bindPort(0));
+      String id = docker.createContainerCmd(DockerDaemon.BUSYBOX)
+          .withCmd("sh", "-c", "mkdir -p /w && echo published-inside > /w/index.html"
+              + " && exec busybox httpd -f -p 80 -h /w")
+          .withExposedPorts(http)
+          .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings))
+          .exec().getId();
+      try {
+        docker.startContainerCmd(id).exec();
+        Ports.Binding[] published = docker.inspectContainerCmd(id).exec().getNetworkSettings()
+            .getPorts().getBindings().get(http);
+        assertNotNull(published, "port 80 is published");
+        int port = Integer.parseInt(published[0].getHostPortSpec());
+        String inside = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!inside.contains("published-inside") && System.nanoTime() < deadline) {
+          try {
+            inside = remote.exec(Duration.ofSeconds(10), "busybox", "wget", "-q", "-O", "-",
+                "http://127.0.0.1:" + port + "/");
+          } catch (IllegalStateException notYet) {
+            Thread.sleep(100);
           }
-          assertTrue(inside.contains("published-inside"), "served inside the host: " + inside);
-          assertThrows(IOException.class, () -> {
-            try (Socket s = new Socket()) {
-              s.connect(new InetSocketAddress(remote.address(), port), 1500);
-            }
-          }, "the firewall keeps " + remote.address() + ":" + port + " from this machine");
-          assertEquals("running", docker.inspectContainerCmd(id).exec().getState().getStatus());
-        } finally {
-          docker.removeContainerCmd(id).withForce(true).exec();
         }
+        assertTrue(inside.contains("published-inside"), "served inside the host: " + inside);
+        assertThrows(IOException.class, () -> {
+          try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(remote.address(), port), 1500);
+          }
+        }, "the firewall keeps " + remote.address() + ":" + port + " from this machine");
+        assertEquals("running", docker.inspectContainerCmd(id).exec().getState().getStatus());
+      } finally {
+        docker.removeContainerCmd(id).withForce(true).exec();
       }
     }
   }

@@ -36,6 +36,7 @@ public final class Lab {
   private DockerDaemon docker;
   private ContainerdDaemon containerd;
   private NetnsHost netnsHost;
+  private NetnsHost.DockerHost remoteDockerHost;
   private PodmanDaemon podman;
   private RootlessDocker rootless;
   private Registry registry;
@@ -327,6 +328,29 @@ public final class Lab {
       privateRegistry.pushFresh(docker(), REGISTRY_IMAGE);
     }
     return privateRegistry;
+  }
+
+  /**
+   * The remote host as users have it, started on first call in {@link #netnsHost()}: an sshd
+   * on port 22 of its address, a dockerd with its bridge network (so {@code -p} publishes), and
+   * a firewall that lets only SSH in. Stopped with the lab.
+   */
+  public synchronized NetnsHost.DockerHost remoteDockerHost() {
+    if (remoteDockerHost == null) {
+      NetnsHost ns = netnsHost();
+      DockerDaemon d = ns.startDocker("rd");
+      Sshd s = ns.startSshd("rs", hostKey, authorizedKeys, List.of(), ns.address(), 22);
+      ns.allowOnlyTcp(22);
+      Path kh = dir.resolve("known_hosts_remote");
+      try {
+        Files.writeString(kh, Keys.knownHostsLine(hostKey, ns.address(), 22) + "\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      remoteDockerHost = new NetnsHost.DockerHost(ns, s, d, kh,
+          "ssh://" + user() + "@" + ns.address());
+    }
+    return remoteDockerHost;
   }
 
   /** The lab's containerd, started on first call (needs root, containerd and runc). */

@@ -24,6 +24,13 @@ public final class NetnsHost implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NetnsHost.class);
   private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(30);
 
+  /**
+   * A remote Docker host in the namespace: its sshd, its dockerd, a known_hosts file for the
+   * sshd, and the {@code ssh://user@address} destination.
+   */
+  public record DockerHost(NetnsHost host, Sshd sshd, DockerDaemon docker, Path knownHosts,
+      String destination) {}
+
   private final String name;
   private final String hostSide;
   private final String address;

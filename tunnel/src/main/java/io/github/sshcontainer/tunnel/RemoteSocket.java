@@ -63,6 +63,21 @@ public final class RemoteSocket {
     return new RemoteSocket(null, List.copyOf(candidates));
   }
 
+  /**
+   * No socket: the tunnel is an SSH connection that carries only the TCP forwards made with
+   * {@link SocketTunnel#forwardTcp} ({@code ssh -N -L}); it has no local socket.
+   */
+  public static RemoteSocket none() {
+    return NONE;
+  }
+
+  private static final RemoteSocket NONE = new RemoteSocket(null, List.of());
+
+  /** True for {@link #none()}. */
+  public boolean isNone() {
+    return candidates.isEmpty();
+  }
+
   /** The fixed path; empty when the socket is discovered. */
   public Optional<String> path() {
     return Optional.ofNullable(path);
@@ -75,7 +90,7 @@ public final class RemoteSocket {
 
   /** True when the socket is found among candidates on the remote host. */
   public boolean discovered() {
-    return path == null;
+    return path == null && !candidates.isEmpty();
   }
 
   @Override
@@ -91,6 +106,6 @@ public final class RemoteSocket {
 
   @Override
   public String toString() {
-    return path != null ? path : "firstOf" + candidates;
+    return path != null ? path : isNone() ? "none" : "firstOf" + candidates;
   }
 }

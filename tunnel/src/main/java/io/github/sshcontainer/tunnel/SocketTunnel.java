@@ -53,22 +53,33 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.id();
   }
 
-  /** The local Unix socket path; empty when listening on TCP. */
+  /** The local Unix socket path; empty when listening on TCP or with no socket. */
   public Optional<Path> localSocket() {
     return Optional.ofNullable(forwarder.localSocket());
   }
 
-  /** The local address clients connect to: a Unix socket address or 127.0.0.1:port. */
+  /**
+   * The local address clients connect to: a Unix socket address or 127.0.0.1:port.
+   *
+   * @throws IllegalStateException for a tunnel with {@link RemoteSocket#none()}
+   */
   public SocketAddress localAddress() {
     return forwarder.localAddress();
   }
 
-  /** {@code unix:///path/to.sock} or {@code tcp://127.0.0.1:port}: a {@code DOCKER_HOST} value. */
+  /**
+   * {@code unix:///path/to.sock} or {@code tcp://127.0.0.1:port}: a {@code DOCKER_HOST} value.
+   *
+   * @throws IllegalStateException for a tunnel with {@link RemoteSocket#none()}
+   */
   public URI uri() {
     return forwarder.uri();
   }
 
-  /** The remote socket path the tunnel reaches (after discovery, the one found). */
+  /**
+   * The remote socket path the tunnel reaches (after discovery, the one found); empty for
+   * {@link RemoteSocket#none()}.
+   */
   public String remoteSocket() {
     return forwarder.remoteSocket();
   }
@@ -148,6 +159,25 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.run(command, deadline, maxStdout);
   }
 
+  /**
+   * Forwards {@code 127.0.0.1:localPort} (0: any free port) to {@code remoteHost:remotePort} as
+   * the remote host sees them, as {@code ssh -L} does, over this tunnel's SSH connection. The
+   * forward listens on loopback only, carries each connection in its own channel with its own
+   * flow control, survives a reconnect, and closes with the tunnel.
+   *
+   * @throws TunnelException LOCAL_PORT_UNAVAILABLE if the local port is taken; CLOSED if the
+   *     tunnel is
+   * @throws IllegalArgumentException for a port out of range or a blank host
+   */
+  public TcpForward forwardTcp(int localPort, String remoteHost, int remotePort) {
+    return forwarder.forwardTcp(localPort, remoteHost, remotePort);
+  }
+
+  /** The TCP forwards open on this tunnel now. */
+  public java.util.List<TcpForward> tcpForwards() {
+    return forwarder.tcpForwards();
+  }
+
   @Override
   public void close() {
     forwarder.close();
@@ -155,6 +185,7 @@ public final class SocketTunnel implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "SocketTunnel[" + id() + " " + uri() + " -> " + remote() + ":" + remoteSocket() + "]";
+    return "SocketTunnel[" + id() + " " + (remoteSocket().isEmpty()
+        ? remote() + " (TCP forwards)" : uri() + " -> " + remote() + ":" + remoteSocket()) + "]";
   }
 }

@@ -32,6 +32,13 @@ public final class TunnelException extends RuntimeException {
      * for a Unix socket, or another file is in the way.
      */
     LOCAL_SOCKET_UNAVAILABLE,
+    /** A local TCP port for a forward is taken (or may not be bound). */
+    LOCAL_PORT_UNAVAILABLE,
+    /**
+     * A TCP forward's target cannot be reached from the remote host, or the server refuses TCP
+     * forwarding.
+     */
+    REMOTE_PORT_UNAVAILABLE,
     /** The tunnel was closed, or its SSH connection is gone and cannot come back. */
     CLOSED
   }

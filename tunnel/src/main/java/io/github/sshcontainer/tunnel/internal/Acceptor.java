@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
 final class Acceptor {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
 
-  /** Serves one accepted connection with a spare channel (or null) on the calling thread. */
+  /**
+   * Serves one accepted connection with a spare channel (or null; always null without spares)
+   * on the calling thread.
+   */
   interface Handler {
     void serve(SocketChannel local, RemoteChannels.Opened spare);
   }
@@ -67,7 +70,7 @@ final class Acceptor {
     if (local == null) {
       return;
     }
-    RemoteChannels.Opened spare = spares.take();
+    RemoteChannels.Opened spare = spares == null ? null : spares.take();
     if (!start()) {
       closeQuietly(local);
       if (spare != null) {

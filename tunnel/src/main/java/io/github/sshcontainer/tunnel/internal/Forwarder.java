@@ -3,6 +3,7 @@ package io.github.sshcontainer.tunnel.internal;
 import com.jcraft.jsch.Session;
 import io.github.sshcontainer.tunnel.RemoteCommandResult;
 import io.github.sshcontainer.tunnel.RemoteSocket;
+import io.github.sshcontainer.tunnel.TcpForward;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
@@ -45,6 +46,7 @@ public final class Forwarder implements AutoCloseable {
   private final SessionHolder sessions;
   private final SpareChannels spares;
   private final Set<ForwardedConnection> connections = ConcurrentHashMap.newKeySet();
+  private final Set<TcpForwarding> forwards = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Pump threads, reused for a few seconds so a burst of short connections starts none. */
   private final ThreadPoolExecutor pumps;
@@ -80,7 +82,7 @@ public final class Forwarder implements AutoCloseable {
             PumpResources.closeCurrent();
           }
         }));
-    this.channels = new RemoteChannels(remote.candidates().get(0),
+    this.channels = new RemoteChannels(remote.isNone() ? "" : remote.candidates().get(0),
         options.socketCommand().orElse(null), options.flowControl().windowSize(),
         options.flowControl().packetSize(), target.connectTimeout(), target.display());
     this.sessions = new SessionHolder(id, options, connector, target, threads,
@@ -129,10 +131,15 @@ public final class Forwarder implements AutoCloseable {
     if (remote.discovered()) {
       SocketDiscovery.find(id, remote, channels, s, target);
     }
+    writer = new LocalWriter(threads);
+    if (remote.isNone()) {
+      OpenTunnels.add(this);
+      log.info("tunnel {} open: {} for TCP forwards", id, target.display());
+      return;
+    }
     if (options.readinessCheck()) {
       spares.offer(openFirst(s));
     }
-    writer = new LocalWriter(threads);
     try {
       listener = options.localTcp() ? LocalListener.tcp()
           : LocalListener.unix(options.localSocket().orElse(null), socketFileName());
@@ -231,6 +238,85 @@ public final class Forwarder implements AutoCloseable {
     connections.remove(c);
   }
 
+  /**
+   * Listens on 127.0.0.1:{@code localPort} (0: any free port) and forwards each connection to
+   * {@code host:port} as the remote host sees them.
+   *
+   * @throws TunnelException LOCAL_PORT_UNAVAILABLE if the port is taken, CLOSED if the tunnel is
+   */
+  public TcpForward forwardTcp(int localPort, String host, int port) {
+    if (localPort < 0 || localPort > 65535) {
+      throw new IllegalArgumentException("local port " + localPort + " must be 0..65535");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("remote port " + port + " must be 1..65535");
+    }
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("remote host must be given, e.g. 127.0.0.1");
+    }
+    if (closed.get()) {
+      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+    }
+    LocalListener l;
+    try {
+      l = LocalListener.tcp(localPort);
+    } catch (IOException e) {
+      throw new TunnelException(Reason.LOCAL_PORT_UNAVAILABLE, "cannot listen on 127.0.0.1:"
+          + localPort + " for a forward to " + host + ":" + port + ": " + e.getMessage()
+          + (e instanceof java.net.BindException ? " (the port is taken: choose another, or 0"
+              + " for any free one)" : ""), e);
+    }
+    TcpForwarding f = new TcpForwarding(id, l, host, port, pumps, tcpHost);
+    forwards.add(f);
+    if (closed.get() || !f.start()) {
+      f.close();
+      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+    }
+    log.info("tunnel {}: forward {} -> {}:{} on {}", id, f.localAddress(), host, port,
+        target.display());
+    return f;
+  }
+
+  /** The TCP forwards open now. */
+  public List<TcpForward> tcpForwards() {
+    return List.copyOf(forwards);
+  }
+
+  private final TcpForwarding.Host tcpHost = new TcpForwarding.Host() {
+    @Override
+    public RemoteChannels.Opened open(String host, int port, java.net.InetSocketAddress origin) {
+      return channels.openTcp(sessions.await(target.connectTimeout()), host, port, origin);
+    }
+
+    @Override
+    public void run(SocketChannel local, RemoteChannels.Opened opened, TcpForwarding forward) {
+      ForwardedConnection conn;
+      try {
+        conn = new ForwardedConnection(local, opened, writer, c -> {
+          Forwarder.this.forget(c);
+          forward.ended(c);
+        });
+      } catch (IOException e) {
+        Acceptor.closeQuietly(local);
+        opened.discard();
+        return;
+      }
+      connections.add(conn);
+      forward.track(conn);
+      if (closed.get() || !forward.isOpen()) {
+        conn.close();
+        return;
+      }
+      conn.attach();
+      conn.pumpLocalToRemote();
+    }
+
+    @Override
+    public void forget(TcpForwarding forward) {
+      forwards.remove(forward);
+    }
+  };
+
   public String id() {
     return id;
   }
@@ -246,17 +332,25 @@ public final class Forwarder implements AutoCloseable {
     channels.open(sessions.await(target.connectTimeout())).discard();
   }
 
-  /** The local Unix socket, or null on TCP. */
+  /** The local Unix socket, or null on TCP or without a socket. */
   public Path localSocket() {
-    return listener.socket();
+    return listener == null ? null : listener.socket();
   }
 
   public SocketAddress localAddress() {
-    return listener.address();
+    return socketListener().address();
   }
 
   public URI uri() {
-    return listener.uri();
+    return socketListener().uri();
+  }
+
+  private LocalListener socketListener() {
+    if (listener == null) {
+      throw new IllegalStateException("tunnel " + id + " has no socket (RemoteSocket.none()):"
+          + " it carries only TCP forwards");
+    }
+    return listener;
   }
 
   /** {@code user@host:port} after ssh config was applied. */
@@ -307,6 +401,9 @@ public final class Forwarder implements AutoCloseable {
     if (listener != null) {
       listener.close(); // removes the socket and its directory first, whatever else is stuck
     }
+    for (TcpForwarding f : List.copyOf(forwards)) {
+      f.close();
+    }
     spares.close();
     for (ForwardedConnection c : connections) {
       c.close();
@@ -323,8 +420,7 @@ public final class Forwarder implements AutoCloseable {
       log.warn("tunnel {}: threads still running {} ms after close: {}", id,
           CLOSE_GRACE.toMillis(), left);
     }
-    if (listener != null) {
-      log.info("tunnel {} closed: {}", id, listener.uri());
-    }
+    log.info("tunnel {} closed: {}", id, listener != null ? listener.uri()
+        : target.display());
   }
 }

@@ -43,12 +43,26 @@ final class LocalListener implements AutoCloseable {
   /** 127.0.0.1 at an ephemeral port. */
   static LocalListener tcp() {
     try {
-      ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-      return new LocalListener(s, null, null, s.getLocalAddress());
+      return tcp(0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
     }
+  }
+
+  /**
+   * 127.0.0.1 at {@code port} (0: an ephemeral one), never another address.
+   *
+   * @throws java.net.BindException if the port is taken
+   */
+  static LocalListener tcp(int port) throws IOException {
+    ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
+    try {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+    return new LocalListener(s, null, null, s.getLocalAddress());
   }
 
   /**

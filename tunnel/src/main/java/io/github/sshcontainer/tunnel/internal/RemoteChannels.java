@@ -170,6 +170,54 @@ final class RemoteChannels {
   }
 
   /**
+   * Opens one {@code direct-tcpip} channel to {@code host:port} as the remote host sees them,
+   * waiting at most the connect timeout.
+   *
+   * @param origin the local client's address, reported to the server as the originator
+   * @throws TunnelException REMOTE_PORT_UNAVAILABLE, TIMED_OUT or CLOSED
+   */
+  Opened openTcp(Session session, String host, int port, java.net.InetSocketAddress origin) {
+    com.jcraft.jsch.ChannelDirectTCPIP ch;
+    try {
+      ch = (com.jcraft.jsch.ChannelDirectTCPIP) session.openChannel("direct-tcpip");
+      if (ch == null) {
+        throw new JSchException("session is disconnecting");
+      }
+    } catch (JSchException e) {
+      throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+          + " is down; cannot open " + host + ":" + port, e);
+    }
+    ch.setHost(host);
+    ch.setPort(port);
+    ch.setOrgIPAddress(origin.getAddress().getHostAddress());
+    ch.setOrgPort(origin.getPort());
+    Inbound sink = tune(ch, session);
+    try {
+      ch.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    } catch (JSchException e) {
+      if (!session.isConnected()) {
+        throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
+            + " closed while opening " + host + ":" + port, e);
+      }
+      int code = ch.getExitStatus();
+      if (code == ADMINISTRATIVELY_PROHIBITED) {
+        throw new TunnelException(Reason.REMOTE_PORT_UNAVAILABLE, "the SSH server " + where
+            + " refuses TCP forwarding to " + host + ":" + port + " (administratively "
+            + "prohibited): set 'AllowTcpForwarding yes' (and no 'PermitOpen' list without it,"
+            + " no 'DisableForwarding yes') in sshd_config on the host", e);
+      }
+      if (code == CONNECT_FAILED) {
+        throw new TunnelException(Reason.REMOTE_PORT_UNAVAILABLE, "nothing accepts "
+            + "connections at " + host + ":" + port + " as seen from " + where
+            + ", or the SSH server refuses to forward there", e);
+      }
+      throw new TunnelException(Reason.TIMED_OUT, "opening a channel to " + host + ":" + port
+          + " on " + where + " got no answer within " + timeout.toMillis() + " ms", e);
+    }
+    return new Opened(ch, sink);
+  }
+
+  /**
    * Sets the window the channel opens with and its inbound queue. The window starts at {@link
    * #INITIAL_WINDOW} (OpenSSH's) and grows to the configured size while the local client keeps
    * up; without {@link ChannelTuning} it stays at JSch's fixed one.
