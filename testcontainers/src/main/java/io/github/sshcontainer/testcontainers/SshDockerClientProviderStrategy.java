@@ -1,5 +1,6 @@
 package io.github.sshcontainer.testcontainers;
 
+import io.github.sshcontainer.docker.PublishedPorts;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelOptions;
@@ -20,12 +21,18 @@ import org.testcontainers.dockerclient.TransportConfig;
  * sshcontainer.host} / {@code SSHCONTAINER_HOST} (else {@code DOCKER_HOST=ssh://…}), {@code
  * sshcontainer.identity} / {@code SSHCONTAINER_IDENTITY}, {@code sshcontainer.known-hosts} /
  * {@code SSHCONTAINER_KNOWN_HOSTS}, {@code sshcontainer.remote-socket} / {@code
- * SSHCONTAINER_REMOTE_SOCKET} (else discovered on the remote host). The tunnel opens on first use
- * and closes when the JVM exits. Ryuk gets the remote socket path to mount, and mapped ports are
- * reached at the SSH host's address.
+ * SSHCONTAINER_REMOTE_SOCKET} (else discovered on the remote host), {@code
+ * sshcontainer.publish-ports} / {@code SSHCONTAINER_PUBLISH_PORTS} (default true). The tunnel
+ * opens on first use and closes when the JVM exits. Ryuk gets the remote socket path to mount.
+ * Mapped ports are reached at 127.0.0.1: every published port of the remote host's running
+ * containers is forwarded over the SSH connection with the same number ({@link PublishedPorts}),
+ * so only SSH needs to be open to the remote host. A port number already taken on this machine
+ * is forwarded elsewhere and logged, and a test using {@code getMappedPort} for it fails to
+ * connect: free the port, or set publish-ports to false where every port of the host is open.
  */
 public final class SshDockerClientProviderStrategy extends DockerClientProviderStrategy {
   private static SocketTunnel tunnel;
+  private static PublishedPorts published;
 
   @Override
   public String getDescription() {
@@ -53,12 +60,20 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
     return tunnel().remoteSocket();
   }
 
-  /** Mapped ports are published on the remote host, not on this machine. */
+  /**
+   * Where mapped ports are reached: 127.0.0.1, where published ports are forwarded over SSH
+   * (the default); with {@code sshcontainer.publish-ports=false}, the SSH host itself, which
+   * works only where its ports are open to this machine.
+   */
   @Override
   public synchronized String getDockerHostIpAddress() {
     String override = System.getenv("TESTCONTAINERS_HOST_OVERRIDE");
     if (override != null && !override.isBlank()) {
       return override;
+    }
+    if (publishPorts()) {
+      tunnel(); // starts following the daemon's containers
+      return "127.0.0.1";
     }
     String remote = tunnel().remote(); // user@host:port
     String hostPort = remote.substring(remote.indexOf('@') + 1);
@@ -81,11 +96,29 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
     try {
       // Docker's socket is discovered unless named here or as ssh://host/path
       tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()));
+      if (publishPorts()) {
+        // a client of its own over the tunnel follows the daemon's events; it lives as long as
+        // the tunnel (the JVM's), like the client Testcontainers makes
+        published = PublishedPorts.follow(SshDocker.connect(tunnel), tunnel);
+      }
     } catch (RuntimeException e) {
       throw new InvalidConfigurationException("cannot reach Docker on " + host + " over SSH: "
           + e.getMessage(), e);
     }
     return tunnel;
+  }
+
+  /**
+   * The published ports being forwarded for the tunnel Testcontainers uses, once it is open
+   * and publishing is on: where each remote port is reachable here.
+   */
+  public static synchronized Optional<PublishedPorts> publishedPorts() {
+    return Optional.ofNullable(published);
+  }
+
+  private static boolean publishPorts() {
+    return !setting("publish-ports", "PUBLISH_PORTS").map(v -> v.equalsIgnoreCase("false"))
+        .orElse(false);
   }
 
   private static Optional<String> setting(String property, String env) {

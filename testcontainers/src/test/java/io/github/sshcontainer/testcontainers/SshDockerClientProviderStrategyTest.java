@@ -1,10 +1,16 @@
 package io.github.sshcontainer.testcontainers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.NetnsHost;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,24 +22,31 @@ import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
-/** A Testcontainers suite running against the lab's dockerd over SSH. */
+/**
+ * An unchanged Testcontainers suite against a remote host that only SSH reaches: another
+ * machine (a network namespace) with a dockerd that publishes ports on its bridge network, and a
+ * firewall that drops everything but SSH.
+ */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SshDockerClientProviderStrategyTest {
+  static NetnsHost.DockerHost host;
 
   @BeforeAll
   static void configure() {
     Lab lab = Lab.shared();
-    System.setProperty("sshcontainer.host", lab.destination());
+    host = lab.remoteDockerHost();
+    System.setProperty("sshcontainer.host", host.destination());
     System.setProperty("sshcontainer.identity", lab.clientKey().toString());
-    System.setProperty("sshcontainer.known-hosts", lab.knownHosts().toString());
-    System.setProperty("sshcontainer.remote-socket", lab.docker().socket().toString());
+    System.setProperty("sshcontainer.known-hosts", host.knownHosts().toString());
+    System.setProperty("sshcontainer.remote-socket", host.docker().socket().toString());
   }
 
   @Test
   void aGenericContainerRunsOnTheRemoteDaemon() throws Exception {
     assertTrue(DockerClientFactory.instance().client().infoCmd().exec().getName() != null);
-    assertTrue(DockerClientFactory.instance().getRemoteDockerUnixSocketPath()
-        .equals(Lab.shared().docker().socket().toString()), "Ryuk would mount the remote path");
+    assertEquals(host.docker().socket().toString(),
+        DockerClientFactory.instance().getRemoteDockerUnixSocketPath(),
+        "Ryuk would mount the remote path");
     try (GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(
         DockerDaemon.BUSYBOX)).withNetworkMode("none")
         .withCommand("sh", "-c", "echo started; sleep 120")
@@ -43,7 +56,48 @@ class SshDockerClientProviderStrategyTest {
       Container.ExecResult r = c.execInContainer("sh", "-c", "echo hi; exit 3");
       assertEquals("hi\n", r.getStdout());
       assertEquals(3, r.getExitCode());
-      assertEquals("127.0.0.1", c.getHost(), "mapped ports are at the SSH host");
+    }
+  }
+
+  @Test
+  void anExposedPortIsReachedThroughGetHostAndGetMappedPort() throws Exception {
+    try (GenericContainer<?> web = new GenericContainer<>(DockerImageName.parse(
+        DockerDaemon.BUSYBOX)).withExposedPorts(80)
+        .withCommand("sh", "-c", "mkdir -p /w && echo served-by-a-remote-container"
+            + " > /w/index.html && exec busybox httpd -f -p 80 -h /w")
+        .waitingFor(Wait.forListeningPort())) {
+      web.start();
+      assertEquals("127.0.0.1", web.getHost(), "published ports are forwarded to loopback");
+      int port = web.getMappedPort(80);
+      assertThrows(IOException.class, () -> {
+        try (Socket direct = new Socket()) {
+          direct.connect(new InetSocketAddress(host.host().address(), port), 1500);
+        }
+      }, "only SSH reaches the remote host");
+      String answer = get(web.getHost(), port);
+      assertTrue(answer.contains("served-by-a-remote-container"), answer);
+      assertTrue(SshDockerClientProviderStrategy.publishedPorts().orElseThrow().mappings()
+          .stream().anyMatch(m -> m.remotePort() == port && m.samePort()));
+    }
+  }
+
+  static String get(String hostName, int port) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(hostName, port), 2000);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (answer.startsWith("HTTP/1.")) {
+          return answer;
+        }
+      } catch (IOException notYet) {
+        if (System.nanoTime() > end) {
+          throw notYet;
+        }
+      }
+      Thread.sleep(50);
     }
   }
 }
