@@ -2,6 +2,8 @@ package io.github.sshcontainer.benchmark;
 
 import io.github.sshcontainer.lab.Prerequisites;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -28,35 +30,63 @@ final class OpenSshForward implements AutoCloseable {
    */
   static OpenSshForward start(String user, int port, Path key, Path knownHosts,
       Map<String, Path> forwards) throws IOException, InterruptedException {
-    Path ssh = Prerequisites.require("openssh-client", "/usr/bin/ssh");
+    List<String> specs = new ArrayList<>();
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-bench-ssh-");
+    List<SocketAddress> locals = new ArrayList<>();
+    for (Map.Entry<String, Path> f : forwards.entrySet()) {
+      specs.add(dir.resolve(f.getKey()) + ":" + f.getValue());
+      locals.add(UnixDomainSocketAddress.of(dir.resolve(f.getKey())));
+    }
+    return start(user, port, key, knownHosts, dir, specs, locals);
+  }
+
+  /**
+   * Starts ssh with {@code -L 127.0.0.1:LOCAL:127.0.0.1:REMOTE} per entry (local port to the
+   * remote host's loopback port) and waits until every local port accepts connections.
+   */
+  static OpenSshForward startTcp(String user, int port, Path key, Path knownHosts,
+      Map<Integer, Integer> forwards) throws IOException, InterruptedException {
+    List<String> specs = new ArrayList<>();
+    List<SocketAddress> locals = new ArrayList<>();
+    for (Map.Entry<Integer, Integer> f : forwards.entrySet()) {
+      specs.add("127.0.0.1:" + f.getKey() + ":127.0.0.1:" + f.getValue());
+      locals.add(new InetSocketAddress("127.0.0.1", f.getKey()));
+    }
+    return start(user, port, key, knownHosts,
+        Files.createTempDirectory(Path.of("/tmp"), "sshc-bench-ssh-"), specs, locals);
+  }
+
+  private static OpenSshForward start(String user, int port, Path key, Path knownHosts,
+      Path dir, List<String> specs, List<SocketAddress> locals)
+      throws IOException, InterruptedException {
+    Path ssh = Prerequisites.require("openssh-client", "/usr/bin/ssh");
     List<String> cmd = new ArrayList<>(List.of(ssh.toString(), "-N", "-F", "/dev/null",
         "-p", String.valueOf(port), "-i", key.toString(), "-o", "IdentitiesOnly=yes",
         "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
         "-o", "UserKnownHostsFile=" + knownHosts, "-o", "ExitOnForwardFailure=yes",
         "-o", "StreamLocalBindUnlink=yes", "-o", "ControlMaster=no"));
-    for (Map.Entry<String, Path> f : forwards.entrySet()) {
+    for (String spec : specs) {
       cmd.add("-L");
-      cmd.add(dir.resolve(f.getKey()) + ":" + f.getValue());
+      cmd.add(spec);
     }
     cmd.add(user + "@127.0.0.1");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("ssh.log").toFile()).start();
     OpenSshForward fwd = new OpenSshForward(p, dir);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    for (String name : forwards.keySet()) {
+    for (SocketAddress local : locals) {
       while (true) {
         if (!p.isAlive()) {
           String log = Files.readString(dir.resolve("ssh.log"));
           fwd.close();
           throw new IOException("ssh -L exited: " + log);
         }
-        try (SocketChannel c = SocketChannel.open(fwd.socket(name))) {
+        try (SocketChannel c = SocketChannel.open(local)) {
           break;
         } catch (IOException notYet) {
           if (System.nanoTime() > deadline) {
             fwd.close();
-            throw new IOException("ssh -L did not listen on " + name + " within 20 s");
+            throw new IOException("ssh -L did not listen on " + local + " within 20 s");
           }
           Thread.sleep(20);
         }

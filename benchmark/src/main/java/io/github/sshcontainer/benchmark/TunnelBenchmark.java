@@ -48,6 +48,8 @@ public final class TunnelBenchmark {
     Lab lab = Lab.shared();
     b.scenario(lab, "loopback", Duration.ZERO);
     b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
+    b.tcpScenario(lab, "tcp -L loopback", Duration.ZERO);
+    b.tcpScenario(lab, "tcp -L rtt-20ms", Duration.ofMillis(10));
     System.out.println(b.report.table("ratio = tunnel / ssh -L."));
     b.report.writeJson(out);
   }
@@ -121,6 +123,78 @@ public final class TunnelBenchmark {
       source.close();
       discard.close();
       ssh.close();
+      if (proxy != null) {
+        proxy.close();
+      }
+      Files.deleteIfExists(kh);
+    }
+  }
+
+  /**
+   * TCP forwards ({@code ssh -L port:host:port} against {@link SocketTunnel#forwardTcp}) to TCP
+   * servers on the remote host's loopback; the direct column connects to them without SSH.
+   */
+  private void tcpScenario(Lab lab, String name, Duration oneWay) throws Exception {
+    DelayProxy proxy = oneWay.isZero() ? null : DelayProxy.start(lab.port(), oneWay);
+    int port = proxy == null ? lab.port() : proxy.port();
+    Path kh = Files.createTempFile("sshc-bench-kh", "");
+    Files.writeString(kh, Keys.knownHostsLine(lab.hostKey(), port) + "\n");
+    TcpFarEnd echoFar = TcpFarEnd.start(lab.echo().socket());
+    TcpFarEnd sourceFar = TcpFarEnd.start(lab.source().socket());
+    TcpFarEnd discardFar = TcpFarEnd.start(lab.discard().socket());
+    int[] sshPorts = {io.github.sshcontainer.lab.FreePort.pick(),
+        io.github.sshcontainer.lab.FreePort.pick(), io.github.sshcontainer.lab.FreePort.pick()};
+    Map<Integer, Integer> fwd = new LinkedHashMap<>();
+    fwd.put(sshPorts[0], echoFar.port());
+    fwd.put(sshPorts[1], sourceFar.port());
+    fwd.put(sshPorts[2], discardFar.port());
+    OpenSshForward ssh = OpenSshForward.startTcp(lab.user(), port, lab.clientKey(), kh, fwd);
+    SocketTunnel t = SocketTunnel.open(TunnelOptions.builder(SshTarget.of(lab.user(),
+            "127.0.0.1", port)).identityFile(lab.clientKey()).knownHosts(kh).noSshConfig()
+        .useAgent(false).remoteSocket(io.github.sshcontainer.tunnel.RemoteSocket.none())
+        .build());
+    try {
+      Paths direct = new Paths(echoFar.address(), sourceFar.address(), discardFar.address());
+      Paths viaSsh = new Paths(new java.net.InetSocketAddress("127.0.0.1", sshPorts[0]),
+          new java.net.InetSocketAddress("127.0.0.1", sshPorts[1]),
+          new java.net.InetSocketAddress("127.0.0.1", sshPorts[2]));
+      Paths viaTunnel = new Paths(
+          t.forwardTcp(0, "127.0.0.1", echoFar.port()).localAddress(),
+          t.forwardTcp(0, "127.0.0.1", sourceFar.port()).localAddress(),
+          t.forwardTcp(0, "127.0.0.1", discardFar.port()).localAddress());
+      Paths[] all = {direct, viaSsh, viaTunnel};
+      boolean wan = proxy != null;
+      int kaWarm = wan ? 20 : (quick ? 1000 : 5000);
+      int kaN = wan ? (quick ? 50 : 200) : (quick ? 3000 : 20000);
+      int frWarm = wan ? 3 : (quick ? 50 : 300);
+      int frN = wan ? (quick ? 20 : 100) : (quick ? 300 : 2000);
+      long bulk = quick ? (64L << 20) : (256L << 20);
+      int bulkRuns = quick ? 1 : 3;
+      Probes.Latency[] ka = new Probes.Latency[3];
+      Probes.Latency[] fr = new Probes.Latency[3];
+      for (int i = 0; i < 3; i++) {
+        ka[i] = Probes.keepAlive(all[i].echo(), kaWarm, kaN);
+      }
+      add(name, "keep-alive round trip p50", "us", true, ka[0].p50Micros(), ka[1].p50Micros(),
+          ka[2].p50Micros(), "<=1.1");
+      for (int i = 0; i < 3; i++) {
+        fr[i] = Probes.fresh(all[i].echo(), frWarm, frN, 0);
+      }
+      add(name, "fresh connection + round trip p50", "us", true, fr[0].p50Micros(),
+          fr[1].p50Micros(), fr[2].p50Micros(), "<=1.0");
+      String bulkTarget = wan ? ">=1.2" : ">=1.0";
+      measure(name, "bulk remote->local " + (bulk >> 20) + " MiB", "MB/s", bulkTarget, all,
+          p -> median(bulkRuns, () -> Probes.download(p.source(), bulk)));
+      measure(name, "bulk local->remote " + (bulk >> 20) + " MiB", "MB/s", bulkTarget, all,
+          p -> median(bulkRuns, () -> Probes.upload(p.discard(), bulk)));
+      measure(name, "16 clients request rate", "req/s", ">=1.0", all,
+          p -> Probes.parallel(p.echo(), 16, quick ? 1000 : 3000));
+    } finally {
+      t.close();
+      ssh.close();
+      echoFar.close();
+      sourceFar.close();
+      discardFar.close();
       if (proxy != null) {
         proxy.close();
       }

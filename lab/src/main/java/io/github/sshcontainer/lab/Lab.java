@@ -118,7 +118,8 @@ public final class Lab {
       ns = netnsHost;
       pd = podman;
     }
-    for (AutoCloseable c : new AutoCloseable[] {rl, reg, preg, pd, ns, ctd, d, echo, count, discard, source, slam, mixed,
+    for (AutoCloseable c : new AutoCloseable[] {rl, reg, preg, pd, ns, ctd, d, echo, count,
+        discard, source, slam, mixed,
         sshd}) {
       if (c == null) {
         continue;
