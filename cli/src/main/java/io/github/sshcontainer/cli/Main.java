@@ -12,7 +12,11 @@ public final class Main {
   }
 
   /** Runs the command line and returns the exit code. */
+  /** The arguments this process was started with, for {@code up} to start its background copy. */
+  static volatile java.util.List<String> arguments = java.util.List.of();
+
   static int run(String[] args) {
+    arguments = java.util.List.of(args);
     boolean verbose = Arrays.stream(args).takeWhile(a -> !a.equals("--"))
         .anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
     // before any logger exists: the level is read when SLF4J starts
@@ -42,8 +46,9 @@ public final class Main {
   @CommandLine.Command(name = "ssh-container", mixinStandardHelpOptions = true,
       version = "ssh-container 0.1.0-SNAPSHOT",
       description = "Drive a remote Docker daemon or containerd over SSH.",
-      subcommands = {TunnelCommand.class, ForwardCommand.class, ExecCommand.class, RunCommand.class, CtrCommand.class,
-          CommandLine.HelpCommand.class})
+      subcommands = {TunnelCommand.class, ForwardCommand.class, UpCommand.class,
+          DownCommand.class, LsCommand.class, ExecCommand.class, RunCommand.class,
+          CtrCommand.class, CommandLine.HelpCommand.class})
   static final class Root implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

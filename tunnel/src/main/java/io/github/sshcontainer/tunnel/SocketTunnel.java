@@ -106,6 +106,14 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.isOpen();
   }
 
+  /**
+   * True while the SSH connection is up: false while the tunnel reconnects (new connections
+   * then wait for it, up to the connect timeout) and once it is closed.
+   */
+  public boolean isConnected() {
+    return forwarder.isConnected();
+  }
+
   /** Forwarded connections currently open. */
   public int activeConnections() {
     return forwarder.activeConnections();

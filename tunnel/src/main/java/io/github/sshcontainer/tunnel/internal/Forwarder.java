@@ -375,6 +375,11 @@ public final class Forwarder implements AutoCloseable {
     return sessions.reconnects();
   }
 
+  /** True while the SSH connection is up (false while reconnecting, and once closed). */
+  public boolean isConnected() {
+    return !closed.get() && sessions.current() != null;
+  }
+
   /** Bytes from the remote end waiting for slow local clients, over all connections. */
   public long queuedBytes() {
     long sum = 0;
