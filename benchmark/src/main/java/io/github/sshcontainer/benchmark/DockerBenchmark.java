@@ -35,11 +35,13 @@ public final class DockerBenchmark {
   private final boolean quick;
   private final Report report;
   private final Report save;
+  private final Report cliReport;
 
   private DockerBenchmark(boolean quick) {
     this.quick = quick;
     this.report = new Report(quick, "docker CLI", "ssh -L", "ssh-container");
     this.save = new Report(quick, "direct", "ssh -L", "ssh-container");
+    this.cliReport = new Report(quick, "direct", "ssh://", "kept tunnel");
   }
 
   public static void main(String[] args) throws Exception {
@@ -60,7 +62,12 @@ public final class DockerBenchmark {
     System.out.println();
     System.out.println(b.save.table("ratio = ssh-container / ssh -L; all three read the "
         + "same `docker save` stream with docker-java."));
+    System.out.println();
+    System.out.println(b.cliReport.table("ratio = kept tunnel / ssh://; the Docker CLI itself, "
+        + "`docker -H ssh://…` against `docker -H unix://<the socket a kept-open tunnel serves, "
+        + "as ssh-container up does>`; direct is the daemon's own socket."));
     b.report.writeJson(out);
+    b.cliReport.writeJson(Path.of(out.toString().replace(".json", "-cli.json")));
     b.save.writeJson(Path.of(out.toString().replace(".json", "-save.json")));
   }
 
@@ -107,6 +114,32 @@ public final class DockerBenchmark {
           median(sshL), median(ours), "");
       report.add(name, "ssh-container vs docker CLI (x faster)", "x", false, 1, 1,
           median(cli) / median(ours), ">=5");
+
+      // the Docker CLI through a kept-open tunnel (what `up` serves) against ssh:// per command
+      try (io.github.sshcontainer.tunnel.SocketTunnel kept =
+          io.github.sshcontainer.tunnel.SocketTunnel.open(options)) {
+        String keptHost = kept.uri().toString();
+        String directHost = "unix://" + daemon.socket();
+        int versions = quick ? 3 : 7;
+        int runsRun = quick ? 3 : 5;
+        double[][] v = new double[3][versions];
+        double[][] r = new double[3][runsRun];
+        String[] hosts = {directHost, sshUrl, keptHost};
+        for (int h = 0; h < 3; h++) {
+          timeDocker(cliEnv, hosts[h], "version"); // warm the path once
+          for (int i = 0; i < versions; i++) {
+            v[h][i] = timeDocker(cliEnv, hosts[h], "version");
+          }
+          for (int i = 0; i < runsRun; i++) {
+            r[h][i] = timeDocker(cliEnv, hosts[h], "run", "--rm", "--network", "none",
+                DockerDaemon.BUSYBOX, "true");
+          }
+        }
+        cliReport.add(name, "docker version (median of " + versions + ")", "ms", true,
+            median(v[0]), median(v[1]), median(v[2]), "");
+        cliReport.add(name, "docker run --rm … true (median of " + runsRun + ")", "ms", true,
+            median(r[0]), median(r[1]), median(r[2]), "");
+      }
 
       String image = daemon.bigImage();
       int saveRuns = quick ? 1 : 3;
@@ -165,6 +198,21 @@ public final class DockerBenchmark {
     String out = new String(p.getInputStream().readAllBytes()).trim();
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException("docker -H " + sshUrl + " version failed: " + out);
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static double timeDocker(Map<String, String> env, String host, String... args)
+      throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("docker", "-H", host));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(cmd + " failed: " + out);
     }
     return (System.nanoTime() - t0) / 1e6;
   }
