@@ -22,8 +22,16 @@ public final class RunSpec {
   private final String logDir;
   private final int maxLogBytes;
   private final Duration timeout;
+  private final boolean live;
+  private final boolean stdin;
+  private final int ttyColumns;
+  private final int ttyRows;
 
   private RunSpec(Builder b) {
+    live = b.live || b.stdin || b.ttyColumns > 0;
+    stdin = b.stdin;
+    ttyColumns = b.ttyColumns;
+    ttyRows = b.ttyRows;
     image = b.image;
     id = b.id;
     args = b.args == null ? null : List.copyOf(b.args);
@@ -33,6 +41,32 @@ public final class RunSpec {
     logDir = b.logDir;
     maxLogBytes = b.maxLogBytes;
     timeout = b.timeout;
+  }
+
+  /**
+   * True when the task's output is streamed live through {@link RunningTask#io()} rather than
+   * written to a log file and brought back at the end.
+   */
+  public boolean live() {
+    return live;
+  }
+
+  /** True when the task's stdin is open for {@link TaskIo#stdin()}. */
+  public boolean stdin() {
+    return stdin;
+  }
+
+  /** True when the task runs on a terminal ({@link Builder#tty(int, int)}). */
+  public boolean tty() {
+    return ttyColumns > 0;
+  }
+
+  public int ttyColumns() {
+    return ttyColumns;
+  }
+
+  public int ttyRows() {
+    return ttyRows;
   }
 
   /** A builder for a task from {@code image} (a name as {@code Images.List} shows it). */
@@ -90,6 +124,10 @@ public final class RunSpec {
     private String logDir = "/tmp";
     private int maxLogBytes = 16 << 20;
     private Duration timeout = Duration.ofMinutes(10);
+    private boolean live;
+    private boolean stdin;
+    private int ttyColumns;
+    private int ttyRows;
 
     private Builder(String image) {
       if (Objects.requireNonNull(image, "image").isBlank()) {
@@ -172,6 +210,36 @@ public final class RunSpec {
         throw new IllegalArgumentException("timeout " + timeout + " must be positive");
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Streams stdout and stderr live, kept apart, through {@link RunningTask#io()}: a line the
+     * task prints arrives while it runs. The streams go through FIFOs in a private directory
+     * on the remote host, read by {@code cat} over the SSH connection (no SFTP).
+     */
+    public Builder live() {
+      this.live = true;
+      return this;
+    }
+
+    /** Opens the task's stdin (implies {@link #live()}); closing it gives the task EOF. */
+    public Builder stdin() {
+      this.stdin = true;
+      return this;
+    }
+
+    /**
+     * Runs the task on a terminal of this size (implies {@link #live()}): stdout carries the
+     * terminal, stderr stays empty; {@link TaskIo#resize} changes the size.
+     */
+    public Builder tty(int columns, int rows) {
+      if (columns < 1 || rows < 1 || columns > 10_000 || rows > 10_000) {
+        throw new IllegalArgumentException("terminal size " + columns + "x" + rows
+            + " must be 1..10000 each way");
+      }
+      this.ttyColumns = columns;
+      this.ttyRows = rows;
       return this;
     }
 

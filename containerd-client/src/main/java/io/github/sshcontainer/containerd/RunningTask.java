@@ -13,8 +13,12 @@ public interface RunningTask extends AutoCloseable {
   /** Sends {@code signal} (e.g. 15 for TERM, 9 for KILL) to the task's init process. */
   void kill(int signal);
 
+  /** The live streams, when the spec asked for them ({@link RunSpec.Builder#live()}). */
+  java.util.Optional<TaskIo> io();
+
   /**
-   * Waits for the task to exit and brings its output back.
+   * Waits for the task to exit and brings its output back (for a live task the output was
+   * read from {@link #io()}, and {@link TaskResult#output()} is empty).
    *
    * @throws ContainerdException TIMED_OUT if it runs longer than {@code timeout}
    */

@@ -181,6 +181,20 @@ public final class SocketTunnel implements AutoCloseable {
     return forwarder.forwardTcp(localPort, remoteHost, remotePort);
   }
 
+  /**
+   * Runs {@code command} on the remote host over this tunnel's SSH connection and returns a
+   * local connection joined to its stdin and stdout, with the tunnel's per-connection flow
+   * control: what the command prints is read from it, what is written to it feeds the command,
+   * and {@code shutdownOutput()} (or closing it) gives the command end of input. Its stderr is
+   * dropped. Use it for streaming helpers such as {@code cat FIFO}; it closes with the tunnel.
+   *
+   * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE if the server refuses the exec channel,
+   *     CLOSED if the tunnel is
+   */
+  public java.nio.channels.SocketChannel openCommand(String command) {
+    return forwarder.openCommand(java.util.Objects.requireNonNull(command, "command"));
+  }
+
   /** The TCP forwards open on this tunnel now. */
   public java.util.List<TcpForward> tcpForwards() {
     return forwarder.tcpForwards();

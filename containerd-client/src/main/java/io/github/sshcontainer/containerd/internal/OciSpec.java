@@ -29,10 +29,24 @@ final class OciSpec {
 
   static byte[] build(String namespace, String id, List<String> args, List<String> env,
       String cwd, int uid, int gid) {
-    JsonObject spec = new JsonObject();
-    spec.addProperty("ociVersion", "1.0.2-dev");
+    return build(namespace, id, process(args, env, cwd, uid, gid, 0, 0));
+  }
+
+  /** The type URL of a process spec carried in an Any, as Tasks.Exec takes it. */
+  static final String PROCESS_TYPE_URL =
+      "types.containerd.io/opencontainers/runtime-spec/1/Process";
+
+  /** A process: on a terminal of columns x rows when columns > 0. */
+  static JsonObject process(List<String> args, List<String> env, String cwd, int uid, int gid,
+      int columns, int rows) {
     JsonObject process = new JsonObject();
-    process.addProperty("terminal", false);
+    process.addProperty("terminal", columns > 0);
+    if (columns > 0) {
+      JsonObject size = new JsonObject();
+      size.addProperty("width", columns);
+      size.addProperty("height", rows);
+      process.add("consoleSize", size);
+    }
     JsonObject user = new JsonObject();
     user.addProperty("uid", uid);
     user.addProperty("gid", gid);
@@ -53,6 +67,12 @@ final class OciSpec {
     rlimits.add(nofile);
     process.add("rlimits", rlimits);
     process.addProperty("noNewPrivileges", true);
+    return process;
+  }
+
+  static byte[] build(String namespace, String id, JsonObject process) {
+    JsonObject spec = new JsonObject();
+    spec.addProperty("ociVersion", "1.0.2-dev");
     spec.add("process", process);
     JsonObject root = new JsonObject();
     root.addProperty("path", "rootfs");

@@ -19,7 +19,9 @@ import io.github.sshcontainer.containerd.api.snapshots.RemoveSnapshotRequest;
 import io.github.sshcontainer.containerd.api.snapshots.StatSnapshotRequest;
 import io.github.sshcontainer.containerd.api.tasks.CreateTaskRequest;
 import io.github.sshcontainer.containerd.api.tasks.DeleteTaskRequest;
+import io.github.sshcontainer.containerd.api.tasks.CloseIORequest;
 import io.github.sshcontainer.containerd.api.tasks.KillRequest;
+import io.github.sshcontainer.containerd.api.tasks.ResizePtyRequest;
 import io.github.sshcontainer.containerd.api.tasks.StartRequest;
 import io.github.sshcontainer.containerd.api.tasks.WaitRequest;
 import io.github.sshcontainer.containerd.api.tasks.WaitResponse;
@@ -83,8 +85,9 @@ public final class TaskRunner {
             .prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
                 .setKey(id).setParent(chain).build()).getMountsList());
         started.snapshot = true;
-        byte[] specJson = OciSpec.build(client.namespace(), id, args(spec, config),
-            env(spec, config), cwd(spec, config), uid(spec, config), gid(spec, config));
+        byte[] specJson = OciSpec.build(client.namespace(), id, OciSpec.process(
+            args(spec, config), env(spec, config), cwd(spec, config), uid(spec, config),
+            gid(spec, config), spec.ttyColumns(), spec.ttyRows()));
         var containers = io.github.sshcontainer.containerd.api.containers.ContainersGrpc
             .newBlockingStub(client.channel())
             .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease))
@@ -98,10 +101,25 @@ public final class TaskRunner {
                     .setValue(ByteString.copyFrom(specJson)))
                 .putLabels("io.github.sshcontainer.managed", "true")).build()));
         started.container = true;
-        String uri = "file://" + started.logPath;
-        client.call("creating task " + id, () -> client.tasks().create(
-            CreateTaskRequest.newBuilder().setContainerId(id).addAllRootfs(mounts)
-                .setStdout(uri).setStderr(uri).build()));
+        CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setContainerId(id)
+            .addAllRootfs(mounts);
+        if (spec.live()) {
+          // the readers (and the stdin writer) are in place before the shim opens the FIFOs
+          RemoteStdio io = RemoteStdio.open(tunnel, spec.logDir(), spec.stdin(), spec.tty());
+          started.io = io;
+          io.resizer((w, h) -> client.call("resizing the terminal of " + id, () ->
+              client.tasks().resizePty(ResizePtyRequest.newBuilder().setContainerId(id)
+                  .setWidth(w).setHeight(h).build())));
+          io.stdinCloser(() -> client.call("closing the stdin of " + id, () ->
+              client.tasks().closeIO(CloseIORequest.newBuilder().setContainerId(id)
+                  .setStdin(true).build())));
+          create.setStdin(io.stdinPath()).setStdout(io.stdoutPath())
+              .setStderr(io.stderrPath()).setTerminal(spec.tty());
+        } else {
+          String uri = "file://" + started.logPath;
+          create.setStdout(uri).setStderr(uri);
+        }
+        client.call("creating task " + id, () -> client.tasks().create(create.build()));
         started.task = true;
       } finally {
         try {
@@ -130,6 +148,7 @@ public final class TaskRunner {
     volatile boolean container;
     volatile boolean task;
     volatile int pid;
+    volatile RemoteStdio io;
 
     Started(String id, String logPath, int maxLog) {
       this.id = id;
@@ -145,6 +164,11 @@ public final class TaskRunner {
     @Override
     public int pid() {
       return pid;
+    }
+
+    @Override
+    public java.util.Optional<io.github.sshcontainer.containerd.TaskIo> io() {
+      return java.util.Optional.ofNullable(io);
     }
 
     @Override
@@ -168,6 +192,9 @@ public final class TaskRunner {
       }
       // the shim copies the stdout and stderr pipes into the log on its own; the process's exit
       // does not wait for that copy, the task's deletion does
+      if (io != null) {
+        return new TaskResult(r.getExitStatus(), ""); // the caller read it live
+      }
       deleteTask();
       return new TaskResult(r.getExitStatus(), readLog());
     }
@@ -242,6 +269,10 @@ public final class TaskRunner {
         quietly("removing snapshot " + id, () -> client.snapshots().remove(
             RemoveSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
                 .setKey(id).build()));
+      }
+      if (io != null) {
+        io.close();
+        return; // no log file was made
       }
       try {
         RemoteCommandResult r = tunnel.run("rm -f -- " + SocketCommand.quote(logPath),

@@ -277,6 +277,48 @@ public final class Forwarder implements AutoCloseable {
     return f;
   }
 
+  /**
+   * Runs {@code command} on the remote host and returns a local connection joined to its
+   * stdin and stdout, with the tunnel's flow control: reading gives what it prints, writing
+   * feeds it, and shutting down output (or closing) gives it end of input. Its stderr is dropped.
+   */
+  public SocketChannel openCommand(String command) {
+    if (closed.get()) {
+      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+    }
+    RemoteChannels.Opened opened = channels.openCommand(
+        sessions.await(target.connectTimeout()), command);
+    SocketChannel[] pair;
+    try {
+      pair = LocalPair.open();
+    } catch (IOException e) {
+      opened.discard();
+      throw new TunnelException(Reason.LOCAL_SOCKET_UNAVAILABLE, "cannot make a local socket "
+          + "pair for `" + command + "`: " + e.getMessage(), e);
+    }
+    ForwardedConnection conn;
+    try {
+      conn = new ForwardedConnection(pair[0], opened, writer, this::forget);
+    } catch (IOException e) {
+      opened.discard();
+      Acceptor.closeQuietly(pair[0]);
+      Acceptor.closeQuietly(pair[1]);
+      throw new TunnelException(Reason.LOCAL_SOCKET_UNAVAILABLE, e.getMessage(), e);
+    }
+    connections.add(conn);
+    try {
+      pumps.execute(() -> {
+        conn.attach();
+        conn.pumpLocalToRemote();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      conn.close();
+      Acceptor.closeQuietly(pair[1]);
+      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
+    }
+    return pair[1];
+  }
+
   /** The TCP forwards open now. */
   public List<TcpForward> tcpForwards() {
     return List.copyOf(forwards);

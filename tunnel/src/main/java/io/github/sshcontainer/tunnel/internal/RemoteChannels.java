@@ -289,6 +289,14 @@ final class RemoteChannels {
    * no daemon) exits at once; {@link #checkCommand} reports it with its exit status.
    */
   private Opened openCommand(Session primary) {
+    return openCommand(primary, commandLine());
+  }
+
+  /**
+   * Runs {@code command} on an exec channel, its stdin and stdout to be joined to a local
+   * connection; takes another SSH connection when the server's MaxSessions is reached.
+   */
+  Opened openCommand(Session primary, String command) {
     for (int attempt = 1; ; attempt++) {
       Session session = reserveSlot(primary);
       ChannelExec exec;
@@ -300,9 +308,9 @@ final class RemoteChannels {
       } catch (JSchException e) {
         releaseSlot(session);
         throw new TunnelException(Reason.CLOSED, "the SSH connection to " + where
-            + " is down; cannot run `" + commandLine() + "`", e);
+            + " is down; cannot run `" + command + "`", e);
       }
-      exec.setCommand(commandLine());
+      exec.setCommand(command);
       Inbound sink = tune(exec, session);
       try {
         exec.connect((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
@@ -318,7 +326,7 @@ final class RemoteChannels {
         String hint = full ? " (the server limits sessions per connection: raise MaxSessions"
             + " in sshd_config on the host)" : "";
         throw new TunnelException(Reason.REMOTE_SOCKET_UNAVAILABLE, "the SSH server " + where
-            + " refused an exec channel for `" + commandLine() + "`: " + e.getMessage() + hint,
+            + " refused an exec channel for `" + command + "`: " + e.getMessage() + hint,
             e);
       }
       AtomicBoolean released =

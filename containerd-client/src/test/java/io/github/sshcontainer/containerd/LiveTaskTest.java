@@ -1,0 +1,180 @@
+package io.github.sshcontainer.containerd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
+import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SshTarget;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live task I/O against the lab's containerd 1.6, through an sshd without the sftp subsystem:
+ * stdout and stderr while the task runs, stdin to a real end of input, a terminal, signals,
+ * and nothing left behind on the remote host.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class LiveTaskTest {
+  @TempDir static Path tmp;
+  private static Sshd noSftp;
+  private static ContainerdClient ctr;
+  private static String ns;
+  private static String id;
+
+  @BeforeAll
+  static void connect() throws Exception {
+    Lab lab = Lab.shared();
+    noSftp = lab.startSshd("live-nosftp-" + System.nanoTime(), lab.hostKey(),
+        List.of("Subsystem none /bin/false"));
+    Path kh = Files.writeString(tmp.resolve("kh"),
+        Keys.knownHostsLine(lab.hostKey(), noSftp.port()) + "\n");
+    ns = "sshc-live-" + UUID.randomUUID().toString().substring(0, 8);
+    ctr = SshContainerd.connect(ContainerdClientTest.options().knownHosts(kh)
+        .target(SshTarget.of(lab.user(), "127.0.0.1", noSftp.port())).build(), ns);
+    try (InputStream tar = Files.newInputStream(lab.busyboxTar())) {
+      ctr.importImage(tar);
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    ctr.close();
+    noSftp.close();
+  }
+
+  private static RunSpec.Builder spec(String... args) {
+    id = "live-" + UUID.randomUUID().toString().substring(0, 8);
+    return RunSpec.of(ContainerdClientTest.IMAGE).id(id).args(args);
+  }
+
+  /** No task, container or FIFO directory of this test is left on the remote host. */
+  @AfterEach
+  void nothingLeft() throws Exception {
+    assertFalse(ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
+        .anyMatch(t -> t.getContainerId().equals(id)), "task left");
+    assertFalse(ctr.containers().list(ListContainersRequest.getDefaultInstance())
+        .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
+    try (Stream<Path> left = Files.list(Path.of("/tmp"))) {
+      List<Path> dirs = left.filter(p -> p.getFileName().toString().startsWith("sshc-io-"))
+          .toList();
+      assertEquals(List.of(), dirs, "FIFO directories left");
+    }
+  }
+
+  @Test
+  void stdinWithARealEndOfInputAndTheExitStatus() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "read x; echo got-$x; exit 4")
+        .stdin().build())) {
+      TaskIo io = task.io().orElseThrow();
+      try (OutputStream in = io.stdin()) {
+        in.write("hello\n".getBytes(StandardCharsets.UTF_8));
+      }
+      assertEquals("got-hello\n", new String(io.stdout().readAllBytes(),
+          StandardCharsets.UTF_8));
+      assertEquals(4, task.await(Duration.ofSeconds(30)).exitStatus());
+    }
+  }
+
+  @Test
+  void catSeesEndOfInputAfterAllTheBytes() throws Exception {
+    try (RunningTask task = ctr.start(spec("wc", "-c").stdin().build())) {
+      TaskIo io = task.io().orElseThrow();
+      byte[] data = new byte[3 << 20];
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      try (OutputStream in = io.stdin()) {
+        in.write(data);
+      }
+      assertEquals(String.valueOf(data.length), out.get(60, TimeUnit.SECONDS).trim());
+      assertEquals(0, task.await(Duration.ofSeconds(30)).exitStatus());
+    }
+  }
+
+  @Test
+  void outputArrivesWhileTheTaskRunsWithStdoutAndStderrApart() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c",
+        "echo first; echo oops >&2; sleep 3; echo second").live().build())) {
+      TaskIo io = task.io().orElseThrow();
+      BufferedReader out = new BufferedReader(new InputStreamReader(io.stdout(),
+          StandardCharsets.UTF_8));
+      long start = System.nanoTime();
+      assertEquals("first", out.readLine());
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(ms < 2500, "the first line came while the task ran: " + ms + " ms");
+      assertEquals("oops\n", new String(io.stderr().readAllBytes(), StandardCharsets.UTF_8));
+      assertEquals("second", out.readLine());
+      assertEquals(null, out.readLine());
+      assertEquals(0, task.await(Duration.ofSeconds(30)).exitStatus());
+      assertThrows(IllegalStateException.class, io::stdin, "stdin was not asked for");
+    }
+  }
+
+  @Test
+  void aTerminalOfTheRequestedSizeAndResize() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c",
+        "stty size; read x; stty size; tty").stdin().tty(100, 40).build())) {
+      TaskIo io = task.io().orElseThrow();
+      BufferedReader out = new BufferedReader(new InputStreamReader(io.stdout(),
+          StandardCharsets.UTF_8));
+      assertEquals("40 100", out.readLine().trim());
+      io.resize(120, 50);
+      try (OutputStream in = io.stdin()) {
+        in.write("go\n".getBytes(StandardCharsets.UTF_8));
+      }
+      String rest = new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8)
+          .replace("\r", "");
+      assertTrue(rest.contains("50 120"), "resized: " + rest);
+      assertTrue(rest.contains("/dev/pts/"), rest);
+      assertEquals("", new String(io.stderr().readAllBytes(), StandardCharsets.UTF_8));
+      assertEquals(0, task.await(Duration.ofSeconds(30)).exitStatus());
+    }
+  }
+
+  @Test
+  void aSignalEndsALiveTask() throws Exception {
+    // the task is pid 1 in its namespace: only a signal it handles, or KILL, ends it
+    try (RunningTask task = ctr.start(spec("sh", "-c", "trap 'exit 7' TERM; echo ready; "
+        + "while :; do sleep 1; done").live().build())) {
+      BufferedReader out = new BufferedReader(new InputStreamReader(
+          task.io().orElseThrow().stdout(), StandardCharsets.UTF_8));
+      assertEquals("ready", out.readLine());
+      task.kill(15);
+      assertEquals(7, task.await(Duration.ofSeconds(30)).exitStatus());
+      assertEquals(null, out.readLine(), "stdout ends with the task");
+    }
+  }
+
+  @Test
+  void closingWithoutWaitingCleansUp() throws Exception {
+    RunningTask task = ctr.start(spec("sh", "-c", "read x").stdin().build());
+    task.close(); // never fed, never awaited
+  }
+}
