@@ -197,6 +197,16 @@ public final class ContainerdClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a process in the running task of container {@code containerId}, with live stdio
+   * ({@link RunningTask#io()}); closing the handle kills it if it still runs and removes it.
+   *
+   * @throws ContainerdException NOT_FOUND if there is no such container or task
+   */
+  public RunningTask exec(String containerId, ExecSpec spec) {
+    return new TaskRunner(this, tunnel).exec(containerId, spec);
+  }
+
   /** Starts a task and returns a handle to signal, await and clean it up. */
   public RunningTask start(RunSpec spec) {
     return new TaskRunner(this, tunnel).start(spec);

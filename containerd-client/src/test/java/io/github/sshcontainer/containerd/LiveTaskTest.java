@@ -173,6 +173,44 @@ class LiveTaskTest {
   }
 
   @Test
+  void execIntoARunningTaskWithStdinItsOwnExitStatusAndATerminal() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "echo task-ready; exec sleep 300")
+        .live().build())) {
+      BufferedReader out = new BufferedReader(new InputStreamReader(
+          task.io().orElseThrow().stdout(), StandardCharsets.UTF_8));
+      assertEquals("task-ready", out.readLine());
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c",
+          "read x; echo exec-got-$x-$GREETING; echo to-err >&2; exit 5")
+          .env("GREETING", "hi").stdin().build())) {
+        TaskIo io = p.io().orElseThrow();
+        try (OutputStream in = io.stdin()) {
+          in.write("hello\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals("exec-got-hello-hi\n", new String(io.stdout().readAllBytes(),
+            StandardCharsets.UTF_8));
+        assertEquals("to-err\n", new String(io.stderr().readAllBytes(),
+            StandardCharsets.UTF_8));
+        assertEquals(5, p.await(Duration.ofSeconds(30)).exitStatus());
+        assertTrue(p.pid() > 0);
+      }
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c", "stty size; tty")
+          .tty(90, 30).build())) {
+        String said = new String(p.io().orElseThrow().stdout().readAllBytes(),
+            StandardCharsets.UTF_8).replace("\r", "");
+        assertTrue(said.startsWith("30 90\n/dev/pts/"), said);
+        assertEquals(0, p.await(Duration.ofSeconds(30)).exitStatus());
+      }
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sleep", "300").build())) {
+        p.kill(9);
+        assertEquals(137, p.await(Duration.ofSeconds(30)).exitStatus());
+      }
+      ContainerdException none = assertThrows(ContainerdException.class,
+          () -> ctr.exec("no-such-container", ExecSpec.of("true").build()));
+      assertEquals(ContainerdException.Reason.NOT_FOUND, none.reason());
+    }
+  }
+
+  @Test
   void closingWithoutWaitingCleansUp() throws Exception {
     RunningTask task = ctr.start(spec("sh", "-c", "read x").stdin().build());
     task.close(); // never fed, never awaited

@@ -44,9 +44,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a task the way containerd's Go client does, from the client side: the spec built here,
- * a snapshot on the image's top layer, the container with runtime io.containerd.runc.v2, the
- * task with stdout and stderr in a {@code file://} log on the remote host (FIFOs would live on
- * the daemon's host and cannot be used remotely), then the log brought back over SSH.
+ * a snapshot on the image's top layer, the container with runtime io.containerd.runc.v2, and the
+ * task with either stdout and stderr in a {@code file://} log on the remote host (brought back
+ * over SSH at the end), or live stdio: FIFOs made on the daemon's host and joined to this
+ * machine over SSH ({@link RemoteStdio}).
  */
 public final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -285,6 +286,153 @@ public final class TaskRunner {
         log.warn("cannot remove the task log {} on {}: {}", logPath, tunnel.remote(),
             e.getMessage());
       }
+    }
+  }
+
+  /**
+   * Runs a process in the running task of {@code containerId} ({@code Tasks.Exec}): the task's
+   * own process spec with the command, environment, directory, user and terminal of {@code
+   * spec}, and live stdio through FIFOs on the remote host.
+   */
+  public RunningTask exec(String containerId, io.github.sshcontainer.containerd.ExecSpec spec) {
+    var container = client.call("looking up container " + containerId, () ->
+        client.containers().get(io.github.sshcontainer.containerd.api.containers
+            .GetContainerRequest.newBuilder().setId(containerId).build()).getContainer());
+    JsonObject process = JsonParser.parseString(container.getSpec().getValue()
+        .toStringUtf8()).getAsJsonObject().getAsJsonObject("process").deepCopy();
+    com.google.gson.JsonArray args = new com.google.gson.JsonArray();
+    spec.args().forEach(args::add);
+    process.add("args", args);
+    process.addProperty("terminal", spec.tty());
+    process.remove("consoleSize");
+    if (spec.tty()) {
+      JsonObject size = new JsonObject();
+      size.addProperty("width", spec.ttyColumns());
+      size.addProperty("height", spec.ttyRows());
+      process.add("consoleSize", size);
+    }
+    com.google.gson.JsonArray env = process.has("env") ? process.getAsJsonArray("env")
+        : new com.google.gson.JsonArray();
+    spec.env().forEach((k, v) -> {
+      for (int i = env.size() - 1; i >= 0; i--) {
+        if (env.get(i).getAsString().startsWith(k + "=")) {
+          env.remove(i);
+        }
+      }
+      env.add(k + "=" + v);
+    });
+    process.add("env", env);
+    spec.workingDir().ifPresent(d -> process.addProperty("cwd", d));
+    spec.user().ifPresent(u -> {
+      JsonObject user = new JsonObject();
+      String[] p = u.split(":");
+      user.addProperty("uid", Integer.parseInt(p[0]));
+      user.addProperty("gid", p.length > 1 ? Integer.parseInt(p[1]) : 0);
+      process.add("user", user);
+    });
+    String execId = "exec-" + UUID.randomUUID().toString().substring(0, 12);
+    RemoteStdio stdio = RemoteStdio.open(tunnel, "/tmp", spec.stdin(), spec.tty());
+    Exec exec = new Exec(containerId, execId, stdio);
+    try {
+      stdio.resizer((w, h) -> client.call("resizing the terminal of " + execId, () ->
+          client.tasks().resizePty(ResizePtyRequest.newBuilder().setContainerId(containerId)
+              .setExecId(execId).setWidth(w).setHeight(h).build())));
+      stdio.stdinCloser(() -> client.call("closing the stdin of " + execId, () ->
+          client.tasks().closeIO(CloseIORequest.newBuilder().setContainerId(containerId)
+              .setExecId(execId).setStdin(true).build())));
+      client.call("creating process " + execId + " in " + containerId, () -> client.tasks()
+          .exec(io.github.sshcontainer.containerd.api.tasks.ExecProcessRequest.newBuilder()
+              .setContainerId(containerId).setExecId(execId).setTerminal(spec.tty())
+              .setStdin(stdio.stdinPath()).setStdout(stdio.stdoutPath()).setStderr(stdio.stderrPath())
+              .setSpec(Any.newBuilder().setTypeUrl(OciSpec.PROCESS_TYPE_URL)
+                  .setValue(ByteString.copyFromUtf8(process.toString()))).build()));
+      exec.created = true;
+      exec.pid = client.call("starting process " + execId, () -> client.tasks().start(
+          StartRequest.newBuilder().setContainerId(containerId).setExecId(execId).build())
+          .getPid());
+      return exec;
+    } catch (RuntimeException e) {
+      exec.close();
+      throw e;
+    }
+  }
+
+  /** A process exec'd into a running task. */
+  private final class Exec implements RunningTask {
+    private final String containerId;
+    private final String execId;
+    private final RemoteStdio stdio;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    volatile boolean created;
+    volatile int pid;
+
+    Exec(String containerId, String execId, RemoteStdio stdio) {
+      this.containerId = containerId;
+      this.execId = execId;
+      this.stdio = stdio;
+    }
+
+    @Override
+    public String id() {
+      return execId;
+    }
+
+    @Override
+    public int pid() {
+      return pid;
+    }
+
+    @Override
+    public java.util.Optional<io.github.sshcontainer.containerd.TaskIo> io() {
+      return java.util.Optional.of(stdio);
+    }
+
+    @Override
+    public void kill(int signal) {
+      client.call("signalling process " + execId, () -> client.tasks().kill(
+          KillRequest.newBuilder().setContainerId(containerId).setExecId(execId)
+              .setSignal(signal).build()));
+    }
+
+    @Override
+    public TaskResult await(Duration timeout) {
+      try {
+        WaitResponse r = client.tasks().withDeadlineAfter(timeout.toMillis(),
+            TimeUnit.MILLISECONDS).wait(WaitRequest.newBuilder().setContainerId(containerId)
+            .setExecId(execId).build());
+        return new TaskResult(r.getExitStatus(), "");
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+          throw new ContainerdException(ContainerdException.Reason.TIMED_OUT, "process "
+              + execId + " did not exit within " + timeout.toMillis() + " ms");
+        }
+        throw client.translate("waiting for process " + execId, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      if (created) {
+        try {
+          client.tasks().kill(KillRequest.newBuilder().setContainerId(containerId)
+              .setExecId(execId).setSignal(9).build());
+        } catch (StatusRuntimeException ignored) {
+          // exited already
+        }
+        try {
+          client.tasks().withDeadlineAfter(10, TimeUnit.SECONDS).wait(WaitRequest.newBuilder()
+              .setContainerId(containerId).setExecId(execId).build());
+        } catch (StatusRuntimeException ignored) {
+          // gone or stuck; delete says which
+        }
+        quietly("deleting process " + execId, () -> client.tasks().deleteProcess(
+            io.github.sshcontainer.containerd.api.tasks.DeleteProcessRequest.newBuilder()
+                .setContainerId(containerId).setExecId(execId).build()));
+      }
+      stdio.close();
     }
   }
 
