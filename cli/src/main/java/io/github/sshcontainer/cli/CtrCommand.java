@@ -1,6 +1,13 @@
 package io.github.sshcontainer.cli;
 
 import io.github.sshcontainer.containerd.ContainerdClient;
+import io.github.sshcontainer.containerd.ExecSpec;
+import io.github.sshcontainer.containerd.RunningTask;
+import io.github.sshcontainer.containerd.TaskIo;
+import io.github.sshcontainer.containerd.api.containers.DeleteContainerRequest;
+import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
+import io.github.sshcontainer.containerd.api.tasks.KillRequest;
+import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
 import io.github.sshcontainer.containerd.ImportedImage;
 import io.github.sshcontainer.containerd.RunSpec;
 import io.github.sshcontainer.containerd.SshContainerd;
@@ -22,11 +29,16 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "ctr", mixinStandardHelpOptions = true,
     description = {"containerd on the remote host: version, namespaces, images, import an "
-        + "image archive, run a task.",
-        "  ctr [DEST] version | namespaces | images | import FILE | run IMAGE [-- CMD…]"})
+        + "image archive, run and exec with live I/O, tasks and containers.",
+        "  ctr [DEST] version | namespaces | images | import FILE",
+        "  ctr [DEST] run [-i] [-t] IMAGE [-- CMD…]      (output streamed; exit code is the "
+            + "task's)",
+        "  ctr [DEST] exec [-i] [-t] CONTAINER -- CMD…",
+        "  ctr [DEST] tasks ls | tasks kill CONTAINER [--signal N] | containers ls | "
+            + "containers rm ID"})
 final class CtrCommand implements Callable<Integer> {
   private static final Set<String> ACTIONS = Set.of("version", "namespaces", "images", "import",
-      "run");
+      "run", "exec", "tasks", "containers");
 
   @Mixin
   SshOptions ssh;
@@ -41,6 +53,17 @@ final class CtrCommand implements Callable<Integer> {
   @Option(names = "--remote-socket", paramLabel = "PATH",
       description = "Remote containerd socket (default: /run/containerd/containerd.sock).")
   String remoteSocket;
+
+  @Option(names = {"-i", "--interactive"}, description = "run/exec: send stdin to the process.")
+  boolean interactive;
+
+  @Option(names = {"-t", "--tty"}, description = "run/exec: on a terminal of this terminal's "
+      + "size (80x24 when not on one).")
+  boolean tty;
+
+  @Option(names = {"-s", "--signal"}, defaultValue = "15",
+      description = "tasks kill: the signal number (default: ${DEFAULT-VALUE}).")
+  int signal;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -84,20 +107,129 @@ final class CtrCommand implements Callable<Integer> {
         case "run" -> {
           if (words.size() != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                "usage: ssh-container ctr [DEST] run IMAGE [-- CMD…]");
+                "usage: ssh-container ctr [DEST] run [-i] [-t] IMAGE [-- CMD…]");
           }
-          RunSpec.Builder r = RunSpec.of(words.get(0));
+          RunSpec.Builder r = RunSpec.of(words.get(0)).live();
           if (!p.after().isEmpty()) {
             r.args(p.after().toArray(String[]::new));
           }
-          var result = ctr.run(r.build());
-          System.out.print(result.output());
-          System.out.flush();
-          return result.exitStatus();
+          Terminal terminal = tty ? Terminal.current() : null;
+          if (interactive) {
+            r.stdin();
+          }
+          if (tty) {
+            r.tty(terminal != null ? terminal.columns() : 80, terminal != null
+                ? terminal.rows() : 24);
+          }
+          try (RunningTask task = ctr.start(r.build())) {
+            return stream(task, terminal);
+          }
+        }
+        case "exec" -> {
+          if (words.size() != 1 || p.after().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "usage: ssh-container ctr [DEST] exec [-i] [-t] CONTAINER -- CMD…");
+          }
+          ExecSpec.Builder e = ExecSpec.of(p.after().toArray(String[]::new));
+          Terminal terminal = tty ? Terminal.current() : null;
+          if (interactive) {
+            e.stdin();
+          }
+          if (tty) {
+            e.tty(terminal != null ? terminal.columns() : 80, terminal != null
+                ? terminal.rows() : 24);
+          }
+          try (RunningTask process = ctr.exec(words.get(0), e.build())) {
+            return stream(process, terminal);
+          }
+        }
+        case "tasks" -> {
+          if (words.equals(List.of("ls"))) {
+            System.out.println("CONTAINER\tPID\tSTATUS");
+            ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList()
+                // containerd 1.6 fills the process's id, not its container_id, here
+                .forEach(t -> System.out.println((t.getContainerId().isEmpty() ? t.getId()
+                    : t.getContainerId()) + "\t" + t.getPid()
+                    + "\t" + t.getStatus().name().replace("STATUS_", "")
+                        .toLowerCase(java.util.Locale.ROOT)));
+          } else if (words.size() == 2 && words.get(0).equals("kill")) {
+            ctr.call("signalling task " + words.get(1), () -> ctr.tasks().kill(
+                KillRequest.newBuilder().setContainerId(words.get(1)).setSignal(signal)
+                    .build()));
+          } else {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "usage: ssh-container ctr [DEST] tasks ls | tasks kill CONTAINER [-s N]");
+          }
+        }
+        case "containers" -> {
+          if (words.equals(List.of("ls"))) {
+            System.out.println("CONTAINER\tIMAGE\tRUNTIME");
+            ctr.containers().list(ListContainersRequest.getDefaultInstance())
+                .getContainersList().forEach(c -> System.out.println(c.getId() + "\t"
+                    + c.getImage() + "\t" + c.getRuntime().getName()));
+          } else if (words.size() == 2 && words.get(0).equals("rm")) {
+            ctr.call("removing container " + words.get(1), () -> ctr.containers().delete(
+                DeleteContainerRequest.newBuilder().setId(words.get(1)).build()));
+          } else {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "usage: ssh-container ctr [DEST] containers ls | containers rm ID");
+          }
         }
         default -> throw new IllegalStateException(action);
       }
     }
     return 0;
+  }
+
+  /**
+   * Copies the process's stdout and stderr here as they come, and this stdin there (to its
+   * end) with -i; returns the exit status once the output has ended too.
+   */
+  private int stream(RunningTask task, Terminal terminal) throws Exception {
+    TaskIo io = task.io().orElseThrow();
+    Thread out = copy(io.stdout(), System.out, "stdout");
+    Thread err = copy(io.stderr(), System.err, "stderr");
+    if (interactive) {
+      Thread in = new Thread(() -> {
+        try (java.io.OutputStream to = io.stdin()) {
+          System.in.transferTo(to);
+        } catch (java.io.IOException ended) {
+          // the process is gone
+        }
+      }, "ssh-container-ctr-stdin");
+      in.setDaemon(true);
+      in.start();
+    }
+    if (terminal != null && interactive) {
+      terminal.raw();
+    }
+    try {
+      int status = task.await(java.time.Duration.ofDays(365)).exitStatus();
+      out.join(10_000);
+      err.join(10_000);
+      System.out.flush();
+      return status;
+    } finally {
+      if (terminal != null) {
+        terminal.restore();
+      }
+    }
+  }
+
+  private static Thread copy(InputStream from, java.io.PrintStream to, String name) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      try {
+        for (int n; (n = from.read(buf)) >= 0; ) {
+          to.write(buf, 0, n);
+          to.flush();
+        }
+      } catch (java.io.IOException ended) {
+        // the stream closed with the task
+      }
+    }, "ssh-container-ctr-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 }

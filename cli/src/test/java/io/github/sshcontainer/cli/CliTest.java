@@ -400,6 +400,56 @@ class CliTest {
         null, Map.of());
     assertEquals(2, ran.code(), ran.err());
     assertEquals("in-ctr\n", ran.out());
+    // -i: stdin to its end, output streamed, the task's exit status
+    Result interactive = run(command("ctr", concat(List.of(lab().destination(), "run", "-i",
+        "docker.io/sshc-lab/busybox:1"), sock), List.of("sh", "-c",
+        "read x; echo got-$x; echo err-$x >&2; exit 4")), "hello\n", Map.of());
+    assertEquals(4, interactive.code(), interactive.err());
+    assertEquals("got-hello\n", interactive.out());
+    assertTrue(interactive.err().contains("err-hello"), interactive.err());
+  }
+
+  @Test
+  void ctrExecTasksAndContainers() throws Exception {
+    List<String> sock = List.of("--remote-socket", lab().containerd().socket().toString(),
+        "-n", "sshc-cli-exec");
+    Result imported = run(command("ctr", concat(List.of(lab().destination(), "import",
+        lab().busyboxTar().toString()), sock), List.of()), null, Map.of());
+    assertEquals(0, imported.code(), imported.err());
+    // a long task, run by the CLI itself in the background
+    Process task = new ProcessBuilder(command("ctr", concat(List.of(lab().destination(), "run",
+        "docker.io/sshc-lab/busybox:1"), sock), List.of("sh", "-c",
+        "echo task-up; exec sleep 300")))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    try {
+      var out = lines(task.getInputStream());
+      awaitLine(out, "task-up");
+      Result ls = run(command("ctr", concat(List.of(lab().destination(), "tasks", "ls"),
+          sock), List.of()), null, Map.of());
+      assertEquals(0, ls.code(), ls.err());
+      String line = ls.out().lines().filter(l -> l.startsWith("sshc-")).findFirst()
+          .orElseThrow(() -> new AssertionError(ls.out()));
+      String id = line.split("\t")[0];
+      assertTrue(line.toLowerCase().contains("running"), line);
+      Result exec = run(command("ctr", concat(List.of(lab().destination(), "exec", "-i", id),
+          sock), List.of("sh", "-c", "read x; echo exec-$x; exit 3")), "in\n", Map.of());
+      assertEquals(3, exec.code(), exec.err());
+      assertEquals("exec-in\n", exec.out());
+      Result containers = run(command("ctr", concat(List.of(lab().destination(),
+          "containers", "ls"), sock), List.of()), null, Map.of());
+      assertTrue(containers.out().contains(id + "\tdocker.io/sshc-lab/busybox:1"),
+          containers.out());
+      Result kill = run(command("ctr", concat(List.of(lab().destination(), "tasks", "kill",
+          id, "--signal", "9"), sock), List.of()), null, Map.of());
+      assertEquals(0, kill.code(), kill.err());
+      assertTrue(task.waitFor(60, TimeUnit.SECONDS), "the run ends when its task is killed");
+      assertEquals(137, task.exitValue());
+      Result after = run(command("ctr", concat(List.of(lab().destination(), "containers",
+          "ls"), sock), List.of()), null, Map.of());
+      assertFalse(after.out().contains(id), "run removed its container: " + after.out());
+    } finally {
+      task.destroyForcibly();
+    }
   }
 
   @Test

@@ -298,7 +298,7 @@ class ContainerdClientTest {
 
   private static void assertNothingLeft(String id) throws Exception {
     assertFalse(ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
-        .anyMatch(t -> t.getContainerId().equals(id)), "task left");
+        .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
     assertFalse(ctr.containers().list(ListContainersRequest.getDefaultInstance())
         .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
     var snaps = ctr.snapshots().list(ListSnapshotsRequest.newBuilder()

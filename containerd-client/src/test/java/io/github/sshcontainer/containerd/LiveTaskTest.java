@@ -74,7 +74,7 @@ class LiveTaskTest {
   @AfterEach
   void nothingLeft() throws Exception {
     assertFalse(ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
-        .anyMatch(t -> t.getContainerId().equals(id)), "task left");
+        .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
     assertFalse(ctr.containers().list(ListContainersRequest.getDefaultInstance())
         .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
     try (Stream<Path> left = Files.list(Path.of("/tmp"))) {
