@@ -198,6 +198,37 @@ public final class ContainerdClient implements AutoCloseable {
   }
 
   /**
+   * Pulls {@code ref} from its registry into this namespace and unpacks it, from this machine
+   * (containerd 1.6 has no Transfer service); the platform defaults to the remote host's.
+   *
+   * @throws ContainerdException UNAUTHORIZED when the registry refuses the credentials (or
+   *     needs some), NOT_FOUND for a missing name, tag or platform, UNAVAILABLE when the
+   *     registry cannot be reached from here
+   */
+  public ImportedImage pull(String ref, PullOptions options) {
+    java.util.Objects.requireNonNull(ref, "ref");
+    String platform = options.platform().orElseGet(this::remotePlatform);
+    return new io.github.sshcontainer.containerd.internal.RegistryPuller(this, options,
+        options.username().orElse(null), options.password().orElse(null)).pull(ref, platform);
+  }
+
+  /** {@code linux/<arch>} of the remote host, from {@code uname -m}. */
+  private String remotePlatform() {
+    String machine = tunnel.run("uname -m", java.time.Duration.ofSeconds(30), 256)
+        .stdoutText().trim();
+    String arch = switch (machine) {
+      case "x86_64", "amd64" -> "amd64";
+      case "aarch64", "arm64" -> "arm64";
+      case "armv7l", "armv7" -> "arm/v7";
+      case "ppc64le" -> "ppc64le";
+      case "s390x" -> "s390x";
+      case "riscv64" -> "riscv64";
+      default -> machine;
+    };
+    return "linux/" + arch;
+  }
+
+  /**
    * Runs a process in the running task of container {@code containerId}, with live stdio
    * ({@link RunningTask#io()}); closing the handle kills it if it still runs and removes it.
    *

@@ -21,6 +21,8 @@ public final class ContainerdException extends RuntimeException {
     INVALID,
     /** containerd refused or failed the operation. */
     FAILED,
+    /** An image registry refused the credentials, or needs some and none were given. */
+    UNAUTHORIZED,
     /** An operation ran past its deadline. */
     TIMED_OUT
   }

@@ -257,7 +257,7 @@ public final class ImageImporter {
     }
   }
 
-  private static Map<String, String> gcLabels(Descriptor config, List<Descriptor> layers) {
+  static Map<String, String> gcLabels(Descriptor config, List<Descriptor> layers) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put("containerd.io/gc.ref.content.config", config.getDigest());
     for (int i = 0; i < layers.size(); i++) {
@@ -289,7 +289,7 @@ public final class ImageImporter {
    * Applies each layer onto a snapshot named by its chain ID (skipping those already there)
    * and labels the config so that the snapshots live as long as the image.
    */
-  private String unpack(String lease, byte[] config, List<Descriptor> layers, String configDigest)
+  String unpack(String lease, byte[] config, List<Descriptor> layers, String configDigest)
       throws IOException {
     JsonArray diffIds = JsonParser.parseString(new String(config, StandardCharsets.UTF_8))
         .getAsJsonObject().getAsJsonObject("rootfs").getAsJsonArray("diff_ids");
@@ -361,7 +361,7 @@ public final class ImageImporter {
     }
   }
 
-  private void createOrUpdate(String name, Descriptor target) {
+  void createOrUpdate(String name, Descriptor target) {
     Image image = Image.newBuilder().setName(name).setTarget(target).build();
     try {
       client.images().create(CreateImageRequest.newBuilder().setImage(image).build());

@@ -1,0 +1,129 @@
+package io.github.sshcontainer.containerd;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * How {@link ContainerdClient#pull} fetches an image: the platform to pick from a multi-platform
+ * index, credentials, plain HTTP, progress and a deadline. Immutable.
+ *
+ * <p>The registry is reached from this machine (the client pulls, as containerd's Go client
+ * does on 1.6, which has no Transfer service), and content is written to the remote containerd
+ * over the tunnel.
+ */
+public final class PullOptions {
+  /** Progress of a pull: the blob, bytes done and its size, and the layer count so far. */
+  public record Progress(String digest, long done, long size, int layer, int layers) {}
+
+  private final String platform;
+  private final String username;
+  private final String password;
+  private final Boolean plainHttp;
+  private final Consumer<Progress> progress;
+  private final Duration timeout;
+
+  private PullOptions(Builder b) {
+    platform = b.platform;
+    username = b.username;
+    password = b.password;
+    plainHttp = b.plainHttp;
+    progress = b.progress;
+    timeout = b.timeout;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Defaults: the remote host's platform, no credentials, HTTPS except on loopback. */
+  public static PullOptions defaults() {
+    return builder().build();
+  }
+
+  /** {@code os/arch[/variant]}; empty: the remote host's, from {@code uname -m}. */
+  public Optional<String> platform() {
+    return Optional.ofNullable(platform);
+  }
+
+  public Optional<String> username() {
+    return Optional.ofNullable(username);
+  }
+
+  Optional<String> password() {
+    return Optional.ofNullable(password);
+  }
+
+  /** Plain HTTP: empty means only for localhost and 127.0.0.0/8, as Docker does. */
+  public Optional<Boolean> plainHttp() {
+    return Optional.ofNullable(plainHttp);
+  }
+
+  public Consumer<Progress> progress() {
+    return progress;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public String toString() {
+    return "PullOptions[platform=" + platform + ", user=" + username + ", plainHttp="
+        + plainHttp + ", timeout=" + timeout + "]";
+  }
+
+  /** Builds {@link PullOptions}. */
+  public static final class Builder {
+    private String platform;
+    private String username;
+    private String password;
+    private Boolean plainHttp;
+    private Consumer<Progress> progress = p -> { };
+    private Duration timeout = Duration.ofMinutes(30);
+
+    private Builder() {}
+
+    public Builder platform(String platform) {
+      if (!Objects.requireNonNull(platform, "platform").matches("[a-z0-9]+/[a-z0-9_]+(/\\w+)?")) {
+        throw new IllegalArgumentException("platform '" + platform + "' must be os/arch or "
+            + "os/arch/variant, e.g. linux/arm64");
+      }
+      this.platform = platform;
+      return this;
+    }
+
+    /** Basic credentials, also used to get a bearer token where the registry asks for one. */
+    public Builder basicAuth(String username, String password) {
+      if (Objects.requireNonNull(username, "username").isBlank()) {
+        throw new IllegalArgumentException("username must not be blank");
+      }
+      this.username = username;
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    public Builder plainHttp(boolean plain) {
+      this.plainHttp = plain;
+      return this;
+    }
+
+    public Builder progress(Consumer<Progress> listener) {
+      this.progress = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    public Builder timeout(Duration timeout) {
+      if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout " + timeout + " must be positive");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    public PullOptions build() {
+      return new PullOptions(this);
+    }
+  }
+}
