@@ -2,6 +2,7 @@ package io.github.sshcontainer.cli;
 
 import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.ExecSpec;
+import io.github.sshcontainer.containerd.PullOptions;
 import io.github.sshcontainer.containerd.RunningTask;
 import io.github.sshcontainer.containerd.TaskIo;
 import io.github.sshcontainer.containerd.api.containers.DeleteContainerRequest;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "ctr", mixinStandardHelpOptions = true,
     description = {"containerd on the remote host: version, namespaces, images, import an "
         + "image archive, run and exec with live I/O, tasks and containers.",
-        "  ctr [DEST] version | namespaces | images | import FILE",
+        "  ctr [DEST] version | namespaces | images | import FILE | pull REF [--platform P]",
         "  ctr [DEST] run [-i] [-t] IMAGE [-- CMD…]      (output streamed; exit code is the "
             + "task's)",
         "  ctr [DEST] exec [-i] [-t] CONTAINER -- CMD…",
@@ -38,7 +39,7 @@ import picocli.CommandLine.Parameters;
             + "containers rm ID"})
 final class CtrCommand implements Callable<Integer> {
   private static final Set<String> ACTIONS = Set.of("version", "namespaces", "images", "import",
-      "run", "exec", "tasks", "containers");
+      "run", "exec", "tasks", "containers", "pull");
 
   @Mixin
   SshOptions ssh;
@@ -64,6 +65,24 @@ final class CtrCommand implements Callable<Integer> {
   @Option(names = {"-s", "--signal"}, defaultValue = "15",
       description = "tasks kill: the signal number (default: ${DEFAULT-VALUE}).")
   int signal;
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH",
+      description = "pull: the platform to pick from a multi-platform image (default: the "
+          + "remote host's).")
+  String platform;
+
+  @Option(names = "--user", paramLabel = "USER", description = "pull: the registry user; the "
+      + "password comes from the file --password-file names, or from "
+      + "SSH_CONTAINER_REGISTRY_PASSWORD.")
+  String registryUser;
+
+  @Option(names = "--password-file", paramLabel = "FILE",
+      description = "pull: a file holding the registry password (its first line).")
+  Path passwordFile;
+
+  @Option(names = "--plain-http", description = "pull: talk plain HTTP to the registry (the "
+      + "default only for localhost and 127.0.0.0/8).")
+  boolean plainHttp;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -143,6 +162,30 @@ final class CtrCommand implements Callable<Integer> {
             return stream(process, terminal);
           }
         }
+        case "pull" -> {
+          if (words.size() != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "usage: ssh-container ctr [DEST] pull REF [--platform OS/ARCH] [--user U]");
+          }
+          PullOptions.Builder o = PullOptions.builder().progress(pr -> System.err.printf(
+              java.util.Locale.ROOT, "\rlayer %d/%d %s: %.1f / %.1f MiB   ", pr.layer(),
+              pr.layers(), pr.digest().substring(0, Math.min(19, pr.digest().length())),
+              pr.done() / 1048576.0, pr.size() / 1048576.0));
+          if (platform != null) {
+            o.platform(platform);
+          }
+          if (plainHttp) {
+            o.plainHttp(true);
+          }
+          if (registryUser != null) {
+            o.basicAuth(registryUser, registryPassword());
+          }
+          long t0 = System.nanoTime();
+          ImportedImage img = ctr.pull(words.get(0), o.build());
+          System.err.printf(java.util.Locale.ROOT, "%npulled in %.1f s%n",
+              (System.nanoTime() - t0) / 1e9);
+          System.out.println(img.name() + "\t" + img.manifestDigest());
+        }
         case "tasks" -> {
           if (words.equals(List.of("ls"))) {
             System.out.println("CONTAINER\tPID\tSTATUS");
@@ -179,6 +222,20 @@ final class CtrCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private String registryPassword() throws java.io.IOException {
+    if (passwordFile != null) {
+      String text = Files.readString(passwordFile);
+      int nl = text.indexOf('\n');
+      return nl < 0 ? text : text.substring(0, nl);
+    }
+    String env = System.getenv("SSH_CONTAINER_REGISTRY_PASSWORD");
+    if (env == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--user needs a password: "
+          + "--password-file FILE, or SSH_CONTAINER_REGISTRY_PASSWORD in the environment");
+    }
+    return env;
   }
 
   /**

@@ -410,6 +410,30 @@ class CliTest {
   }
 
   @Test
+  void ctrPullsFromAPrivateRegistryWithProgress() throws Exception {
+    io.github.sshcontainer.lab.Registry r = lab().privateRegistry();
+    List<String> sock = List.of("--remote-socket", lab().containerd().socket().toString(),
+        "-n", "sshc-cli-pull");
+    String ref = r.address() + "/" + Lab.REGISTRY_IMAGE;
+    Result refused = run(command("ctr", concat(List.of(lab().destination(), "pull", ref),
+        sock), List.of()), null, Map.of());
+    assertEquals(1, refused.code(), refused.out());
+    assertTrue(refused.err().contains("[UNAUTHORIZED]"), refused.err());
+    Path pw = Files.writeString(tmp.resolve("registry-pw"), r.password() + "\n");
+    Result pulled = run(command("ctr", concat(List.of(lab().destination(), "pull", ref,
+        "--user", r.user(), "--password-file", pw.toString()), sock), List.of()), null,
+        Map.of());
+    assertEquals(0, pulled.code(), pulled.err());
+    assertTrue(pulled.out().startsWith(ref + "\tsha256:"), pulled.out());
+    assertTrue(pulled.err().contains("layer 1/1") && pulled.err().contains("MiB"),
+        "progress: " + pulled.err());
+    Result ran = run(command("ctr", concat(List.of(lab().destination(), "run", ref), sock),
+        List.of("sh", "-c", "wc -c < /big.bin")), null, Map.of());
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals(String.valueOf(2 << 20), ran.out().trim());
+  }
+
+  @Test
   void ctrExecTasksAndContainers() throws Exception {
     List<String> sock = List.of("--remote-socket", lab().containerd().socket().toString(),
         "-n", "sshc-cli-exec");
