@@ -19,8 +19,10 @@ public final class ExecSpec {
   private final boolean stdin;
   private final int ttyColumns;
   private final int ttyRows;
+  private final String ioDir;
 
   private ExecSpec(Builder b) {
+    ioDir = b.ioDir;
     args = List.copyOf(b.args);
     env = Map.copyOf(b.env);
     workingDir = b.workingDir;
@@ -57,6 +59,11 @@ public final class ExecSpec {
     return stdin;
   }
 
+  /** Where on the remote host the process's FIFO directory is made. Default: /tmp. */
+  public String ioDir() {
+    return ioDir;
+  }
+
   public boolean tty() {
     return ttyColumns > 0;
   }
@@ -78,6 +85,7 @@ public final class ExecSpec {
     private boolean stdin;
     private int ttyColumns;
     private int ttyRows;
+    private String ioDir = "/tmp";
 
     private Builder(List<String> args) {
       if (args.isEmpty() || args.get(0).isBlank()) {
@@ -128,6 +136,15 @@ public final class ExecSpec {
       }
       this.ttyColumns = columns;
       this.ttyRows = rows;
+      return this;
+    }
+
+    /** The remote directory the private FIFO directory is made in (absolute). */
+    public Builder ioDir(String dir) {
+      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
+        throw new IllegalArgumentException("I/O directory '" + dir + "' must be absolute");
+      }
+      this.ioDir = dir;
       return this;
     }
 

@@ -39,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class LiveTaskTest {
   @TempDir static Path tmp;
+  /** This test's own directory for the remote FIFO directories (the lab's host is this one). */
+  private static Path ioDir;
   private static Sshd noSftp;
   private static ContainerdClient ctr;
   private static String ns;
@@ -47,6 +49,7 @@ class LiveTaskTest {
   @BeforeAll
   static void connect() throws Exception {
     Lab lab = Lab.shared();
+    ioDir = Files.createTempDirectory(Path.of("/tmp"), "sshc-live-io-");
     noSftp = lab.startSshd("live-nosftp-" + System.nanoTime(), lab.hostKey(),
         List.of("Subsystem none /bin/false"));
     Path kh = Files.writeString(tmp.resolve("kh"),
@@ -60,14 +63,15 @@ class LiveTaskTest {
   }
 
   @AfterAll
-  static void close() {
+  static void close() throws Exception {
     ctr.close();
     noSftp.close();
+    Files.deleteIfExists(ioDir);
   }
 
   private static RunSpec.Builder spec(String... args) {
     id = "live-" + UUID.randomUUID().toString().substring(0, 8);
-    return RunSpec.of(ContainerdClientTest.IMAGE).id(id).args(args);
+    return RunSpec.of(ContainerdClientTest.IMAGE).id(id).logDir(ioDir.toString()).args(args);
   }
 
   /** No task, container or FIFO directory of this test is left on the remote host. */
@@ -77,10 +81,8 @@ class LiveTaskTest {
         .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
     assertFalse(ctr.containers().list(ListContainersRequest.getDefaultInstance())
         .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
-    try (Stream<Path> left = Files.list(Path.of("/tmp"))) {
-      List<Path> dirs = left.filter(p -> p.getFileName().toString().startsWith("sshc-io-"))
-          .toList();
-      assertEquals(List.of(), dirs, "FIFO directories left");
+    try (Stream<Path> left = Files.list(ioDir)) {
+      assertEquals(List.of(), left.toList(), "FIFO directories or logs left");
     }
   }
 
@@ -181,7 +183,7 @@ class LiveTaskTest {
       assertEquals("task-ready", out.readLine());
       try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c",
           "read x; echo exec-got-$x-$GREETING; echo to-err >&2; exit 5")
-          .env("GREETING", "hi").stdin().build())) {
+          .env("GREETING", "hi").stdin().ioDir(ioDir.toString()).build())) {
         TaskIo io = p.io().orElseThrow();
         try (OutputStream in = io.stdin()) {
           in.write("hello\n".getBytes(StandardCharsets.UTF_8));
@@ -194,13 +196,14 @@ class LiveTaskTest {
         assertTrue(p.pid() > 0);
       }
       try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c", "stty size; tty")
-          .tty(90, 30).build())) {
+          .tty(90, 30).ioDir(ioDir.toString()).build())) {
         String said = new String(p.io().orElseThrow().stdout().readAllBytes(),
             StandardCharsets.UTF_8).replace("\r", "");
         assertTrue(said.startsWith("30 90\n/dev/pts/"), said);
         assertEquals(0, p.await(Duration.ofSeconds(30)).exitStatus());
       }
-      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sleep", "300").build())) {
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sleep", "300")
+          .ioDir(ioDir.toString()).build())) {
         p.kill(9);
         assertEquals(137, p.await(Duration.ofSeconds(30)).exitStatus());
       }
@@ -208,6 +211,45 @@ class LiveTaskTest {
           () -> ctr.exec("no-such-container", ExecSpec.of("true").build()));
       assertEquals(ContainerdException.Reason.NOT_FOUND, none.reason());
     }
+  }
+
+  /** The client dies (SIGKILL) with a live task: the remote host cleans up after it. */
+  @Test
+  void aClientKilledMidTaskLeavesNothingBehind() throws Exception {
+    Lab lab = Lab.shared();
+    id = "crash-" + UUID.randomUUID().toString().substring(0, 8);
+    Path kh = tmp.resolve("kh");
+    String cp = System.getProperty("java.class.path") + java.io.File.pathSeparator
+        + Path.of(CrashingClient.class.getProtectionDomain().getCodeSource().getLocation()
+            .toURI());
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-XX:-UsePerfData", "-cp", cp, CrashingClient.class.getName(),
+        "ssh://" + lab.user() + "@127.0.0.1:" + noSftp.port(), lab.clientKey().toString(),
+        kh.toString(), lab.containerd().socket().toString(), ns, id, ioDir.toString())
+        .redirectErrorStream(true).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+          StandardCharsets.UTF_8));
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith("started ")) {
+        // its log lines
+      }
+      assertEquals("started " + id, line);
+      try (Stream<Path> dirs = Files.list(ioDir)) {
+        assertEquals(1, dirs.count(), "the task's FIFO directory exists while it runs");
+      }
+      child.destroyForcibly(); // kill -9: no close(), no shutdown hook
+      assertTrue(child.waitFor(20, TimeUnit.SECONDS));
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < end && (ctr.containers().list(
+          ListContainersRequest.getDefaultInstance()).getContainersList().stream()
+          .anyMatch(c -> c.getId().equals(id)) || Files.list(ioDir).findAny().isPresent())) {
+        Thread.sleep(200);
+      }
+    } finally {
+      child.destroyForcibly();
+    }
+    // the @AfterEach check asserts no task, container or directory is left
   }
 
   @Test

@@ -31,6 +31,7 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
   private final SocketChannel stdout;
   private final SocketChannel stderr;
   private final SocketChannel stdin;
+  private RemoteReaper reaper;
   private volatile BiConsumer<Integer, Integer> resizer;
   private volatile Runnable stdinCloser = () -> { };
 
@@ -58,6 +59,9 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
           + "): " + made.stderr().trim() + "; is the directory writable by the SSH user?");
     }
     String dir = made.stdoutText().trim();
+    // if this client dies, the FIFOs still go: a cat blocked opening one is released, the
+    // directory removed
+    RemoteReaper reaper = RemoteReaper.start(tunnel, release(dir));
     SocketChannel out = null;
     SocketChannel err = null;
     SocketChannel in = null;
@@ -69,9 +73,13 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
       if (withStdin) {
         in = tunnel.openCommand("exec cat > " + SocketCommand.quote(dir + "/stdin"));
       }
-      return new RemoteStdio(tunnel, dir, tty, out, err, in);
+      RemoteStdio io = new RemoteStdio(tunnel, dir, tty, out, err, in);
+      io.reaper = reaper;
+      return io;
     } catch (RuntimeException e) {
-      new RemoteStdio(tunnel, dir, tty, out, err, in).close();
+      RemoteStdio io = new RemoteStdio(tunnel, dir, tty, out, err, in);
+      io.reaper = reaper;
+      io.close();
       throw e;
     }
   }
@@ -193,11 +201,8 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
         }
       }
     }
-    String q = SocketCommand.quote(dir);
     try {
-      RemoteCommandResult r = tunnel.run("for f in " + q + "/stdin " + q + "/stdout " + q
-          + "/stderr; do [ -p \"$f\" ] && (exec 3<>\"$f\"); done; rm -rf -- " + q,
-          SETUP_DEADLINE, 0);
+      RemoteCommandResult r = tunnel.run(release(dir), SETUP_DEADLINE, 0);
       if (r.exitStatus() != 0) {
         log.warn("removing {} on {} exited with {}: {}", dir, tunnel.remote(), r.exitStatus(),
             r.stderr().trim());
@@ -206,5 +211,15 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
       log.warn("cannot remove the task's FIFOs {} on {}: {}", dir, tunnel.remote(),
           e.getMessage());
     }
+    if (reaper != null) {
+      reaper.close();
+    }
+  }
+
+  /** Releases any cat blocked opening a FIFO (by opening it read-write), removes the dir. */
+  private static String release(String dir) {
+    String q = SocketCommand.quote(dir);
+    return "for f in " + q + "/stdin " + q + "/stdout " + q + "/stderr; do [ -p \"$f\" ] && "
+        + "(exec 3<>\"$f\"); done; rm -rf -- " + q;
   }
 }

@@ -71,6 +71,9 @@ public final class TaskRunner {
     String chain = topChain(config);
     Started started = new Started(id, spec.logDir() + "/ssh-container-" + client.namespace()
         + "-" + id + ".log", spec.maxLogBytes());
+    // removes the task on the remote host if this client dies before close()
+    started.reaper = RemoteReaper.start(tunnel, RemoteReaper.removeTask(tunnel.remoteSocket(),
+        client.namespace(), id) + "; rm -f " + SocketCommand.quote(started.logPath));
     try {
       String lease = "ssh-container-run-" + id;
       client.call("creating lease", () -> client.leases().create(
@@ -150,6 +153,7 @@ public final class TaskRunner {
     volatile boolean task;
     volatile int pid;
     volatile RemoteStdio io;
+    volatile RemoteReaper reaper;
 
     Started(String id, String logPath, int maxLog) {
       this.id = id;
@@ -271,6 +275,9 @@ public final class TaskRunner {
             RemoveSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
                 .setKey(id).build()));
       }
+      if (reaper != null) {
+        reaper.close(); // cleaned up here: the remote script stands down
+      }
       if (io != null) {
         io.close();
         return; // no log file was made
@@ -331,7 +338,7 @@ public final class TaskRunner {
       process.add("user", user);
     });
     String execId = "exec-" + UUID.randomUUID().toString().substring(0, 12);
-    RemoteStdio stdio = RemoteStdio.open(tunnel, "/tmp", spec.stdin(), spec.tty());
+    RemoteStdio stdio = RemoteStdio.open(tunnel, spec.ioDir(), spec.stdin(), spec.tty());
     Exec exec = new Exec(containerId, execId, stdio);
     try {
       stdio.resizer((w, h) -> client.call("resizing the terminal of " + execId, () ->
