@@ -36,6 +36,7 @@ public final class ContainerdBenchmark {
     for (Duration oneWay : new Duration[] {Duration.ZERO, Duration.ofMillis(10)}) {
       scenario(lab, oneWay.isZero() ? "loopback" : "rtt-20ms", oneWay, quick);
     }
+    pull(lab, quick);
     System.out.println("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java "
         + System.getProperty("java.version"));
   }
@@ -95,6 +96,42 @@ public final class ContainerdBenchmark {
       }
       Files.deleteIfExists(kh);
     }
+  }
+
+  /**
+   * The lab's 110 MiB image from a registry on this host: pulled by {@code ContainerdClient.pull}
+   * (client-side, content streamed over the tunnel) and by containerd's own {@code ctr images
+   * pull --plain-http} run on the host itself, each into a fresh namespace.
+   */
+  private static void pull(Lab lab, boolean quick) throws Exception {
+    String ref = lab.registry().push(lab.docker(), lab.docker().bigImage(), "sshc/big:1");
+    int runs = quick ? 1 : 3;
+    double[] ours = new double[runs];
+    double[] ctrOnHost = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      String ns = "sshc-bench-pull-" + UUID.randomUUID().toString().substring(0, 8);
+      try (ContainerdClient ctr = SshContainerd.connect(TunnelOptions.builder(lab.destination())
+          .identityFile(lab.clientKey()).knownHosts(lab.knownHosts()).noSshConfig()
+          .useAgent(false).remoteSocket(lab.containerd().socket().toString()).build(), ns)) {
+        long t0 = System.nanoTime();
+        ctr.pull(ref, io.github.sshcontainer.containerd.PullOptions.defaults());
+        ours[i] = (System.nanoTime() - t0) / 1e6;
+      }
+      String ns2 = "sshc-bench-ctr-" + UUID.randomUUID().toString().substring(0, 8);
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder("ctr", "-a", lab.containerd().socket().toString(), "-n",
+          ns2, "images", "pull", "--plain-http", ref).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("ctr images pull failed");
+      }
+      ctrOnHost[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    Arrays.sort(ours);
+    Arrays.sort(ctrOnHost);
+    System.out.printf(Locale.ROOT, "%npull of %s (110 MiB layer), median of %d: ssh-container "
+        + "%.0f ms, ctr on the host %.0f ms, ratio %.2fx%n", ref, runs, ours[runs / 2],
+        ctrOnHost[runs / 2], ours[runs / 2] / ctrOnHost[runs / 2]);
   }
 
   private static void row(String scenario, String figure, double[] v) {

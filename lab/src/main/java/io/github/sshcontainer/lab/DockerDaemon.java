@@ -191,7 +191,9 @@ public final class DockerDaemon implements AutoCloseable {
             md.update(chunk);
           }
         }
-        bigSha256 = HexFormat.of().formatHex(md.digest());
+        if (tag.equals(BIG)) {
+          bigSha256 = HexFormat.of().formatHex(md.digest());
+        }
       }
       LabProcess.run(Duration.ofMinutes(3), List.of("sh", "-c", "tar -C '" + root
           + "' -c . | '" + dockerCli + "' -H 'unix://" + socket + "' import -c "
