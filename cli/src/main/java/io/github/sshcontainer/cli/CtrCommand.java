@@ -2,18 +2,20 @@ package io.github.sshcontainer.cli;
 
 import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.ExecSpec;
-import io.github.sshcontainer.containerd.PullOptions;
-import io.github.sshcontainer.containerd.RunningTask;
-import io.github.sshcontainer.containerd.TaskIo;
-import io.github.sshcontainer.containerd.api.containers.DeleteContainerRequest;
-import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
-import io.github.sshcontainer.containerd.api.tasks.KillRequest;
-import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
 import io.github.sshcontainer.containerd.ImportedImage;
+import io.github.sshcontainer.containerd.PullOptions;
 import io.github.sshcontainer.containerd.RunSpec;
+import io.github.sshcontainer.containerd.RunningTask;
 import io.github.sshcontainer.containerd.SshContainerd;
+import io.github.sshcontainer.containerd.TaskIo;
+import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
+import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
+import io.github.sshcontainer.containerd.api.images.ImagesGrpc;
 import io.github.sshcontainer.containerd.api.images.ListImagesRequest;
 import io.github.sshcontainer.containerd.api.namespaces.ListNamespacesRequest;
+import io.github.sshcontainer.containerd.api.namespaces.NamespacesGrpc;
+import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
+import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,11 +24,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "ctr", mixinStandardHelpOptions = true,
     description = {"containerd on the remote host: version, namespaces, images, import an "
@@ -105,9 +107,11 @@ final class CtrCommand implements Callable<Integer> {
     try (ContainerdClient ctr = SshContainerd.connect(b.build(), namespace)) {
       switch (action) {
         case "version" -> System.out.println(ctr.serverVersion());
-        case "namespaces" -> ctr.namespaces().list(ListNamespacesRequest.getDefaultInstance())
+        case "namespaces" -> ctr.stub(NamespacesGrpc::newBlockingStub)
+            .list(ListNamespacesRequest.getDefaultInstance())
             .getNamespacesList().forEach(n -> System.out.println(n.getName()));
-        case "images" -> ctr.images().list(ListImagesRequest.getDefaultInstance())
+        case "images" -> ctr.stub(ImagesGrpc::newBlockingStub)
+            .list(ListImagesRequest.getDefaultInstance())
             .getImagesList().forEach(i -> System.out.println(i.getName() + "\t"
                 + i.getTarget().getDigest()));
         case "import" -> {
@@ -189,16 +193,15 @@ final class CtrCommand implements Callable<Integer> {
         case "tasks" -> {
           if (words.equals(List.of("ls"))) {
             System.out.println("CONTAINER\tPID\tSTATUS");
-            ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList()
+            ctr.stub(TasksGrpc::newBlockingStub).list(ListTasksRequest.getDefaultInstance())
+                .getTasksList()
                 // containerd 1.6 fills the process's id, not its container_id, here
                 .forEach(t -> System.out.println((t.getContainerId().isEmpty() ? t.getId()
                     : t.getContainerId()) + "\t" + t.getPid()
                     + "\t" + t.getStatus().name().replace("STATUS_", "")
                         .toLowerCase(java.util.Locale.ROOT)));
           } else if (words.size() == 2 && words.get(0).equals("kill")) {
-            ctr.call("signalling task " + words.get(1), () -> ctr.tasks().kill(
-                KillRequest.newBuilder().setContainerId(words.get(1)).setSignal(signal)
-                    .build()));
+            ctr.killTask(words.get(1), signal, false);
           } else {
             throw new CommandLine.ParameterException(spec.commandLine(),
                 "usage: ssh-container ctr [DEST] tasks ls | tasks kill CONTAINER [-s N]");
@@ -207,12 +210,12 @@ final class CtrCommand implements Callable<Integer> {
         case "containers" -> {
           if (words.equals(List.of("ls"))) {
             System.out.println("CONTAINER\tIMAGE\tRUNTIME");
-            ctr.containers().list(ListContainersRequest.getDefaultInstance())
-                .getContainersList().forEach(c -> System.out.println(c.getId() + "\t"
-                    + c.getImage() + "\t" + c.getRuntime().getName()));
+            ctr.stub(ContainersGrpc::newBlockingStub)
+                .list(ListContainersRequest.getDefaultInstance()).getContainersList()
+                .forEach(c -> System.out.println(c.getId() + "\t" + c.getImage() + "\t"
+                    + c.getRuntime().getName()));
           } else if (words.size() == 2 && words.get(0).equals("rm")) {
-            ctr.call("removing container " + words.get(1), () -> ctr.containers().delete(
-                DeleteContainerRequest.newBuilder().setId(words.get(1)).build()));
+            ctr.removeContainer(words.get(1));
           } else {
             throw new CommandLine.ParameterException(spec.commandLine(),
                 "usage: ssh-container ctr [DEST] containers ls | containers rm ID");

@@ -1,37 +1,31 @@
 package io.github.sshcontainer.containerd;
 
 import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
-import io.github.sshcontainer.containerd.api.content.ContentGrpc;
-import io.github.sshcontainer.containerd.api.diff.DiffGrpc;
-import io.github.sshcontainer.containerd.api.events.EventsGrpc;
-import io.github.sshcontainer.containerd.api.images.ImagesGrpc;
-import io.github.sshcontainer.containerd.api.introspection.IntrospectionGrpc;
-import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
-import io.github.sshcontainer.containerd.api.namespaces.NamespacesGrpc;
-import io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc;
+import io.github.sshcontainer.containerd.api.containers.DeleteContainerRequest;
+import io.github.sshcontainer.containerd.api.tasks.KillRequest;
 import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
-import io.github.sshcontainer.containerd.api.transfer.TransferGrpc;
 import io.github.sshcontainer.containerd.api.version.VersionGrpc;
 import io.github.sshcontainer.containerd.internal.Events;
 import io.github.sshcontainer.containerd.internal.GrpcChannels;
-import io.github.sshcontainer.containerd.internal.Headers;
 import io.github.sshcontainer.containerd.internal.ImageImporter;
+import io.github.sshcontainer.containerd.internal.Rpc;
 import io.github.sshcontainer.containerd.internal.TaskRunner;
 import io.github.sshcontainer.tunnel.SocketTunnel;
-import io.grpc.ClientInterceptor;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * A ready gRPC client for a containerd on a remote host: the channel, typed stubs for every
- * service, and the common operations (import an image, run a task, stream events). Every call
+ * A ready gRPC client for a containerd on a remote host: the channel, a typed stub for any
+ * service ({@link #stub}), and the common operations (import or pull an image, run a task with
+ * live I/O, exec into it, stream events). Every call
  * carries the client's namespace ({@code containerd-namespace}) and a deadline. Thread-safe.
  *
  * <p>The client from {@link SshContainerd} owns its channel, event loop and (unless the caller
@@ -45,33 +39,30 @@ public final class ContainerdClient implements AutoCloseable {
   public static final Duration DEFAULT_CALL_DEADLINE = Duration.ofSeconds(60);
 
   private final GrpcChannels.Owned owned;
-  private final SocketTunnel tunnel;
+  private final Rpc rpc;
   private final boolean ownsTunnel;
   private final boolean root;
-  private final String namespace;
-  private final Duration deadline;
   private final AtomicBoolean closed;
 
   ContainerdClient(GrpcChannels.Owned owned, SocketTunnel tunnel, boolean ownsTunnel,
       String namespace, Duration deadline) {
-    this(owned, tunnel, ownsTunnel, true, namespace, deadline, new AtomicBoolean());
+    this(owned, new Rpc(owned.channel(), tunnel, namespace, deadline), ownsTunnel, true,
+        new AtomicBoolean());
   }
 
-  private ContainerdClient(GrpcChannels.Owned owned, SocketTunnel tunnel, boolean ownsTunnel,
-      boolean root, String namespace, Duration deadline, AtomicBoolean closed) {
+  private ContainerdClient(GrpcChannels.Owned owned, Rpc rpc, boolean ownsTunnel, boolean root,
+      AtomicBoolean closed) {
     this.owned = owned;
-    this.tunnel = tunnel;
+    this.rpc = rpc;
     this.ownsTunnel = ownsTunnel;
     this.root = root;
-    this.namespace = namespace;
-    this.deadline = deadline;
     this.closed = closed;
   }
 
   /** The same connection, sending {@code namespace} instead. Closing the view does nothing. */
   public ContainerdClient withNamespace(String namespace) {
-    return new ContainerdClient(owned, tunnel, ownsTunnel, false, checkNamespace(namespace),
-        deadline, closed);
+    return new ContainerdClient(owned, rpc.withNamespace(checkNamespace(namespace)), ownsTunnel,
+        false, closed);
   }
 
   static String checkNamespace(String ns) {
@@ -83,7 +74,7 @@ public final class ContainerdClient implements AutoCloseable {
   }
 
   public String namespace() {
-    return namespace;
+    return rpc.namespace();
   }
 
   public ManagedChannel channel() {
@@ -92,87 +83,28 @@ public final class ContainerdClient implements AutoCloseable {
 
   /** The tunnel under this client. */
   public SocketTunnel tunnel() {
-    return tunnel;
+    return rpc.tunnel();
   }
 
-  private ClientInterceptor ns() {
-    return Headers.namespace(namespace);
+  /**
+   * A typed stub for any containerd service, sending this client's namespace, with its call
+   * deadline: {@code ctr.stub(TasksGrpc::newBlockingStub).list(…)}. A failed call throws
+   * grpc's {@code StatusRuntimeException}; the operations of this class throw {@link
+   * ContainerdException}s instead.
+   */
+  public <S extends AbstractStub<S>> S stub(Function<Channel, S> newStub) {
+    return rpc.stub(newStub);
   }
 
-  private long ms() {
-    return deadline.toMillis();
-  }
-
-  public VersionGrpc.VersionBlockingStub version() {
-    return VersionGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public NamespacesGrpc.NamespacesBlockingStub namespaces() {
-    return NamespacesGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public ContainersGrpc.ContainersBlockingStub containers() {
-    return ContainersGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public ImagesGrpc.ImagesBlockingStub images() {
-    return ImagesGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public ContentGrpc.ContentBlockingStub content() {
-    return ContentGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  /** For the streaming Write call. */
-  public ContentGrpc.ContentStub contentAsync() {
-    return ContentGrpc.newStub(channel()).withInterceptors(ns());
-  }
-
-  public SnapshotsGrpc.SnapshotsBlockingStub snapshots() {
-    return SnapshotsGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public DiffGrpc.DiffBlockingStub diff() {
-    return DiffGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public TasksGrpc.TasksBlockingStub tasks() {
-    return TasksGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  public LeasesGrpc.LeasesBlockingStub leases() {
-    return LeasesGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  /** For the streaming Subscribe call (no deadline: a subscription lasts until cancelled). */
-  public EventsGrpc.EventsStub eventsAsync() {
-    return EventsGrpc.newStub(channel()).withInterceptors(ns());
-  }
-
-  public IntrospectionGrpc.IntrospectionBlockingStub introspection() {
-    return IntrospectionGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
-  }
-
-  /** containerd 1.7+; a 1.6 daemon answers UNIMPLEMENTED. */
-  public TransferGrpc.TransferBlockingStub transfer() {
-    return TransferGrpc.newBlockingStub(channel()).withInterceptors(ns())
-        .withDeadlineAfter(ms(), TimeUnit.MILLISECONDS);
+  /** As {@link #stub}, without a deadline: for streaming calls that last until cancelled. */
+  public <S extends AbstractStub<S>> S streamingStub(Function<Channel, S> newStub) {
+    return rpc.streaming(newStub);
   }
 
   /** The daemon's version, e.g. {@code 1.6.20~ds1}. */
   public String serverVersion() {
-    return call("version", () -> version().version(com.google.protobuf.Empty.getDefaultInstance())
-        .getVersion());
+    return rpc.call("version", () -> rpc.stub(VersionGrpc::newBlockingStub)
+        .version(com.google.protobuf.Empty.getDefaultInstance()).getVersion());
   }
 
   /**
@@ -183,7 +115,7 @@ public final class ContainerdClient implements AutoCloseable {
    * @throws ContainerdException INVALID for an archive it cannot read, FAILED otherwise
    */
   public List<ImportedImage> importImage(InputStream archive) {
-    return new ImageImporter(this).importArchive(archive);
+    return new ImageImporter(rpc).importArchive(archive);
   }
 
   /**
@@ -208,13 +140,13 @@ public final class ContainerdClient implements AutoCloseable {
   public ImportedImage pull(String ref, PullOptions options) {
     java.util.Objects.requireNonNull(ref, "ref");
     String platform = options.platform().orElseGet(this::remotePlatform);
-    return new io.github.sshcontainer.containerd.internal.RegistryPuller(this, options,
+    return new io.github.sshcontainer.containerd.internal.RegistryPuller(rpc, options,
         options.username().orElse(null), options.password().orElse(null)).pull(ref, platform);
   }
 
   /** {@code linux/<arch>} of the remote host, from {@code uname -m}. */
   private String remotePlatform() {
-    String machine = tunnel.run("uname -m", java.time.Duration.ofSeconds(30), 256)
+    String machine = rpc.tunnel().run("uname -m", java.time.Duration.ofSeconds(30), 256)
         .stdoutText().trim();
     String arch = switch (machine) {
       case "x86_64", "amd64" -> "amd64";
@@ -235,12 +167,12 @@ public final class ContainerdClient implements AutoCloseable {
    * @throws ContainerdException NOT_FOUND if there is no such container or task
    */
   public RunningTask exec(String containerId, ExecSpec spec) {
-    return new TaskRunner(this, tunnel).exec(containerId, spec);
+    return new TaskRunner(rpc).exec(containerId, spec);
   }
 
   /** Starts a task and returns a handle to signal, await and clean it up. */
   public RunningTask start(RunSpec spec) {
-    return new TaskRunner(this, tunnel).start(spec);
+    return new TaskRunner(rpc).start(spec);
   }
 
   /**
@@ -248,46 +180,28 @@ public final class ContainerdClient implements AutoCloseable {
    * returned handle is closed.
    */
   public AutoCloseable subscribeTaskEvents(Consumer<TaskEvent> listener) {
-    return Events.subscribe(this, listener);
+    return Events.subscribe(rpc, listener);
   }
 
-  /** Runs a call, turning gRPC failures into {@link ContainerdException}s. */
-  public <T> T call(String what, java.util.function.Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (StatusRuntimeException e) {
-      throw translate(what, e);
-    }
+  /**
+   * Sends {@code signal} to the task of container {@code id} (all its processes with {@code
+   * all}).
+   *
+   * @throws ContainerdException NOT_FOUND if there is no such task
+   */
+  public void killTask(String id, int signal, boolean all) {
+    rpc.call("signalling task " + id, () -> rpc.stub(TasksGrpc::newBlockingStub).kill(
+        KillRequest.newBuilder().setContainerId(id).setSignal(signal).setAll(all).build()));
   }
 
-  /** The reason and message for a failed gRPC call. */
-  public ContainerdException translate(String what, StatusRuntimeException e) {
-    String where = " (containerd at " + tunnel.remote() + ":" + tunnel.remoteSocket()
-        + ", namespace " + namespace + ")";
-    String desc = e.getStatus().getDescription() == null ? e.getStatus().getCode().name()
-        : e.getStatus().getDescription();
-    switch (e.getStatus().getCode()) {
-      case UNIMPLEMENTED:
-        return new ContainerdException(ContainerdException.Reason.UNIMPLEMENTED, what
-            + " is not implemented by this containerd" + where + ": it is older than the "
-            + "service needs (Transfer needs containerd 1.7 or later)", e);
-      case NOT_FOUND:
-        return new ContainerdException(ContainerdException.Reason.NOT_FOUND, what + ": "
-            + desc + where, e);
-      case UNAVAILABLE:
-        return new ContainerdException(ContainerdException.Reason.UNAVAILABLE, what
-            + ": containerd did not answer" + where + ": " + desc, e);
-      case DEADLINE_EXCEEDED:
-        return new ContainerdException(ContainerdException.Reason.TIMED_OUT, what
-            + " ran past its deadline" + where, e);
-      case INVALID_ARGUMENT:
-      case FAILED_PRECONDITION:
-        return new ContainerdException(ContainerdException.Reason.INVALID, what + ": " + desc
-            + where, e);
-      default:
-        return new ContainerdException(ContainerdException.Reason.FAILED, what + " failed: "
-            + desc + where, e);
-    }
+  /**
+   * Removes container {@code id} (its task must be gone).
+   *
+   * @throws ContainerdException NOT_FOUND if there is no such container
+   */
+  public void removeContainer(String id) {
+    rpc.call("removing container " + id, () -> rpc.stub(ContainersGrpc::newBlockingStub)
+        .delete(DeleteContainerRequest.newBuilder().setId(id).build()));
   }
 
   /** Closes the channel, its event loop and, if owned, the tunnel. Idempotent. */
@@ -300,7 +214,7 @@ public final class ContainerdClient implements AutoCloseable {
       owned.shutdown(5000);
     } finally {
       if (ownsTunnel) {
-        tunnel.close();
+        rpc.tunnel().close();
       }
     }
   }

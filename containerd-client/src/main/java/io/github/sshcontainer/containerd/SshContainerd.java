@@ -68,7 +68,8 @@ public final class SshContainerd {
     while (true) {
       attempts++;
       try {
-        client.version().withDeadlineAfter(Math.max(1000, ready.toMillis() / 4),
+        client.stub(io.github.sshcontainer.containerd.api.version.VersionGrpc::newBlockingStub)
+            .withDeadlineAfter(Math.max(1000, ready.toMillis() / 4),
             java.util.concurrent.TimeUnit.MILLISECONDS)
             .version(com.google.protobuf.Empty.getDefaultInstance());
         return client;

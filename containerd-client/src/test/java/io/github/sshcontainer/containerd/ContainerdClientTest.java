@@ -6,19 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Empty;
+import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
 import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
 import io.github.sshcontainer.containerd.api.images.DeleteImageRequest;
 import io.github.sshcontainer.containerd.api.images.ImagesGrpc;
 import io.github.sshcontainer.containerd.api.images.ListImagesRequest;
+import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
 import io.github.sshcontainer.containerd.api.leases.ListRequest;
 import io.github.sshcontainer.containerd.api.namespaces.CreateNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.DeleteNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.GetNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.ListNamespacesRequest;
 import io.github.sshcontainer.containerd.api.namespaces.Namespace;
+import io.github.sshcontainer.containerd.api.namespaces.NamespacesGrpc;
 import io.github.sshcontainer.containerd.api.snapshots.ListSnapshotsRequest;
+import io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc;
 import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
+import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
+import io.github.sshcontainer.containerd.api.transfer.TransferGrpc;
 import io.github.sshcontainer.containerd.api.transfer.TransferRequest;
+import io.github.sshcontainer.containerd.api.version.VersionGrpc;
 import io.github.sshcontainer.lab.ContainerdDaemon;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.tunnel.TunnelException;
@@ -115,28 +122,40 @@ class ContainerdClientTest {
   @Test
   void namespacesAreCreatedWithLabelsListedAndDeleted() {
     String name = "sshc-ns-" + UUID.randomUUID().toString().substring(0, 8);
-    ctr.namespaces().create(CreateNamespaceRequest.newBuilder().setNamespace(
+    ctr.stub(NamespacesGrpc::newBlockingStub)
+        .create(CreateNamespaceRequest.newBuilder().setNamespace(
         Namespace.newBuilder().setName(name).putLabels("team", "qa")).build());
-    assertEquals("qa", ctr.namespaces().get(GetNamespaceRequest.newBuilder().setName(name)
+    assertEquals("qa", ctr.stub(NamespacesGrpc::newBlockingStub)
+        .get(GetNamespaceRequest.newBuilder().setName(name)
         .build()).getNamespace().getLabelsOrThrow("team"));
-    assertTrue(ctr.namespaces().list(ListNamespacesRequest.getDefaultInstance())
+    assertTrue(ctr.stub(NamespacesGrpc::newBlockingStub)
+        .list(ListNamespacesRequest.getDefaultInstance())
         .getNamespacesList().stream().anyMatch(n -> n.getName().equals(name)));
-    ctr.namespaces().delete(DeleteNamespaceRequest.newBuilder().setName(name).build());
-    assertFalse(ctr.namespaces().list(ListNamespacesRequest.getDefaultInstance())
+    ctr.stub(NamespacesGrpc::newBlockingStub)
+        .delete(DeleteNamespaceRequest.newBuilder().setName(name).build());
+    assertFalse(ctr.stub(NamespacesGrpc::newBlockingStub)
+        .list(ListNamespacesRequest.getDefaultInstance())
         .getNamespacesList().stream().anyMatch(n -> n.getName().equals(name)));
   }
 
   @Test
   void importedImageIsListedInItsNamespaceOnly() {
-    assertTrue(ctr.images().list(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+    assertTrue(ctr.stub(ImagesGrpc::newBlockingStub)
+        .list(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
         .anyMatch(i -> i.getName().equals(IMAGE)));
     ContainerdClient other = ctr.withNamespace("sshc-empty-" + UUID.randomUUID().toString()
         .substring(0, 6));
-    assertEquals(0, other.images().list(ListImagesRequest.getDefaultInstance())
+    assertEquals(0, other.stub(ImagesGrpc::newBlockingStub).list(ListImagesRequest.getDefaultInstance())
         .getImagesCount());
     other.close(); // a view: the shared connection stays open
     assertEquals(ns, ctr.namespace());
     assertTrue(ctr.serverVersion().length() > 0);
+  }
+
+  /** The internal call context the client's operations use, to test its translations. */
+  private static io.github.sshcontainer.containerd.internal.Rpc rpc() {
+    return new io.github.sshcontainer.containerd.internal.Rpc(ctr.channel(), ctr.tunnel(),
+        ctr.namespace(), java.time.Duration.ofSeconds(60));
   }
 
   @Test
@@ -145,7 +164,7 @@ class ContainerdClientTest {
         ImagesGrpc.newBlockingStub(ctr.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
             .list(ListImagesRequest.getDefaultInstance()));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-    ContainerdException translated = ctr.translate("listing images", e);
+    ContainerdException translated = rpc().translate("listing images", e);
     assertEquals(ContainerdException.Reason.INVALID, translated.reason());
     assertTrue(translated.getMessage().contains("namespace"), translated.getMessage());
   }
@@ -245,8 +264,9 @@ class ContainerdClientTest {
   @Test
   void transferIsUnimplementedOn16AndSaidSo() {
     assumeContainerd16();
-    ContainerdException e = assertThrows(ContainerdException.class, () -> ctr.call("transfer",
-        () -> ctr.transfer().transfer(TransferRequest.getDefaultInstance())));
+    ContainerdException e = assertThrows(ContainerdException.class, () -> rpc().call("transfer",
+        () -> ctr.stub(TransferGrpc::newBlockingStub)
+            .transfer(TransferRequest.getDefaultInstance())));
     assertEquals(ContainerdException.Reason.UNIMPLEMENTED, e.reason());
     assertTrue(e.getMessage().contains("1.7"), e.getMessage());
   }
@@ -275,7 +295,7 @@ class ContainerdClientTest {
   void closeEndsEveryThreadOfTheClient() throws Exception {
     ContainerdClient c = SshContainerd.connect(options().build(), "default");
     String prefix = "ssh-container-" + c.tunnel().id() + "-";
-    c.version().version(Empty.getDefaultInstance());
+    c.stub(VersionGrpc::newBlockingStub).version(Empty.getDefaultInstance());
     c.close();
     c.close();
     assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive()
@@ -287,27 +307,33 @@ class ContainerdClientTest {
   void deletingTheImageWorks() throws Exception {
     String name = "docker.io/sshc-lab/busybox:copy";
     ContainerdClient view = ctr;
-    view.images().create(io.github.sshcontainer.containerd.api.images.CreateImageRequest
-        .newBuilder().setImage(view.images().get(
+    view.stub(ImagesGrpc::newBlockingStub)
+        .create(io.github.sshcontainer.containerd.api.images.CreateImageRequest
+        .newBuilder().setImage(view.stub(ImagesGrpc::newBlockingStub).get(
             io.github.sshcontainer.containerd.api.images.GetImageRequest.newBuilder()
                 .setName(IMAGE).build()).getImage().toBuilder().setName(name)).build());
-    view.images().delete(DeleteImageRequest.newBuilder().setName(name).build());
-    assertFalse(view.images().list(ListImagesRequest.getDefaultInstance()).getImagesList()
+    view.stub(ImagesGrpc::newBlockingStub)
+        .delete(DeleteImageRequest.newBuilder().setName(name).build());
+    assertFalse(view.stub(ImagesGrpc::newBlockingStub)
+        .list(ListImagesRequest.getDefaultInstance()).getImagesList()
         .stream().anyMatch(i -> i.getName().equals(name)));
   }
 
   private static void assertNothingLeft(String id) throws Exception {
-    assertFalse(ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
+    assertFalse(ctr.stub(TasksGrpc::newBlockingStub)
+        .list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
         .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
-    assertFalse(ctr.containers().list(ListContainersRequest.getDefaultInstance())
+    assertFalse(ctr.stub(ContainersGrpc::newBlockingStub)
+        .list(ListContainersRequest.getDefaultInstance())
         .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
-    var snaps = ctr.snapshots().list(ListSnapshotsRequest.newBuilder()
+    var snaps = ctr.stub(SnapshotsGrpc::newBlockingStub).list(ListSnapshotsRequest.newBuilder()
         .setSnapshotter("overlayfs").build());
     while (snaps.hasNext()) {
       assertFalse(snaps.next().getInfoList().stream().anyMatch(s -> s.getName().equals(id)),
           "snapshot left");
     }
-    assertFalse(ctr.leases().list(ListRequest.getDefaultInstance()).getLeasesList().stream()
+    assertFalse(ctr.stub(LeasesGrpc::newBlockingStub)
+        .list(ListRequest.getDefaultInstance()).getLeasesList().stream()
         .anyMatch(l -> l.getId().startsWith("ssh-container-")), "lease left");
     assertFalse(Files.exists(Path.of("/tmp/ssh-container-" + ns + "-" + id + ".log")),
         "log file left");

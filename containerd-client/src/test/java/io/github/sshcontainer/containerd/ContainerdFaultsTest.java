@@ -4,8 +4,10 @@ import static io.github.sshcontainer.containerd.ContainerdClientTest.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
 import io.github.sshcontainer.containerd.api.leases.ListRequest;
 import io.github.sshcontainer.containerd.api.snapshots.ListSnapshotsRequest;
+import io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
@@ -120,7 +122,8 @@ class ContainerdFaultsTest {
     int leases0;
     try (ContainerdClient c = SshContainerd.connect(options().build(), "leaks")) {
       snaps0 = snapshots(c);
-      leases0 = c.leases().list(ListRequest.getDefaultInstance()).getLeasesCount();
+      leases0 = c.stub(LeasesGrpc::newBlockingStub)
+          .list(ListRequest.getDefaultInstance()).getLeasesCount();
     }
     for (int i = 0; i < cycles; i++) {
       try (ContainerdClient c = SshContainerd.connect(options().build(), "leaks")) {
@@ -135,7 +138,8 @@ class ContainerdFaultsTest {
     int leases;
     try (ContainerdClient c = SshContainerd.connect(options().build(), "leaks")) {
       snaps = snapshots(c);
-      leases = c.leases().list(ListRequest.getDefaultInstance()).getLeasesCount();
+      leases = c.stub(LeasesGrpc::newBlockingStub)
+          .list(ListRequest.getDefaultInstance()).getLeasesCount();
     }
     System.out.printf("FIGURES containerd leak: %d client cycles: fds %d -> %d, threads %d, "
         + "snapshots %d -> %d, leases %d -> %d%n", cycles, fds0, fds, threads, snaps0, snaps,
@@ -148,7 +152,8 @@ class ContainerdFaultsTest {
 
   private static int snapshots(ContainerdClient c) {
     int n = 0;
-    var it = c.snapshots().list(ListSnapshotsRequest.newBuilder().setSnapshotter("overlayfs")
+    var it = c.stub(SnapshotsGrpc::newBlockingStub)
+        .list(ListSnapshotsRequest.newBuilder().setSnapshotter("overlayfs")
         .build());
     while (it.hasNext()) {
       n += it.next().getInfoCount();

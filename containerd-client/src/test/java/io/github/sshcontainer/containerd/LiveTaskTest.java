@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
 import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
 import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
+import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
@@ -77,9 +79,11 @@ class LiveTaskTest {
   /** No task, container or FIFO directory of this test is left on the remote host. */
   @AfterEach
   void nothingLeft() throws Exception {
-    assertFalse(ctr.tasks().list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
+    assertFalse(ctr.stub(TasksGrpc::newBlockingStub)
+        .list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
         .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
-    assertFalse(ctr.containers().list(ListContainersRequest.getDefaultInstance())
+    assertFalse(ctr.stub(ContainersGrpc::newBlockingStub)
+        .list(ListContainersRequest.getDefaultInstance())
         .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
     try (Stream<Path> left = Files.list(ioDir)) {
       assertEquals(List.of(), left.toList(), "FIFO directories or logs left");
@@ -241,7 +245,7 @@ class LiveTaskTest {
       child.destroyForcibly(); // kill -9: no close(), no shutdown hook
       assertTrue(child.waitFor(20, TimeUnit.SECONDS));
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < end && (ctr.containers().list(
+      while (System.nanoTime() < end && (ctr.stub(ContainersGrpc::newBlockingStub).list(
           ListContainersRequest.getDefaultInstance()).getContainersList().stream()
           .anyMatch(c -> c.getId().equals(id)) || Files.list(ioDir).findAny().isPresent())) {
         Thread.sleep(200);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
 import io.github.sshcontainer.containerd.api.leases.ListRequest;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Registry;
@@ -45,7 +46,8 @@ class PullTest {
 
   @AfterEach
   void noLeaseLeft() {
-    assertFalse(ctr.leases().list(ListRequest.getDefaultInstance()).getLeasesList().stream()
+    assertFalse(ctr.stub(LeasesGrpc::newBlockingStub)
+        .list(ListRequest.getDefaultInstance()).getLeasesList().stream()
         .anyMatch(l -> l.getId().startsWith("ssh-container-")), "lease left");
   }
 

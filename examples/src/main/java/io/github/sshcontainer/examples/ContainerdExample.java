@@ -6,8 +6,11 @@ import io.github.sshcontainer.containerd.ImportedImage;
 import io.github.sshcontainer.containerd.RunSpec;
 import io.github.sshcontainer.containerd.SshContainerd;
 import io.github.sshcontainer.containerd.TaskResult;
+import io.github.sshcontainer.containerd.api.images.ImagesGrpc;
 import io.github.sshcontainer.containerd.api.images.ListImagesRequest;
 import io.github.sshcontainer.containerd.api.namespaces.ListNamespacesRequest;
+import io.github.sshcontainer.containerd.api.namespaces.NamespacesGrpc;
+import io.github.sshcontainer.containerd.api.version.VersionGrpc;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -32,9 +35,11 @@ public final class ContainerdExample {
       options.knownHosts(s.knownHosts());
     }
     try (ContainerdClient ctr = SshContainerd.connect(options.build(), "examples")) {
-      out.println("containerd " + ctr.version().version(Empty.getDefaultInstance())
+      out.println("containerd " + ctr.stub(VersionGrpc::newBlockingStub)
+          .version(Empty.getDefaultInstance())
           .getVersion());
-      ctr.namespaces().list(ListNamespacesRequest.getDefaultInstance()).getNamespacesList()
+      ctr.stub(NamespacesGrpc::newBlockingStub)
+          .list(ListNamespacesRequest.getDefaultInstance()).getNamespacesList()
           .forEach(n -> out.println("namespace: " + n.getName()));
       String image = null;
       if (s.imageTar() != null) {
@@ -45,7 +50,8 @@ public final class ContainerdExample {
           }
         }
       }
-      ctr.images().list(ListImagesRequest.getDefaultInstance()).getImagesList()
+      ctr.stub(ImagesGrpc::newBlockingStub)
+          .list(ListImagesRequest.getDefaultInstance()).getImagesList()
           .forEach(i -> out.println("image: " + i.getName()));
       if (image != null) {
         TaskResult r = ctr.run(RunSpec.of(image).args("sh", "-c", "echo hello from a task; "

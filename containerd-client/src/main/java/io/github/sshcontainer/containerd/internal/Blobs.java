@@ -1,7 +1,6 @@
 package io.github.sshcontainer.containerd.internal;
 
 import com.google.protobuf.ByteString;
-import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.containerd.api.content.ContentGrpc;
 import io.github.sshcontainer.containerd.api.content.ReadContentRequest;
@@ -53,7 +52,7 @@ public final class Blobs {
    * computing its digest, and commits it with {@code labels}. Already stored content is fine.
    * Sends as fast as gRPC flow control allows, without a round trip per chunk.
    */
-  public static Blob write(ContainerdClient client, String lease, String ref, InputStream in,
+  public static Blob write(Rpc client, String lease, String ref, InputStream in,
       Map<String, String> labels) throws IOException {
     ContentGrpc.ContentStub stub = ContentGrpc.newStub(client.channel())
         .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease));
@@ -166,13 +165,13 @@ public final class Blobs {
     }
   }
 
-  public static Blob writeBytes(ContainerdClient client, String lease, String ref, byte[] data,
+  public static Blob writeBytes(Rpc client, String lease, String ref, byte[] data,
       Map<String, String> labels) throws IOException {
     return write(client, lease, ref, new java.io.ByteArrayInputStream(data), labels);
   }
 
   /** Reads a whole blob (for manifests and configs: small). */
-  public static byte[] read(ContainerdClient client, String digest) {
+  public static byte[] read(Rpc client, String digest) {
     return client.call("reading content " + digest, () -> {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       Iterator<ReadContentResponse> it = client.content().read(
@@ -189,7 +188,7 @@ public final class Blobs {
   static final class Labels {
     private Labels() {}
 
-    static void set(ContainerdClient client, String digest, Map<String, String> labels) {
+    static void set(Rpc client, String digest, Map<String, String> labels) {
       var info = io.github.sshcontainer.containerd.api.content.Info.newBuilder()
           .setDigest(digest).putAllLabels(labels);
       var mask = com.google.protobuf.FieldMask.newBuilder();

@@ -1,7 +1,6 @@
 package io.github.sshcontainer.containerd.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.TaskEvent;
 import io.github.sshcontainer.containerd.api.events.SubscribeRequest;
 import io.github.sshcontainer.containerd.api.events.TaskCreate;
@@ -21,7 +20,7 @@ public final class Events {
 
   private Events() {}
 
-  public static AutoCloseable subscribe(ContainerdClient client, Consumer<TaskEvent> listener) {
+  public static AutoCloseable subscribe(Rpc client, Consumer<TaskEvent> listener) {
     @SuppressWarnings("unchecked")
     ClientCallStreamObserver<SubscribeRequest>[] call = new ClientCallStreamObserver[1];
     client.eventsAsync().subscribe(SubscribeRequest.newBuilder()

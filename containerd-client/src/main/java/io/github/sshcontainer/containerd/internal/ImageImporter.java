@@ -4,15 +4,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.containerd.ImportedImage;
 import io.github.sshcontainer.containerd.api.diff.ApplyRequest;
 import io.github.sshcontainer.containerd.api.images.CreateImageRequest;
 import io.github.sshcontainer.containerd.api.images.Image;
 import io.github.sshcontainer.containerd.api.images.UpdateImageRequest;
-import io.github.sshcontainer.containerd.api.leases.CreateRequest;
-import io.github.sshcontainer.containerd.api.leases.DeleteRequest;
 import io.github.sshcontainer.containerd.api.snapshots.CommitSnapshotRequest;
 import io.github.sshcontainer.containerd.api.snapshots.PrepareSnapshotRequest;
 import io.github.sshcontainer.containerd.api.snapshots.RemoveSnapshotRequest;
@@ -24,8 +21,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,20 +52,16 @@ public final class ImageImporter {
   static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
   private static final int MAX_JSON = 8 << 20;
 
-  private final ContainerdClient client;
+  private final Rpc client;
 
-  public ImageImporter(ContainerdClient client) {
+  public ImageImporter(Rpc client) {
     this.client = client;
   }
 
   private record Entry(String path, Blobs.Blob blob, byte[] bytes) {}
 
   public List<ImportedImage> importArchive(InputStream archive) {
-    String lease = "ssh-container-import-" + UUID.randomUUID();
-    client.call("creating lease", () -> client.leases().create(CreateRequest.newBuilder()
-        .setId(lease).putLabels("containerd.io/gc.expire",
-            Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).toString())
-        .build()));
+    String lease = client.createLease("ssh-container-import", java.time.Duration.ofHours(1));
     try {
       Map<String, Entry> entries = readArchive(archive, lease);
       if (entries.containsKey("manifest.json")) {
@@ -86,12 +77,7 @@ public final class ImageImporter {
       throw new ContainerdException(ContainerdException.Reason.INVALID, "cannot read the image "
           + "archive: " + e.getMessage(), e);
     } finally {
-      try {
-        client.leases().delete(DeleteRequest.newBuilder().setId(lease).build());
-      } catch (StatusRuntimeException e) {
-        log.warn("cannot delete import lease {} (it expires by itself in an hour): {}", lease,
-            e.getStatus());
-      }
+      client.deleteLease(lease);
     }
   }
 
@@ -297,17 +283,14 @@ public final class ImageImporter {
       throw new ContainerdException(ContainerdException.Reason.INVALID, "the config lists "
           + diffIds.size() + " diff ids for " + layers.size() + " layers");
     }
-    var snapshots = io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc
-        .newBlockingStub(client.channel())
-        .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease));
-    var diff = io.github.sshcontainer.containerd.api.diff.DiffGrpc
-        .newBlockingStub(client.channel())
-        .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease));
+    var snapshots = client.leased(
+        io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc::newBlockingStub, lease);
+    var diff = client.leased(io.github.sshcontainer.containerd.api.diff.DiffGrpc::newBlockingStub,
+        lease);
     String parent = "";
     for (int i = 0; i < layers.size(); i++) {
       String diffId = diffIds.get(i).getAsString();
-      String chain = i == 0 ? diffId : Blobs.sha256((parent + " " + diffId)
-          .getBytes(StandardCharsets.UTF_8));
+      String chain = Rpc.nextChain(parent, diffId);
       if (exists(chain)) {
         parent = chain;
         continue;

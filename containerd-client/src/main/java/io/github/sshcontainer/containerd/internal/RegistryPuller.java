@@ -4,15 +4,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.containerd.ContainerdException.Reason;
 import io.github.sshcontainer.containerd.ImportedImage;
 import io.github.sshcontainer.containerd.PullOptions;
-import io.github.sshcontainer.containerd.api.leases.CreateRequest;
-import io.github.sshcontainer.containerd.api.leases.DeleteRequest;
 import io.github.sshcontainer.containerd.api.types.Descriptor;
-import io.grpc.StatusRuntimeException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,14 +19,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +43,7 @@ public final class RegistryPuller {
       ImageImporter.DOCKER_LIST, ImageImporter.OCI_MANIFEST, ImageImporter.DOCKER_MANIFEST);
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-  private final ContainerdClient client;
+  private final Rpc client;
   private final ImageImporter importer;
   private final HttpClient http;
   private final String username;
@@ -58,7 +51,7 @@ public final class RegistryPuller {
   private final PullOptions options;
   private String authorization;
 
-  public RegistryPuller(ContainerdClient client, PullOptions options, String username,
+  public RegistryPuller(Rpc client, PullOptions options, String username,
       String password) {
     this.client = client;
     this.importer = new ImageImporter(client);
@@ -98,11 +91,7 @@ public final class RegistryPuller {
         || ref.registry().startsWith("127.") || ref.registry().startsWith("[::1]"));
     String base = (plain ? "http" : "https") + "://" + ref.registry() + "/v2/"
         + ref.repository();
-    String lease = "ssh-container-pull-" + UUID.randomUUID();
-    client.call("creating lease", () -> client.leases().create(CreateRequest.newBuilder()
-        .setId(lease).putLabels("containerd.io/gc.expire",
-            Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).toString())
-        .build()));
+    String lease = client.createLease("ssh-container-pull", Duration.ofHours(1));
     try {
       Fetched top = fetch(ref, base + "/manifests/" + ref.reference(), true);
       byte[] manifest = top.body;
@@ -162,12 +151,7 @@ public final class RegistryPuller {
       throw new ContainerdException(Reason.FAILED, "pulling " + ref.name() + " failed: "
           + e.getMessage(), e);
     } finally {
-      try {
-        client.leases().delete(DeleteRequest.newBuilder().setId(lease).build());
-      } catch (StatusRuntimeException e) {
-        log.warn("cannot delete pull lease {} (it expires by itself in an hour): {}", lease,
-            e.getStatus());
-      }
+      client.deleteLease(lease);
     }
   }
 

@@ -1,11 +1,9 @@
 package io.github.sshcontainer.containerd.internal;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
-import io.github.sshcontainer.containerd.ContainerdClient;
 import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.containerd.RunSpec;
 import io.github.sshcontainer.containerd.RunningTask;
@@ -31,7 +29,6 @@ import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,12 +54,12 @@ public final class TaskRunner {
   static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  private final ContainerdClient client;
+  private final Rpc client;
   private final SocketTunnel tunnel;
 
-  public TaskRunner(ContainerdClient client, SocketTunnel tunnel) {
+  public TaskRunner(Rpc client) {
     this.client = client;
-    this.tunnel = tunnel;
+    this.tunnel = client.tunnel();
   }
 
   public RunningTask start(RunSpec spec) {
@@ -75,16 +72,10 @@ public final class TaskRunner {
     started.reaper = RemoteReaper.start(tunnel, RemoteReaper.removeTask(tunnel.remoteSocket(),
         client.namespace(), id) + "; rm -f " + SocketCommand.quote(started.logPath));
     try {
-      String lease = "ssh-container-run-" + id;
-      client.call("creating lease", () -> client.leases().create(
-          io.github.sshcontainer.containerd.api.leases.CreateRequest.newBuilder().setId(lease)
-              .putLabels("containerd.io/gc.expire", java.time.Instant.now().plusSeconds(600)
-                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build()));
+      String lease = client.createLease("ssh-container-run-" + id, Duration.ofMinutes(10));
       try {
-        var snapshots = io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc
-            .newBlockingStub(client.channel())
-            .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease))
-            .withDeadlineAfter(60, TimeUnit.SECONDS);
+        var snapshots = client.leased(
+            io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc::newBlockingStub, lease);
         List<Mount> mounts = client.call("preparing the container snapshot", () -> snapshots
             .prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
                 .setKey(id).setParent(chain).build()).getMountsList());
@@ -92,10 +83,9 @@ public final class TaskRunner {
         byte[] specJson = OciSpec.build(client.namespace(), id, OciSpec.process(
             args(spec, config), env(spec, config), cwd(spec, config), uid(spec, config),
             gid(spec, config), spec.ttyColumns(), spec.ttyRows()));
-        var containers = io.github.sshcontainer.containerd.api.containers.ContainersGrpc
-            .newBlockingStub(client.channel())
-            .withInterceptors(Headers.namespaceAndLease(client.namespace(), lease))
-            .withDeadlineAfter(60, TimeUnit.SECONDS);
+        var containers = client.leased(
+            io.github.sshcontainer.containerd.api.containers.ContainersGrpc::newBlockingStub,
+            lease);
         client.call("creating container " + id, () -> containers.create(
             CreateContainerRequest.newBuilder().setContainer(Container.newBuilder().setId(id)
                 .setImage(spec.image()).setSnapshotter(ImageImporter.SNAPSHOTTER)
@@ -126,12 +116,7 @@ public final class TaskRunner {
         client.call("creating task " + id, () -> client.tasks().create(create.build()));
         started.task = true;
       } finally {
-        try {
-          client.leases().delete(io.github.sshcontainer.containerd.api.leases.DeleteRequest
-              .newBuilder().setId(lease).build());
-        } catch (StatusRuntimeException e) {
-          log.debug("lease {} not deleted: {}", lease, e.getStatus());
-        }
+        client.deleteLease(lease);
       }
       started.pid = client.call("starting task " + id, () -> client.tasks().start(
           StartRequest.newBuilder().setContainerId(id).build()).getPid());
@@ -350,7 +335,8 @@ public final class TaskRunner {
       client.call("creating process " + execId + " in " + containerId, () -> client.tasks()
           .exec(io.github.sshcontainer.containerd.api.tasks.ExecProcessRequest.newBuilder()
               .setContainerId(containerId).setExecId(execId).setTerminal(spec.tty())
-              .setStdin(stdio.stdinPath()).setStdout(stdio.stdoutPath()).setStderr(stdio.stderrPath())
+              .setStdin(stdio.stdinPath()).setStdout(stdio.stdoutPath())
+              .setStderr(stdio.stderrPath())
               .setSpec(Any.newBuilder().setTypeUrl(OciSpec.PROCESS_TYPE_URL)
                   .setValue(ByteString.copyFromUtf8(process.toString()))).build()));
       exec.created = true;
@@ -468,12 +454,10 @@ public final class TaskRunner {
   }
 
   private String topChain(JsonObject config) {
-    String parent = "";
-    for (JsonElement d : config.getAsJsonObject("rootfs").getAsJsonArray("diff_ids")) {
-      parent = parent.isEmpty() ? d.getAsString()
-          : Blobs.sha256((parent + " " + d.getAsString()).getBytes(StandardCharsets.UTF_8));
-    }
-    String chain = parent;
+    List<String> diffIds = new ArrayList<>();
+    config.getAsJsonObject("rootfs").getAsJsonArray("diff_ids")
+        .forEach(d -> diffIds.add(d.getAsString()));
+    String chain = Rpc.chainId(diffIds);
     try {
       client.snapshots().stat(StatSnapshotRequest.newBuilder()
           .setSnapshotter(ImageImporter.SNAPSHOTTER).setKey(chain).build());
