@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.HttpGet;
 import io.github.sshcontainer.lab.Lab;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -126,27 +127,6 @@ class CliTest {
     return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1).trim());
   }
 
-  /** GET / at 127.0.0.1:port, retried while the server in the container starts. */
-  private static String get(int port) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (java.net.Socket s = new java.net.Socket()) {
-        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
-        s.setSoTimeout(10_000);
-        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (answer.startsWith("HTTP/1.")) {
-          return answer;
-        }
-      } catch (java.io.IOException notYet) {
-        if (System.nanoTime() > end) {
-          throw notYet;
-        }
-      }
-      Thread.sleep(50);
-    }
-  }
-
   /** Lines of a stream, read on a thread of their own, for waiting on with a deadline. */
   private static java.util.concurrent.BlockingQueue<String> lines(java.io.InputStream in) {
     java.util.concurrent.BlockingQueue<String> q = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -199,7 +179,8 @@ class CliTest {
       String line = awaitLine(err, "at 127.0.0.1:" + port + " on ");
       int local = Integer.parseInt(line.replaceFirst(".*published port: /127\\.0\\.0\\.1:(\\d+).*",
           "$1"));
-      assertTrue(get(local).contains("published-through-the-cli"), line);
+      assertTrue(HttpGet.root(new java.net.InetSocketAddress("127.0.0.1", local),
+          java.time.Duration.ofSeconds(20)).contains("published-through-the-cli"), line);
       host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
       id = null;
       awaitLine(err, "is gone");
@@ -227,7 +208,8 @@ class CliTest {
       try {
         String line = awaitLine(lines(p.getInputStream()), " -> 127.0.0.1:" + remote);
         int local = Integer.parseInt(line.substring("127.0.0.1:".length(), line.indexOf(' ')));
-        assertTrue(get(local).contains("forwarded-by-hand"), line);
+        assertTrue(HttpGet.root(new java.net.InetSocketAddress("127.0.0.1", local),
+          java.time.Duration.ofSeconds(20)).contains("forwarded-by-hand"), line);
         p.destroy();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGTERM");
       } finally {

@@ -96,29 +96,18 @@ public final class ExecSpec {
     }
 
     public Builder env(String name, String value) {
-      if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
-        throw new IllegalArgumentException("environment variable name '" + name
-            + "' must be non-empty and contain no '='");
-      }
-      env.put(name, Objects.requireNonNull(value, "value"));
+      env.put(SpecChecks.envName(name), Objects.requireNonNull(value, "value"));
       return this;
     }
 
     public Builder workingDir(String dir) {
-      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
-        throw new IllegalArgumentException("working directory '" + dir + "' must be absolute");
-      }
-      this.workingDir = dir;
+      this.workingDir = SpecChecks.absolute("working directory", dir);
       return this;
     }
 
     /** Numeric {@code uid} or {@code uid:gid}. */
     public Builder user(String user) {
-      if (!Objects.requireNonNull(user, "user").matches("\\d+(:\\d+)?")) {
-        throw new IllegalArgumentException("user '" + user + "' must be numeric uid or "
-            + "uid:gid");
-      }
-      this.user = user;
+      this.user = SpecChecks.numericUser(user);
       return this;
     }
 
@@ -130,10 +119,7 @@ public final class ExecSpec {
 
     /** Runs it on a terminal of this size. */
     public Builder tty(int columns, int rows) {
-      if (columns < 1 || rows < 1 || columns > 10_000 || rows > 10_000) {
-        throw new IllegalArgumentException("terminal size " + columns + "x" + rows
-            + " must be 1..10000 each way");
-      }
+      SpecChecks.ttySize(columns, rows);
       this.ttyColumns = columns;
       this.ttyRows = rows;
       return this;
@@ -141,10 +127,7 @@ public final class ExecSpec {
 
     /** The remote directory the private FIFO directory is made in (absolute). */
     public Builder ioDir(String dir) {
-      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
-        throw new IllegalArgumentException("I/O directory '" + dir + "' must be absolute");
-      }
-      this.ioDir = dir;
+      this.ioDir = SpecChecks.absolute("I/O directory", dir);
       return this;
     }
 

@@ -156,41 +156,29 @@ public final class RunSpec {
     }
 
     public Builder env(String name, String value) {
-      if (Objects.requireNonNull(name, "name").isEmpty() || name.contains("=")) {
-        throw new IllegalArgumentException("environment variable name '" + name
-            + "' must be non-empty and contain no '='");
-      }
-      env.put(name, Objects.requireNonNull(value, "value"));
+      env.put(SpecChecks.envName(name), Objects.requireNonNull(value, "value"));
       return this;
     }
 
     public Builder workingDir(String dir) {
-      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
-        throw new IllegalArgumentException("working directory '" + dir + "' must be absolute");
-      }
-      this.workingDir = dir;
+      this.workingDir = SpecChecks.absolute("working directory", dir);
       return this;
     }
 
     /** Numeric {@code uid} or {@code uid:gid} (names would need the image's /etc/passwd). */
     public Builder user(String user) {
-      if (!Objects.requireNonNull(user, "user").matches("\\d+(:\\d+)?")) {
-        throw new IllegalArgumentException("user '" + user + "' must be numeric: uid or uid:gid");
-      }
-      this.user = user;
+      this.user = SpecChecks.numericUser(user);
       return this;
     }
 
     /**
      * Directory on the remote host where containerd writes the task's output (stdout and stderr
-     * together, as containerd's file:// logging does); the SSH user must be able to read and
-     * remove files there. Default: {@code /tmp}.
+     * together, as containerd's file:// logging does), or a live task's private FIFO directory is
+     * made; the SSH user must be able to read, write and remove files there. Default: {@code
+     * /tmp}.
      */
     public Builder logDir(String dir) {
-      if (!Objects.requireNonNull(dir, "dir").startsWith("/")) {
-        throw new IllegalArgumentException("log directory '" + dir + "' must be absolute");
-      }
-      this.logDir = dir;
+      this.logDir = SpecChecks.absolute("log directory", dir);
       return this;
     }
 
@@ -234,10 +222,7 @@ public final class RunSpec {
      * terminal, stderr stays empty; {@link TaskIo#resize} changes the size.
      */
     public Builder tty(int columns, int rows) {
-      if (columns < 1 || rows < 1 || columns > 10_000 || rows > 10_000) {
-        throw new IllegalArgumentException("terminal size " + columns + "x" + rows
-            + " must be 1..10000 each way");
-      }
+      SpecChecks.ttySize(columns, rows);
       this.ttyColumns = columns;
       this.ttyRows = rows;
       return this;

@@ -319,19 +319,24 @@ class ContainerdClientTest {
         .stream().anyMatch(i -> i.getName().equals(name)));
   }
 
-  private static void assertNothingLeft(String id) throws Exception {
-    assertFalse(ctr.stub(TasksGrpc::newBlockingStub)
+  /** Asserts that containerd has no task, container or snapshot named {@code id}. */
+  static void assertNoTask(ContainerdClient c, String id) {
+    assertFalse(c.stub(TasksGrpc::newBlockingStub)
         .list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
         .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
-    assertFalse(ctr.stub(ContainersGrpc::newBlockingStub)
+    assertFalse(c.stub(ContainersGrpc::newBlockingStub)
         .list(ListContainersRequest.getDefaultInstance())
-        .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
-    var snaps = ctr.stub(SnapshotsGrpc::newBlockingStub).list(ListSnapshotsRequest.newBuilder()
+        .getContainersList().stream().anyMatch(k -> k.getId().equals(id)), "container left");
+    var snaps = c.stub(SnapshotsGrpc::newBlockingStub).list(ListSnapshotsRequest.newBuilder()
         .setSnapshotter("overlayfs").build());
     while (snaps.hasNext()) {
       assertFalse(snaps.next().getInfoList().stream().anyMatch(s -> s.getName().equals(id)),
           "snapshot left");
     }
+  }
+
+  private static void assertNothingLeft(String id) throws Exception {
+    assertNoTask(ctr, id);
     assertFalse(ctr.stub(LeasesGrpc::newBlockingStub)
         .list(ListRequest.getDefaultInstance()).getLeasesList().stream()
         .anyMatch(l -> l.getId().startsWith("ssh-container-")), "lease left");

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
 import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
-import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
-import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
@@ -76,15 +74,10 @@ class LiveTaskTest {
     return RunSpec.of(ContainerdClientTest.IMAGE).id(id).logDir(ioDir.toString()).args(args);
   }
 
-  /** No task, container or FIFO directory of this test is left on the remote host. */
+  /** No task, container, snapshot or FIFO directory of this test is left on the host. */
   @AfterEach
   void nothingLeft() throws Exception {
-    assertFalse(ctr.stub(TasksGrpc::newBlockingStub)
-        .list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
-        .anyMatch(t -> t.getId().equals(id) || t.getContainerId().equals(id)), "task left");
-    assertFalse(ctr.stub(ContainersGrpc::newBlockingStub)
-        .list(ListContainersRequest.getDefaultInstance())
-        .getContainersList().stream().anyMatch(c -> c.getId().equals(id)), "container left");
+    ContainerdClientTest.assertNoTask(ctr, id);
     try (Stream<Path> left = Files.list(ioDir)) {
       assertEquals(List.of(), left.toList(), "FIFO directories or logs left");
     }

@@ -12,6 +12,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
 import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.HttpGet;
 import io.github.sshcontainer.lab.NetnsHost;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelOptions;
@@ -20,7 +21,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,27 +79,6 @@ class PublishedPortsTest {
         .getPorts().getBindings().get(ExposedPort.tcp(80))[0].getHostPortSpec());
   }
 
-  /** GET / until the server inside the container answers (it starts after the forward). */
-  static String get(InetSocketAddress at) throws Exception {
-    long end = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(at, 2000);
-        s.setSoTimeout(10_000);
-        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (answer.startsWith("HTTP/1.")) {
-          return answer;
-        }
-      } catch (IOException notYet) {
-        if (System.nanoTime() > end) {
-          throw notYet;
-        }
-      }
-      Thread.sleep(50);
-    }
-  }
-
   private static void awaitGone(int port) throws InterruptedException {
     long end = System.nanoTime() + WAIT.toNanos();
     while (ports.localAddress(port).isPresent() && System.nanoTime() < end) {
@@ -119,7 +98,7 @@ class PublishedPortsTest {
       }, "only SSH is open on " + host.host().address());
       InetSocketAddress local = ports.awaitPort(port, WAIT);
       assertEquals("127.0.0.1", local.getAddress().getHostAddress());
-      assertTrue(get(local).contains("hello-from-the-remote-host"));
+      assertTrue(HttpGet.root(local, WAIT).contains("hello-from-the-remote-host"));
       PublishedPorts.Mapping m = ports.mappings().stream()
           .filter(x -> x.remotePort() == port).findFirst().orElseThrow();
       assertEquals(id, m.containerId());
@@ -147,7 +126,7 @@ class PublishedPortsTest {
         assertNotEquals(port, local.getPort(), "the taken port is left alone");
         assertFalse(ports.mappings().stream().filter(m -> m.remotePort() == port)
             .findFirst().orElseThrow().samePort());
-        assertTrue(get(local).contains("moved-port"));
+        assertTrue(HttpGet.root(local, WAIT).contains("moved-port"));
       } finally {
         docker.removeContainerCmd(id).withForce(true).exec();
       }
@@ -160,10 +139,10 @@ class PublishedPortsTest {
     ExecutorService clients = Executors.newFixedThreadPool(100);
     try {
       InetSocketAddress local = ports.awaitPort(publishedPort(docker, id), WAIT);
-      get(local);
+      HttpGet.root(local, WAIT);
       List<Future<String>> answers = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
-        answers.add(clients.submit(() -> get(local)));
+        answers.add(clients.submit(() -> HttpGet.root(local, WAIT)));
       }
       for (Future<String> a : answers) {
         assertTrue(a.get(60, TimeUnit.SECONDS).contains("many"));
@@ -180,7 +159,7 @@ class PublishedPortsTest {
     String after = null;
     try {
       InetSocketAddress first = ports.awaitPort(publishedPort(docker, before), WAIT);
-      assertTrue(get(first).contains("before-the-drop"));
+      assertTrue(HttpGet.root(first, WAIT).contains("before-the-drop"));
       SocketTunnel tunnel = SshDocker.tunnelOf(docker).orElseThrow();
       int reconnects = tunnel.reconnects();
       assertTrue(host.sshd().killSessions() >= 1);
@@ -189,10 +168,12 @@ class PublishedPortsTest {
         Thread.sleep(20);
       }
       assertEquals(reconnects + 1, tunnel.reconnects());
-      assertTrue(get(first).contains("before-the-drop"), "the same local port, a new session");
+      assertTrue(HttpGet.root(first, WAIT).contains("before-the-drop"),
+          "the same local port, a new session");
       after = httpd(docker, 0, "after-the-drop");
       InetSocketAddress second = ports.awaitPort(publishedPort(docker, after), WAIT);
-      assertTrue(get(second).contains("after-the-drop"), "events are followed again");
+      assertTrue(HttpGet.root(second, WAIT).contains("after-the-drop"),
+          "events are followed again");
     } finally {
       docker.removeContainerCmd(before).withForce(true).exec();
       if (after != null) {
@@ -213,7 +194,7 @@ class PublishedPortsTest {
         // forwarded at once (not from an event), on another local port: the number is taken
         local = second.localAddress(port).orElseThrow();
         assertNotEquals(shared.getPort(), local.getPort());
-        assertTrue(get(local).contains("already-running"));
+        assertTrue(HttpGet.root(local, WAIT).contains("already-running"));
       }
       InetSocketAddress closed = local;
       assertThrows(IOException.class, () -> {

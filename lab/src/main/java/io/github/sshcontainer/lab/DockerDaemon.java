@@ -3,10 +3,6 @@ package io.github.sshcontainer.lab;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -104,38 +100,8 @@ public final class DockerDaemon implements AutoCloseable {
     process = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
             logFile.toFile())).start();
-    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("dockerd exited with " + process.exitValue() + ":\n"
-            + Files.readString(logFile));
-      }
-      if (pingOk()) {
-        log.info("dockerd pid {} on {}", process.pid(), socket);
-        return;
-      }
-      Sshd.sleep(100);
-    }
-    throw new IllegalStateException("dockerd did not answer on " + socket + " within "
-        + START_DEADLINE + "; log:\n" + Files.readString(logFile));
-  }
-
-  private boolean pingOk() {
-    if (!Files.exists(socket)) {
-      return false;
-    }
-    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      c.write(ByteBuffer.wrap("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII)));
-      ByteBuffer b = ByteBuffer.allocate(512);
-      while (c.read(b) >= 0 && b.hasRemaining()) {
-        // read the whole short answer
-      }
-      return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII)
-          .startsWith("HTTP/1.0 200");
-    } catch (IOException e) {
-      return false;
-    }
+    DockerApi.await(process, socket, logFile, START_DEADLINE, "dockerd");
+    log.info("dockerd pid {} on {}", process.pid(), socket);
   }
 
   /** The docker CLI against this daemon, as a quoted shell command prefix. */

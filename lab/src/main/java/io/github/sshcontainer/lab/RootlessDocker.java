@@ -2,10 +2,6 @@ package io.github.sshcontainer.lab;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,43 +91,8 @@ public final class RootlessDocker implements AutoCloseable {
         CONTRIB + "/dockerd-rootless.sh", "--iptables=false", "--bridge=none"));
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("dockerd-rootless.sh exited with "
-            + process.exitValue() + ":\n" + tail(logFile));
-      }
-      if (pingOk()) {
-        log.info("rootless dockerd of {} on {}", user, socket());
-        return;
-      }
-      Sshd.sleep(100);
-    }
-    throw new IllegalStateException("rootless dockerd did not answer on " + socket()
-        + " within " + START_DEADLINE + ":\n" + tail(logFile));
-  }
-
-  private static String tail(Path logFile) throws IOException {
-    List<String> lines = Files.readAllLines(logFile);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-  }
-
-  private boolean pingOk() {
-    if (!Files.exists(socket())) {
-      return false;
-    }
-    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket()))) {
-      c.write(ByteBuffer.wrap("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII)));
-      ByteBuffer b = ByteBuffer.allocate(512);
-      while (c.read(b) >= 0 && b.hasRemaining()) {
-        // read the whole short answer
-      }
-      return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII)
-          .startsWith("HTTP/1.0 200");
-    } catch (IOException e) {
-      return false;
-    }
+    DockerApi.await(process, socket(), logFile, START_DEADLINE, "rootless dockerd");
+    log.info("rootless dockerd of {} on {}", user, socket());
   }
 
   /** The non-root user who runs the daemon and logs in over SSH. */

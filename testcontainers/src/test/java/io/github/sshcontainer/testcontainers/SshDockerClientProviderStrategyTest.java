@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.HttpGet;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.NetnsHost;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,30 +74,12 @@ class SshDockerClientProviderStrategyTest {
           direct.connect(new InetSocketAddress(host.host().address(), port), 1500);
         }
       }, "only SSH reaches the remote host");
-      String answer = get(web.getHost(), port);
+      String answer = HttpGet.root(new InetSocketAddress(web.getHost(), port),
+          java.time.Duration.ofSeconds(20));
       assertTrue(answer.contains("served-by-a-remote-container"), answer);
       assertTrue(SshDockerClientProviderStrategy.publishedPorts().orElseThrow().mappings()
           .stream().anyMatch(m -> m.remotePort() == port && m.samePort()));
     }
   }
 
-  static String get(String hostName, int port) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(hostName, port), 2000);
-        s.setSoTimeout(10_000);
-        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (answer.startsWith("HTTP/1.")) {
-          return answer;
-        }
-      } catch (IOException notYet) {
-        if (System.nanoTime() > end) {
-          throw notYet;
-        }
-      }
-      Thread.sleep(50);
-    }
-  }
 }
