@@ -5,6 +5,7 @@
  */
 module io.github.sshcontainer.docker {
   requires transitive io.github.sshcontainer.tunnel;
+  requires transitive io.github.sshcontainer.registry; // RegistryAuth in ContainerSpec
   requires transitive com.github.dockerjava.api; // DockerClient and its models are the API
   requires com.github.dockerjava.core;
   requires com.github.dockerjava.transport;

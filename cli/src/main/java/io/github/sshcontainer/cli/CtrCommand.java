@@ -171,10 +171,12 @@ final class CtrCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                 "usage: ssh-container ctr [DEST] pull REF [--platform OS/ARCH] [--user U]");
           }
+          long started = System.nanoTime();
           PullOptions.Builder o = PullOptions.builder().progress(pr -> System.err.printf(
-              java.util.Locale.ROOT, "\rlayer %d/%d %s: %.1f / %.1f MiB   ", pr.layer(),
-              pr.layers(), pr.digest().substring(0, Math.min(19, pr.digest().length())),
-              pr.done() / 1048576.0, pr.size() / 1048576.0));
+              java.util.Locale.ROOT, "\rlayer %d/%d %s: %.1f / %.1f MiB, %.1f MiB/s   ",
+              pr.layer(), pr.layers(), pr.digest().substring(0, Math.min(19,
+                  pr.digest().length())), pr.done() / 1048576.0, pr.size() / 1048576.0,
+              pr.done() / 1048576.0 / Math.max(1e-3, (System.nanoTime() - started) / 1e9)));
           if (platform != null) {
             o.platform(platform);
           }

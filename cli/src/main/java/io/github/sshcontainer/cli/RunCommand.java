@@ -2,20 +2,20 @@ package io.github.sshcontainer.cli;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.ContainerSpec;
-import io.github.sshcontainer.docker.DockerCredentials;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.PullPolicy;
-import io.github.sshcontainer.docker.RegistryAuth;
 import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run a command in a fresh container on the remote host, stream its output, "

@@ -397,8 +397,9 @@ class CliTest {
     List<String> sock = List.of("--remote-socket", lab().containerd().socket().toString(),
         "-n", "sshc-cli-pull");
     String ref = r.address() + "/" + Lab.REGISTRY_IMAGE;
+    Path noConfig = Files.createDirectories(tmp.resolve("no-docker-config"));
     Result refused = run(command("ctr", concat(List.of(lab().destination(), "pull", ref),
-        sock), List.of()), null, Map.of());
+        sock), List.of()), null, Map.of("DOCKER_CONFIG", noConfig.toString()));
     assertEquals(1, refused.code(), refused.out());
     assertTrue(refused.err().contains("[UNAUTHORIZED]"), refused.err());
     Path pw = Files.writeString(tmp.resolve("registry-pw"), r.password() + "\n");

@@ -9,6 +9,9 @@ import io.github.sshcontainer.containerd.internal.Events;
 import io.github.sshcontainer.containerd.internal.GrpcChannels;
 import io.github.sshcontainer.containerd.internal.ImageImporter;
 import io.github.sshcontainer.containerd.internal.Rpc;
+import io.github.sshcontainer.registry.CredentialsException;
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import io.github.sshcontainer.containerd.internal.TaskRunner;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Channel;
@@ -140,8 +143,21 @@ public final class ContainerdClient implements AutoCloseable {
   public ImportedImage pull(String ref, PullOptions options) {
     java.util.Objects.requireNonNull(ref, "ref");
     String platform = options.platform().orElseGet(this::remotePlatform);
+    RegistryAuth auth;
+    try {
+      auth = options.auth().or(() -> options.credentials().forImage(ref)).orElse(null);
+    } catch (CredentialsException e) {
+      throw new ContainerdException(ContainerdException.Reason.UNAUTHORIZED, e.getMessage(), e);
+    }
+    if (auth != null && auth.isIdentityToken()) {
+      throw new ContainerdException(ContainerdException.Reason.UNAUTHORIZED, "the credentials "
+          + "for " + DockerCredentials.registryOf(ref) + " (" + auth.source() + ") are an "
+          + "identity token, which this client cannot use yet; give a user and password (or "
+          + "access token as the password) with PullOptions.basicAuth");
+    }
     return new io.github.sshcontainer.containerd.internal.RegistryPuller(rpc, options,
-        options.username().orElse(null), options.password().orElse(null)).pull(ref, platform);
+        auth == null ? null : auth.username().orElse(null), auth == null ? null : auth.secret(),
+        auth == null ? null : auth.source()).pull(ref, platform);
   }
 
   /** {@code linux/<arch>} of the remote host, from {@code uname -m}. */

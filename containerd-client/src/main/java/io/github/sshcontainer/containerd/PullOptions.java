@@ -1,5 +1,7 @@
 package io.github.sshcontainer.containerd;
 
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -7,7 +9,8 @@ import java.util.function.Consumer;
 
 /**
  * How {@link ContainerdClient#pull} fetches an image: the platform to pick from a multi-platform
- * index, credentials, plain HTTP, progress and a deadline. Immutable.
+ * index, credentials (given, or found as {@code docker pull} finds them), plain HTTP, progress
+ * and a deadline. Immutable.
  *
  * <p>The registry is reached from this machine (the client pulls, as containerd's Go client
  * does on 1.6, which has no Transfer service), and content is written to the remote containerd
@@ -18,16 +21,16 @@ public final class PullOptions {
   public record Progress(String digest, long done, long size, int layer, int layers) {}
 
   private final String platform;
-  private final String username;
-  private final String password;
+  private final RegistryAuth auth;
+  private final DockerCredentials credentials;
   private final Boolean plainHttp;
   private final Consumer<Progress> progress;
   private final Duration timeout;
 
   private PullOptions(Builder b) {
     platform = b.platform;
-    username = b.username;
-    password = b.password;
+    auth = b.auth;
+    credentials = b.credentials;
     plainHttp = b.plainHttp;
     progress = b.progress;
     timeout = b.timeout;
@@ -47,12 +50,14 @@ public final class PullOptions {
     return Optional.ofNullable(platform);
   }
 
-  public Optional<String> username() {
-    return Optional.ofNullable(username);
+  /** Credentials given for the registry; empty: looked up in {@link #credentials()}. */
+  public Optional<RegistryAuth> auth() {
+    return Optional.ofNullable(auth);
   }
 
-  Optional<String> password() {
-    return Optional.ofNullable(password);
+  /** Where credentials are looked up when none are given. */
+  public DockerCredentials credentials() {
+    return credentials;
   }
 
   /** Plain HTTP: empty means only for localhost and 127.0.0.0/8, as Docker does. */
@@ -70,15 +75,15 @@ public final class PullOptions {
 
   @Override
   public String toString() {
-    return "PullOptions[platform=" + platform + ", user=" + username + ", plainHttp="
+    return "PullOptions[platform=" + platform + ", auth=" + auth + ", plainHttp="
         + plainHttp + ", timeout=" + timeout + "]";
   }
 
   /** Builds {@link PullOptions}. */
   public static final class Builder {
     private String platform;
-    private String username;
-    private String password;
+    private RegistryAuth auth;
+    private DockerCredentials credentials = DockerCredentials.fromEnvironment();
     private Boolean plainHttp;
     private Consumer<Progress> progress = p -> { };
     private Duration timeout = Duration.ofMinutes(30);
@@ -96,11 +101,22 @@ public final class PullOptions {
 
     /** Basic credentials, also used to get a bearer token where the registry asks for one. */
     public Builder basicAuth(String username, String password) {
-      if (Objects.requireNonNull(username, "username").isBlank()) {
-        throw new IllegalArgumentException("username must not be blank");
-      }
-      this.username = username;
-      this.password = Objects.requireNonNull(password, "password");
+      return auth(RegistryAuth.basic(username, password));
+    }
+
+    /** Credentials for the image's registry. Default: looked up in {@link #credentials}. */
+    public Builder auth(RegistryAuth auth) {
+      this.auth = Objects.requireNonNull(auth, "auth");
+      return this;
+    }
+
+    /**
+     * Where to look up credentials when none are given, as {@code docker pull} does. Default:
+     * {@link DockerCredentials#fromEnvironment()}; {@link DockerCredentials#none()} pulls
+     * anonymously.
+     */
+    public Builder credentials(DockerCredentials credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 

@@ -9,11 +9,18 @@ import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
 import io.github.sshcontainer.containerd.api.leases.ListRequest;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Registry;
+import io.github.sshcontainer.registry.DockerCredentials;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pulls into the lab's containerd 1.6 from real registries on loopback: the open one, the one
@@ -71,9 +79,9 @@ class PullTest {
     Registry r = Lab.shared().privateRegistry();
     String ref = r.address() + "/" + Lab.REGISTRY_IMAGE;
     ContainerdException none = assertThrows(ContainerdException.class,
-        () -> ctr.pull(ref, PullOptions.defaults()));
+        () -> ctr.pull(ref, PullOptions.builder().credentials(DockerCredentials.none()).build()));
     assertEquals(ContainerdException.Reason.UNAUTHORIZED, none.reason(), none.getMessage());
-    assertTrue(none.getMessage().contains("PullOptions.basicAuth"), none.getMessage());
+    assertTrue(none.getMessage().contains("docker login " + r.address()), none.getMessage());
     String wrong = "Wrong-Password-8841";
     ContainerdException refused = assertThrows(ContainerdException.class,
         () -> ctr.pull(ref, PullOptions.builder().basicAuth(r.user(), wrong).build()));
@@ -83,6 +91,34 @@ class PullTest {
     ImportedImage img = ctr.pull(ref, PullOptions.builder().basicAuth(r.user(), r.password())
         .build());
     assertEquals(ref, img.name());
+  }
+
+  /** Credentials as `docker pull` finds them: auths, then a credential helper on PATH. */
+  @Test
+  void credentialsComeFromTheDockerConfigAsTheDockerCliFindsThem(@TempDir Path dir)
+      throws Exception {
+    Registry r = Lab.shared().privateRegistry();
+    String ref = r.address() + "/" + Lab.REGISTRY_IMAGE;
+    Files.writeString(dir.resolve("config.json"), "{\"auths\": {\"" + r.address()
+        + "\": {\"auth\": \"" + Base64.getEncoder().encodeToString((r.user() + ":"
+        + r.password()).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+    assertEquals(ref, ctr.pull(ref, PullOptions.builder()
+        .credentials(DockerCredentials.fromConfigDir(dir)).build()).name());
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path helper = bin.resolve("docker-credential-sshcctd");
+    Files.writeString(helper, "#!/bin/sh\nread server\nprintf '{\"Username\":\"" + r.user()
+        + "\",\"Secret\":\"" + r.password() + "\"}'\n");
+    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(dir.resolve("config.json"), "{\"credsStore\": \"sshcctd\"}");
+    assertEquals(ref, ctr.pull(ref, PullOptions.builder().credentials(
+        DockerCredentials.fromConfigDir(dir, Map.of("PATH", bin.toString()))).build()).name());
+    Files.writeString(dir.resolve("config.json"), "{\"credsStore\": \"not-installed\"}");
+    ContainerdException missing = assertThrows(ContainerdException.class, () -> ctr.pull(ref,
+        PullOptions.builder().credentials(DockerCredentials.fromConfigDir(dir,
+            Map.of("PATH", bin.toString()))).build()));
+    assertEquals(ContainerdException.Reason.UNAUTHORIZED, missing.reason());
+    assertTrue(missing.getMessage().contains("docker-credential-not-installed"),
+        missing.getMessage());
   }
 
   @Test

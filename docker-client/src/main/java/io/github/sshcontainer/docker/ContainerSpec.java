@@ -1,5 +1,7 @@
 package io.github.sshcontainer.docker;
 
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,11 +5,14 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
+import io.github.sshcontainer.registry.CredentialsException;
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -261,8 +264,14 @@ public final class OnDemandContainer implements AutoCloseable {
             item.getStatus() == null ? "" : item.getStatus(), current, total));
       }
     };
-    RegistryAuth auth = spec.registryAuth()
-        .or(() -> spec.credentials().forImage(spec.image())).orElse(null);
+    RegistryAuth auth;
+    try {
+      auth = spec.registryAuth().or(() -> spec.credentials().forImage(spec.image()))
+          .orElse(null);
+    } catch (CredentialsException e) {
+      throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
+          e.getMessage(), e);
+    }
     try {
       var pull = docker.pullImageCmd(spec.image());
       if (auth != null) {

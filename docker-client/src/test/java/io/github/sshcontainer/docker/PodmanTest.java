@@ -14,6 +14,8 @@ import com.github.dockerjava.api.model.Version;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.PodmanDaemon;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.ByteArrayInputStream;

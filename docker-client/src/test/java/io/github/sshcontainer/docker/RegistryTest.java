@@ -12,6 +12,9 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Registry;
+import io.github.sshcontainer.registry.CredentialsException;
+import io.github.sshcontainer.registry.DockerCredentials;
+import io.github.sshcontainer.registry.RegistryAuth;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,11 +175,15 @@ class RegistryTest {
     assertTrue(credentials.forRegistry("registry.example:5000").isEmpty());
     // a helper that is not installed is named, with what to do
     Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"absent\"}");
-    RemoteDockerException missing = assertThrows(RemoteDockerException.class,
+    CredentialsException missing = assertThrows(CredentialsException.class,
         () -> credentials.forImage(image));
-    assertEquals(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED, missing.reason());
     assertTrue(missing.getMessage().contains("docker-credential-absent is not on PATH"),
         missing.getMessage());
+    // and a pull that needs them says so as a typed Docker error
+    RemoteDockerException pull = assertThrows(RemoteDockerException.class,
+        () -> launchAndRecord(ContainerSpec.of(image).pullPolicy(PullPolicy.ALWAYS)
+            .credentials(credentials)));
+    assertEquals(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED, pull.reason());
   }
 
   @Test

@@ -48,11 +48,13 @@ public final class RegistryPuller {
   private final HttpClient http;
   private final String username;
   private final String password;
+  private final String source;
   private final PullOptions options;
   private String authorization;
 
   public RegistryPuller(Rpc client, PullOptions options, String username,
-      String password) {
+      String password, String source) {
+    this.source = source;
     this.client = client;
     this.importer = new ImageImporter(client);
     this.options = options;
@@ -240,8 +242,9 @@ public final class RegistryPuller {
         if (status == 401 || status == 403) {
           throw new ContainerdException(Reason.UNAUTHORIZED, "the registry " + ref.registry()
               + " refused " + (username == null ? "an anonymous pull of " : "user " + username
-              + " for ") + ref.repository() + " (HTTP " + status + "): "
-              + (username == null ? "give credentials with PullOptions.basicAuth"
+              + " (" + source + ") for ") + ref.repository() + " (HTTP " + status + "): "
+              + (username == null ? "log in with `docker login " + ref.registry()
+                  + "` or give credentials with PullOptions.basicAuth"
                   : "check the user name and password"));
         }
         if (status == 404) {
@@ -282,8 +285,8 @@ public final class RegistryPuller {
     if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
       if (basic == null) {
         throw new ContainerdException(Reason.UNAUTHORIZED, "the registry " + ref.registry()
-            + " needs credentials for " + ref.repository() + ": give them with "
-            + "PullOptions.basicAuth");
+            + " needs credentials for " + ref.repository() + ": log in with `docker login "
+            + ref.registry() + "` or give them with PullOptions.basicAuth");
       }
       return basic;
     }

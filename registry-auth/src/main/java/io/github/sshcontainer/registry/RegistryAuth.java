@@ -1,11 +1,12 @@
-package io.github.sshcontainer.docker;
+package io.github.sshcontainer.registry;
 
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Credentials for one image registry, sent to the remote daemon with a pull as the Docker CLI
- * sends them. The secret is never part of {@link #toString()} or of any message.
+ * Credentials for one image registry, as the Docker CLI sends them with a pull (Docker) or as
+ * a registry client uses them (containerd). The secret is never part of {@link #toString()} or
+ * of any message.
  */
 public final class RegistryAuth {
   private final String username;
@@ -22,19 +23,23 @@ public final class RegistryAuth {
 
   /** A user name and password (or a registry access token used as the password). */
   public static RegistryAuth basic(String username, String password) {
-    Checks.notBlank("username", username);
+    if (Objects.requireNonNull(username, "username").isBlank()) {
+      throw new IllegalArgumentException("username must not be blank");
+    }
     Objects.requireNonNull(password, "password");
     return new RegistryAuth(username, password, false, "given explicitly");
   }
 
   /** An identity (refresh) token, as {@code docker login} stores for some registries. */
   public static RegistryAuth identityToken(String token) {
-    Checks.notBlank("token", token);
+    if (Objects.requireNonNull(token, "token").isBlank()) {
+      throw new IllegalArgumentException("token must not be blank");
+    }
     return new RegistryAuth(null, token, true, "given explicitly");
   }
 
   /** The same credentials, saying where they came from (for messages). */
-  RegistryAuth from(String where) {
+  public RegistryAuth from(String where) {
     return new RegistryAuth(username, secret, identityToken, where);
   }
 
@@ -53,7 +58,8 @@ public final class RegistryAuth {
     return source;
   }
 
-  String secret() {
+  /** The password or token, for sending to the registry; never log it. */
+  public String secret() {
     return secret;
   }
 

@@ -1,4 +1,4 @@
-package io.github.sshcontainer.docker;
+package io.github.sshcontainer.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -51,7 +52,7 @@ public final class DockerCredentials {
   }
 
   /** As {@link #fromConfigDir(Path)}, finding helpers on the PATH of {@code environment}. */
-  static DockerCredentials fromConfigDir(Path dir, Map<String, String> environment) {
+  public static DockerCredentials fromConfigDir(Path dir, Map<String, String> environment) {
     return new DockerCredentials(dir.resolve("config.json"), Map.copyOf(environment));
   }
 
@@ -71,7 +72,9 @@ public final class DockerCredentials {
    * {@code docker.io/x}).
    */
   public static String registryOf(String image) {
-    Checks.notBlank("image", image);
+    if (Objects.requireNonNull(image, "image").isBlank()) {
+      throw new IllegalArgumentException("image must not be blank");
+    }
     int slash = image.indexOf('/');
     if (slash < 0) {
       return DOCKER_HUB;
@@ -91,7 +94,7 @@ public final class DockerCredentials {
   /**
    * The credentials for the registry of {@code image}, or empty for an anonymous pull.
    *
-   * @throws RemoteDockerException REGISTRY_AUTH_FAILED when the config names a credential
+   * @throws CredentialsException when the config names a credential
    *     helper that is missing or fails, or the config file cannot be read
    */
   public Optional<RegistryAuth> forImage(String image) {
@@ -107,8 +110,7 @@ public final class DockerCredentials {
     try {
       config = JSON.readTree(Files.readString(configFile, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-          "cannot read the Docker config " + configFile + ": " + e.getMessage()
+      throw new CredentialsException("cannot read the Docker config " + configFile + ": " + e.getMessage()
               + "; fix or remove it", e);
     }
     if (config == null || !config.isObject()) {
@@ -176,13 +178,11 @@ public final class DockerCredentials {
         decoded = new String(Base64.getDecoder().decode(entry.path("auth").asText().trim()),
             StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-            where + " is not base64 'user:password'; run docker login " + key + " again");
+        throw new CredentialsException(where + " is not base64 'user:password'; run docker login " + key + " again");
       }
       int colon = decoded.indexOf(':');
       if (colon <= 0) {
-        throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-            where + " does not hold 'user:password'; run docker login " + key + " again");
+        throw new CredentialsException(where + " does not hold 'user:password'; run docker login " + key + " again");
       }
       return Optional.of(RegistryAuth.basic(decoded.substring(0, colon),
           decoded.substring(colon + 1)).from(where));
@@ -199,8 +199,7 @@ public final class DockerCredentials {
     String program = "docker-credential-" + name;
     Path binary = onPath(program);
     if (binary == null) {
-      throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-          configFile + " names the credential helper '" + name + "' (" + which + ") but "
+      throw new CredentialsException(configFile + " names the credential helper '" + name + "' (" + which + ") but "
               + program + " is not on PATH: install it, or remove it from " + which);
     }
     String server = registry;
@@ -217,8 +216,7 @@ public final class DockerCredentials {
       }
       if (!p.waitFor(HELPER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
-        throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-            program + " get did not answer within " + HELPER_DEADLINE.toSeconds() + " s");
+        throw new CredentialsException(program + " get did not answer within " + HELPER_DEADLINE.toSeconds() + " s");
       }
       byte[] out = Files.readAllBytes(outFile);
       byte[] err = Files.readAllBytes(errFile);
@@ -229,8 +227,7 @@ public final class DockerCredentials {
         if (said.contains("not found")) {
           return Optional.empty(); // the helper has nothing for this registry
         }
-        throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-            program + " get failed for " + server + " (exit " + p.exitValue() + "): "
+        throw new CredentialsException(program + " get failed for " + server + " (exit " + p.exitValue() + "): "
                 + firstLine(stderr.isEmpty() ? stdout : stderr));
       }
       JsonNode answer = JSON.readTree(stdout);
@@ -243,12 +240,10 @@ public final class DockerCredentials {
       return Optional.of(user.equals("<token>") ? RegistryAuth.identityToken(secret).from(where)
           : RegistryAuth.basic(user, secret).from(where));
     } catch (IOException e) {
-      throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-          program + " get failed for " + server + ": " + e.getMessage(), e);
+      throw new CredentialsException(program + " get failed for " + server + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new RemoteDockerException(RemoteDockerException.Reason.REGISTRY_AUTH_FAILED,
-          "interrupted running " + program, e);
+      throw new CredentialsException("interrupted running " + program, e);
     } finally {
       deleteQuietly(outFile);
       deleteQuietly(errFile);
