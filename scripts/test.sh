@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+# two clean builds of the published jars give the same bytes
+scripts/check-reproducible.sh
