@@ -6,5 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 mvn -B -ntp verify "$@"
+# a library user's first project, outside the reactor, against the installed artifacts
+mvn -B -ntp -q install -DskipTests
+mvn -B -ntp -f consumer-test/pom.xml verify
 # two clean builds of the published jars give the same bytes
 scripts/check-reproducible.sh

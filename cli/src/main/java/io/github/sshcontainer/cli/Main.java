@@ -44,7 +44,7 @@ public final class Main {
   }
 
   @CommandLine.Command(name = "ssh-container", mixinStandardHelpOptions = true,
-      version = "ssh-container 0.1.0-SNAPSHOT",
+      versionProvider = Main.Version.class,
       description = "Drive a remote Docker daemon or containerd over SSH.",
       subcommands = {TunnelCommand.class, ForwardCommand.class, UpCommand.class,
           DownCommand.class, LsCommand.class, ExecCommand.class, RunCommand.class,
@@ -56,6 +56,15 @@ public final class Main {
     @Override
     public void run() {
       spec.commandLine().usage(spec.commandLine().getErr());
+    }
+  }
+
+  /** The version from the jar's manifest, which Maven writes from the pom. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"ssh-container " + (v != null ? v : "(unknown: not run from its jar)")};
     }
   }
 }

@@ -508,6 +508,10 @@ class CliTest {
       assertEquals(0, r.code(), sub);
       assertTrue(r.out().startsWith("Usage: ssh-container " + sub), r.out());
     }
+    Result version = run(ssh("--version"), null, Map.of());
+    assertEquals(0, version.code());
+    assertTrue(version.out().trim().matches("ssh-container \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"),
+        "the version from the jar's manifest: " + version.out());
     // the command list shows each description's first line: it must say what the command does
     Result top = run(ssh("--help"), null, Map.of());
     assertEquals(0, top.code());
