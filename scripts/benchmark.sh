@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks; not pass/fail tests.
-#   scripts/benchmark.sh [tunnel|docker|containerd|all] [--quick]
+#   scripts/benchmark.sh [tunnel|docker|containerd|cli|all] [--quick]
 # tunnel: direct socket vs OpenSSH ssh -L vs this tunnel (loopback and 20 ms RTT)
 # docker: docker CLI over ssh:// vs ssh -L + docker-java vs SshDocker (needs root for dockerd)
 # containerd: live task output latency through the FIFOs carried over SSH (needs root)
+# cli: start times of the distribution's jar (--help, tunnel -- true)
 # JSON goes to benchmark/target/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=all
-case "${1:-}" in tunnel|docker|containerd|all) what=$1; shift ;; esac
+case "${1:-}" in tunnel|docker|containerd|cli|all) what=$1; shift ;; esac
 mvn -q -B -ntp -DskipTests install -pl benchmark -am
 cp_file=benchmark/target/classpath.txt
 mvn -q -B -ntp -pl benchmark dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" >/dev/null
@@ -20,6 +21,10 @@ if [ "$what" = tunnel ] || [ "$what" = all ]; then
 fi
 if [ "$what" = docker ] || [ "$what" = all ]; then
   run io.github.sshcontainer.benchmark.DockerBenchmark "$@"
+fi
+if [ "$what" = cli ] || [ "$what" = all ]; then
+  mvn -q -B -ntp -DskipTests package -pl cli -am
+  run io.github.sshcontainer.benchmark.CliBenchmark "$@"
 fi
 if [ "$what" = containerd ] || [ "$what" = all ]; then
   run io.github.sshcontainer.benchmark.ContainerdBenchmark "$@"

@@ -501,6 +501,48 @@ class CliTest {
     assertTrue(given.out().startsWith("ssh-container "), given.out());
   }
 
+  /** The archive users download, unpacked in a clean directory with only a JRE on PATH. */
+  @Test
+  void theDistributionArchiveRunsWithOnlyAJre() throws Exception {
+    Path archive;
+    try (var files = Files.list(Path.of("target"))) {
+      archive = files.filter(f -> f.getFileName().toString().matches(
+          "ssh-container-.*\\.tar\\.gz")).findFirst().orElseThrow(
+              () -> new AssertionError("no ssh-container-VERSION.tar.gz in target/"));
+    }
+    Path unpacked = Files.createDirectories(tmp.resolve("unpacked"));
+    Result untar = run(List.of("tar", "-xzf", archive.toAbsolutePath().toString(), "-C",
+        unpacked.toString()), null, Map.of());
+    assertEquals(0, untar.code(), untar.err());
+    Path home;
+    try (var dirs = Files.list(unpacked)) {
+      home = dirs.findFirst().orElseThrow();
+    }
+    for (String f : List.of("bin/ssh-container", "lib/ssh-container.jar", "README.md",
+        "README-zh-CN.md", "LICENSE", "CHANGELOG.md")) {
+      assertTrue(Files.exists(home.resolve(f)), f + " is in the archive");
+    }
+    Path jreOnly = Files.createDirectories(tmp.resolve("jre-only-dist"));
+    for (String tool : new String[] {"bash", "dirname", "readlink", "env"}) {
+      Files.createSymbolicLink(jreOnly.resolve(tool), Path.of("/usr/bin", tool));
+    }
+    Files.createSymbolicLink(jreOnly.resolve("java"), Path.of(javaBin()));
+    Map<String, String> env = Map.of("PATH", jreOnly.toString());
+    String launcher = home.resolve("bin/ssh-container").toString();
+    Result help = run(List.of(launcher, "--help"), null, env);
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().startsWith("Usage: ssh-container"), help.out());
+    List<String> tunnel = new ArrayList<>(List.of(launcher, "tunnel"));
+    tunnel.addAll(auth());
+    tunnel.addAll(List.of(lab().destination(), "--remote-socket",
+        lab().echo().socket().toString(), "--", "env"));
+    Result roundTrip = run(tunnel, null, env);
+    assertEquals(0, roundTrip.code(), roundTrip.err());
+    assertTrue(roundTrip.out().startsWith("DOCKER_HOST=unix://"), roundTrip.out());
+    assertEquals(2, roundTrip.out().lines().filter(l -> l.startsWith("DOCKER_HOST=unix://"))
+        .count(), "printed, and set for the command: " + roundTrip.out());
+  }
+
   @Test
   void helpWorksEverywhere() throws Exception {
     for (String sub : new String[] {"tunnel", "forward", "exec", "run", "ctr"}) {
