@@ -25,6 +25,8 @@ command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v rootlesskit >/dev/null || need+=(rootlesskit)
 command -v slirp4netns >/dev/null || need+=(slirp4netns)
 command -v newuidmap >/dev/null || need+=(uidmap)
+# the release check signs with a throwaway key
+command -v gpg >/dev/null || need+=(gnupg)
 command -v tar >/dev/null || need+=(tar)
 command -v mvn >/dev/null || need+=(maven)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)

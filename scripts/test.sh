@@ -11,3 +11,5 @@ mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -f consumer-test/pom.xml verify
 # two clean builds of the published jars give the same bytes
 scripts/check-reproducible.sh
+# the Maven Central staging bundle: complete, SBOMs, checksums, signed with a throwaway key
+scripts/check-release.sh

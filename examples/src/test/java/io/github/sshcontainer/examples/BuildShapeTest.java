@@ -95,6 +95,12 @@ class BuildShapeTest {
     assertTrue(parent.getElementsByTagName("project.build.outputTimestamp").getLength() > 0,
         "reproducible jars need project.build.outputTimestamp");
     for (Module m : published()) {
+      if (child(m.root(), "parent").isEmpty()) {
+        for (String required : new String[] {"url", "licenses", "developers", "scm"}) {
+          assertFalse(child(m.root(), required).isEmpty(), m.dir() + " inherits nothing and "
+              + "needs <" + required + ">");
+        }
+      }
       assertFalse(child(m.root(), "name").isEmpty(), m.dir() + " needs <name>");
       assertFalse(child(m.root(), "description").isEmpty(), m.dir() + " needs <description>");
       if (m.packaging().equals("jar")) {
