@@ -86,4 +86,44 @@ class LeakTest {
     assertFalse(Files.exists(dir), "close() removes " + dir);
     return dir;
   }
+
+  /**
+   * A tunnel whose process is killed (SIGKILL: no clean-up runs) leaves its private directory;
+   * the next tunnel of the same user removes it, and leaves a live tunnel's alone.
+   */
+  @Test
+  void theDirectoryOfAKilledTunnelIsRemovedByTheNext() throws Exception {
+    String cp = String.join(java.io.File.pathSeparator, java.util.stream.Stream.of(
+        System.getProperty("java.class.path"), System.getProperty("jdk.module.path"),
+        Path.of(KilledTunnel.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString()).filter(v -> v != null && !v.isEmpty()).toList());
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-XX:-UsePerfData", "-cp", cp, KilledTunnel.class.getName(),
+        lab().destination(), lab().clientKey().toString(), lab().knownHosts().toString(),
+        lab().echo().socket().toString()).redirectErrorStream(true).start();
+    Path socket;
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+          child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith("socket ")) {
+        // its log
+      }
+      assertTrue(line != null, "the child printed its socket");
+      socket = Path.of(line.substring("socket ".length()));
+      try (SocketTunnel live = SocketTunnel.open(options(lab().echo().socket()).build())) {
+        assertTrue(Files.exists(socket), "a live tunnel's directory is left alone");
+        child.destroyForcibly(); // kill -9
+        assertTrue(child.waitFor(20, TimeUnit.SECONDS));
+        assertTrue(Files.exists(socket), "a killed tunnel cleans up nothing itself");
+        try (SocketTunnel next = SocketTunnel.open(options(lab().echo().socket()).build())) {
+          assertFalse(Files.exists(socket.getParent()), "the next tunnel removed "
+              + socket.getParent());
+          assertTrue(Files.exists(live.localSocket().orElseThrow()), "and not a live one");
+        }
+      }
+    } finally {
+      child.destroyForcibly();
+    }
+  }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +75,7 @@ final class LocalListener implements AutoCloseable {
         replaceStale(requested);
         return bind(requested, null);
       }
+      sweepDead(tempRoot());
       Path dir = Files.createTempDirectory(tempRoot(), "ssh-container-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       try {
@@ -85,6 +87,83 @@ final class LocalListener implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the local socket: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Removes the private directories that tunnels of this user left when their process was
+   * killed ({@code kill -9} skips every clean-up): an {@code ssh-container-<digits>} directory
+   * whose sockets all refuse connections. A directory without a socket yet (a tunnel binding
+   * at this moment), with anything else in it, or with a live socket is left alone.
+   */
+  static void sweepDead(Path root) {
+    java.util.Set<String> bound = boundUnixSockets();
+    try (var dirs = Files.newDirectoryStream(root, "ssh-container-[0-9]*")) {
+      for (Path dir : dirs) {
+        if (deadTunnelDir(dir, bound)) {
+          try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+          Files.deleteIfExists(dir);
+          log.debug("removed {}, left by a tunnel whose process died", dir);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("cannot sweep {}: {}", root, e.toString());
+    }
+  }
+
+  /**
+   * The paths of the Unix sockets bound in this network namespace ({@code /proc/net/unix}), so
+   * that liveness needs no connection to anyone's socket; null where there is no such file.
+   */
+  private static java.util.Set<String> boundUnixSockets() {
+    try {
+      java.util.Set<String> paths = new java.util.HashSet<>();
+      for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 8 && f[7].startsWith("/")) {
+          paths.add(f[7]);
+        }
+      }
+      return paths;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static boolean deadTunnelDir(Path dir, java.util.Set<String> bound)
+      throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !Files.isWritable(dir)
+        || !Files.getOwner(dir).getName().equals(System.getProperty("user.name"))) {
+      return false;
+    }
+    List<Path> entries;
+    try (var files = Files.list(dir)) {
+      entries = files.toList();
+    }
+    if (entries.isEmpty()) {
+      return false;
+    }
+    for (Path e : entries) {
+      int mode = (Integer) Files.getAttribute(e, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      if ((mode & S_IFMT) != S_IFSOCK) {
+        return false;
+      }
+      if (bound != null) {
+        if (bound.contains(e.toAbsolutePath().toString())) {
+          return false; // bound by a live process
+        }
+        continue;
+      }
+      try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(e))) {
+        return false; // someone listens: alive
+      } catch (IOException refused) {
+        // nobody listens on this one
+      }
+    }
+    return true;
   }
 
   /** java.io.tmpdir unless a socket path there would be too long (macOS), then /tmp. */
