@@ -22,11 +22,4 @@ final class Checks {
     }
     return d;
   }
-
-  static String notBlank(String what, String value) {
-    if (Objects.requireNonNull(value, what).isBlank()) {
-      throw new IllegalArgumentException(what + " must not be blank");
-    }
-    return value;
-  }
 }

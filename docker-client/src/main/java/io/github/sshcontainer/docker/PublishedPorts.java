@@ -143,6 +143,9 @@ public final class PublishedPorts implements AutoCloseable {
   }
 
   private void subscribe() {
+    // onError and onComplete may both come: one resubscription per ended stream
+    java.util.concurrent.atomic.AtomicBoolean ended =
+        new java.util.concurrent.atomic.AtomicBoolean();
     subscription = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
         .withEventFilter("start", "die", "stop", "destroy")
         .exec(new ResultCallback.Adapter<Event>() {
@@ -153,12 +156,14 @@ public final class PublishedPorts implements AutoCloseable {
 
           @Override
           public void onError(Throwable t) {
-            events.add(new Event("sshc-resubscribe", null, null, null));
+            onComplete();
           }
 
           @Override
           public void onComplete() {
-            events.add(new Event("sshc-resubscribe", null, null, null));
+            if (ended.compareAndSet(false, true)) {
+              events.add(new Event("sshc-resubscribe", null, null, null));
+            }
           }
         });
   }

@@ -3,7 +3,6 @@ package io.github.sshcontainer.containerd.internal;
 import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
 import io.github.sshcontainer.containerd.api.content.ContentGrpc;
-import io.github.sshcontainer.containerd.api.diff.DiffGrpc;
 import io.github.sshcontainer.containerd.api.events.EventsGrpc;
 import io.github.sshcontainer.containerd.api.images.ImagesGrpc;
 import io.github.sshcontainer.containerd.api.leases.CreateRequest;
@@ -11,7 +10,6 @@ import io.github.sshcontainer.containerd.api.leases.DeleteRequest;
 import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
 import io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc;
 import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
-import io.github.sshcontainer.containerd.api.version.VersionGrpc;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -82,10 +80,6 @@ public final class Rpc {
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  VersionGrpc.VersionBlockingStub version() {
-    return stub(VersionGrpc::newBlockingStub);
-  }
-
   ContainersGrpc.ContainersBlockingStub containers() {
     return stub(ContainersGrpc::newBlockingStub);
   }
@@ -100,10 +94,6 @@ public final class Rpc {
 
   SnapshotsGrpc.SnapshotsBlockingStub snapshots() {
     return stub(SnapshotsGrpc::newBlockingStub);
-  }
-
-  DiffGrpc.DiffBlockingStub diff() {
-    return stub(DiffGrpc::newBlockingStub);
   }
 
   TasksGrpc.TasksBlockingStub tasks() {
