@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets the project's version everywhere in one command: every pom (the versions plugin), the
-# consumer test's pom and the READMEs. The CLI reads its version from its jar's manifest.
+# consumer projects' poms and the READMEs. The CLI reads its version from its jar's manifest.
 # Usage: scripts/set-version.sh 0.1.0      (then add the version's section to CHANGELOG.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,10 @@ new=${1:?usage: scripts/set-version.sh NEW_VERSION}
 old=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -n 1)
 mvn -B -ntp -q versions:set -DnewVersion="$new" -DgenerateBackupPoms=false \
   -DprocessAllModules=true
-sed -i "s|<ssh-container.version>$old</ssh-container.version>|<ssh-container.version>$new</ssh-container.version>|" \
-  consumer-test/pom.xml
+for consumer in consumer-test/pom.xml consumer-spring/pom.xml; do
+  sed -i -e "s|<ssh-container.version>$old</ssh-container.version>|<ssh-container.version>$new</ssh-container.version>|" \
+    -e "s|<version>$old</version>|<version>$new</version>|g" "$consumer"
+done
 for readme in README.md README-zh-CN.md; do
   sed -i -e "s|\`$old\`|\`$new\`|g" -e "s|<version>$old</version>|<version>$new</version>|g" \
     "$readme"

@@ -6,9 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 mvn -B -ntp verify "$@"
-# a library user's first project, outside the reactor, against the installed artifacts
+# a library user's first project, outside the reactor, against the installed artifacts:
+# the README's programs, the enforcer rules (one version of each library, no duplicate class)
 mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -f consumer-test/pom.xml verify
+# the same programs and tests in a Spring Boot 3.5 project (Boot's versions, Testcontainers 1.21)
+mvn -B -ntp -f consumer-spring/pom.xml verify
 # two clean builds of the published jars give the same bytes
 scripts/check-reproducible.sh
 # the Maven Central staging bundle: complete, SBOMs, checksums, signed with a throwaway key

@@ -53,11 +53,21 @@ public final class CliBenchmark {
   }
 
   private static void run(List<String> cmd) throws Exception {
-    Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(cmd + " failed");
+    File output = File.createTempFile("cli-bench", ".txt");
+    try {
+      Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true)
+          .redirectOutput(output)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(cmd + " did not end within 60 s");
+      }
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(cmd + " failed with exit code " + p.exitValue() + ":\n"
+            + java.nio.file.Files.readString(output.toPath()));
+      }
+    } finally {
+      output.delete();
     }
   }
 

@@ -78,12 +78,54 @@ class BuildShapeTest {
     Set<String> pinned = new TreeSet<>();
     NodeList deps = pom(ROOT.resolve("bom/pom.xml")).getElementsByTagName("dependency");
     for (int i = 0; i < deps.getLength(); i++) {
-      pinned.add(child((Element) deps.item(i), "artifactId"));
+      Element dep = (Element) deps.item(i);
+      if (child(dep, "groupId").equals("io.github.sshcontainer")) {
+        pinned.add(child(dep, "artifactId"));
+      }
     }
-    assertEquals(jars, pinned, "the BOM must name every published jar and nothing else");
+    assertEquals(jars, pinned, "the BOM must name every published jar and no other of ours");
     assertFalse(jars.contains("ssh-container-lab"), "the lab is internal");
     assertFalse(jars.contains("ssh-container-examples"));
     assertFalse(jars.contains("ssh-container-benchmark"));
+  }
+
+  /**
+   * The third-party versions the BOM gives users are the ones the reactor is built and tested
+   * with: the parent pom's dependencyManagement, its properties resolved.
+   */
+  @Test
+  void theBomsThirdPartyVersionsAreTheBuildsOwn() throws Exception {
+    Element parent = pom(ROOT.resolve("pom.xml")).getDocumentElement();
+    java.util.Map<String, String> props = new java.util.HashMap<>();
+    NodeList propNodes = ((Element) parent.getElementsByTagName("properties").item(0))
+        .getChildNodes();
+    for (int i = 0; i < propNodes.getLength(); i++) {
+      if (propNodes.item(i) instanceof Element e) {
+        props.put(e.getTagName(), e.getTextContent().trim());
+      }
+    }
+    java.util.Map<String, String> built = new java.util.HashMap<>();
+    NodeList managed = parent.getElementsByTagName("dependency");
+    for (int i = 0; i < managed.getLength(); i++) {
+      Element dep = (Element) managed.item(i);
+      String version = child(dep, "version");
+      if (version.startsWith("${")) {
+        version = props.getOrDefault(version.substring(2, version.length() - 1), version);
+      }
+      built.put(child(dep, "groupId") + ":" + child(dep, "artifactId"), version);
+    }
+    int thirdParty = 0;
+    NodeList deps = pom(ROOT.resolve("bom/pom.xml")).getElementsByTagName("dependency");
+    for (int i = 0; i < deps.getLength(); i++) {
+      Element dep = (Element) deps.item(i);
+      String key = child(dep, "groupId") + ":" + child(dep, "artifactId");
+      if (!child(dep, "groupId").equals("io.github.sshcontainer")) {
+        thirdParty++;
+        assertEquals(built.get(key), child(dep, "version"),
+            "the BOM's " + key + " must be the version the parent pom builds with");
+      }
+    }
+    assertTrue(thirdParty >= 7, "the BOM manages the libraries that diverge: " + thirdParty);
   }
 
   @Test

@@ -26,6 +26,7 @@ public final class Lab {
   private final Path authorizedKeys;
   private final Path hostKey;
   private final Path knownHosts;
+  private Sshd defaultPathsHost;
   private final Sshd sshd;
   private final FarEnd echo;
   private final FarEnd count;
@@ -109,7 +110,9 @@ public final class Lab {
     Registry reg;
     Registry preg;
     RootlessDocker rl;
+    Sshd dph;
     synchronized (this) {
+      dph = defaultPathsHost;
       rl = rootless;
       reg = registry;
       preg = privateRegistry;
@@ -118,7 +121,7 @@ public final class Lab {
       ns = netnsHost;
       pd = podman;
     }
-    for (AutoCloseable c : new AutoCloseable[] {rl, reg, preg, pd, ns, ctd, d, echo, count,
+    for (AutoCloseable c : new AutoCloseable[] {dph, rl, reg, preg, pd, ns, ctd, d, echo, count,
         discard, source, slam, mixed,
         sshd}) {
       if (c == null) {
@@ -285,6 +288,15 @@ public final class Lab {
    * @param links paths relative to /run, each to the socket or file it points at
    */
   public Sshd startSshdWithOwnRun(String name, java.util.Map<String, Path> links) {
+    return startSshdWithOwnRun(name, links, List.of());
+  }
+
+  /**
+   * As {@link #startSshdWithOwnRun(String, java.util.Map)}, with sshd_config lines that take
+   * precedence over the lab defaults (e.g. {@code Subsystem none /bin/false}: no sftp).
+   */
+  public Sshd startSshdWithOwnRun(String name, java.util.Map<String, Path> links,
+      List<String> extraConfig) {
     Prerequisites.require("util-linux", "/usr/bin/unshare");
     StringBuilder script = new StringBuilder("mount -t tmpfs -o mode=0755 sshc-run /run"
         + " && mkdir -p /run/sshd");
@@ -294,9 +306,25 @@ public final class Lab {
           .append(" && ln -s '").append(link.getValue()).append("' '").append(at).append("'");
     }
     script.append(" && exec \"$@\"");
-    return Sshd.start(dir.resolve(name), hostKey, authorizedKeys, List.of(),
+    return Sshd.start(dir.resolve(name), hostKey, authorizedKeys, extraConfig,
         List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
             script.toString(), "sh"), "127.0.0.1", 0);
+  }
+
+  /**
+   * A remote host as the README's defaults expect one, started on first call: an sshd without
+   * the sftp subsystem whose sessions see {@code /var/run/docker.sock} and {@code
+   * /run/containerd/containerd.sock} (links to the lab's dockerd and containerd in a /run of
+   * their own). Host key and client key are the lab's.
+   */
+  public synchronized Sshd defaultPathsHost() {
+    if (defaultPathsHost == null) {
+      defaultPathsHost = startSshdWithOwnRun("default-paths", java.util.Map.of(
+          "docker.sock", docker().socket(),
+          "containerd/containerd.sock", containerd().socket()),
+          List.of("Subsystem none /bin/false"));
+    }
+    return defaultPathsHost;
   }
 
   /**

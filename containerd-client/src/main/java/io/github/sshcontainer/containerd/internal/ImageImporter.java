@@ -85,8 +85,12 @@ public final class ImageImporter {
   private Map<String, Entry> readArchive(InputStream archive, String lease) throws IOException {
     Map<String, Entry> entries = new HashMap<>();
     TarArchiveInputStream tar = new TarArchiveInputStream(archive);
+    // called through ArchiveInputStream: TarArchiveInputStream.getNextEntry() returns
+    // TarArchiveEntry only from commons-compress 1.25 on, and older versions reach users'
+    // class paths (Testcontainers 1.21 asks for 1.24)
+    org.apache.commons.compress.archivers.ArchiveInputStream<?> archiveEntries = tar;
     TarArchiveEntry e;
-    while ((e = tar.getNextEntry()) != null) {
+    while ((e = (TarArchiveEntry) archiveEntries.getNextEntry()) != null) {
       if (!e.isFile()) {
         continue;
       }
