@@ -1,6 +1,7 @@
 package example;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.DockerDaemon;
@@ -61,6 +62,14 @@ class TestcontainersOverSshTest {
     String version = DockerClientFactory.class.getPackage().getImplementationVersion();
     assertTrue(version != null && version.startsWith(System.getProperty(
         "expected.testcontainers", "2.0.")), "Testcontainers " + version);
+    // by reflection: the project declares no SLF4J API of its own, only what the graph gives
+    Class<?> slf4j = Class.forName("org.slf4j.LoggerFactory");
+    String slf4jVersion = slf4j.getPackage().getImplementationVersion();
+    assertTrue(slf4jVersion.startsWith("2."), "slf4j-api " + slf4jVersion
+        + ": Testcontainers asks for 1.7, the BOM (or Spring Boot) must give 2.x");
+    String loggers = slf4j.getMethod("getILoggerFactory").invoke(null).getClass().getName();
+    assertFalse(loggers.startsWith("org.slf4j.helpers."), "the project's provider binds: "
+        + loggers);
     assertTrue(DockerClientFactory.instance().isDockerAvailable());
     assertTrue(DockerClientFactory.instance().client().getClass().getName() != null);
     assertEquals("/var/run/docker.sock",
