@@ -2,6 +2,7 @@ package example;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.DockerDaemon;
@@ -70,6 +71,8 @@ class TestcontainersOverSshTest {
     String loggers = slf4j.getMethod("getILoggerFactory").invoke(null).getClass().getName();
     assertFalse(loggers.startsWith("org.slf4j.helpers."), "the project's provider binds: "
         + loggers);
+    assertThrows(ClassNotFoundException.class, () -> Class.forName("com.sun.jna.Native"),
+        "JNA is excluded from Testcontainers: the SSH strategy does not need it");
     assertTrue(DockerClientFactory.instance().isDockerAvailable());
     assertTrue(DockerClientFactory.instance().client().getClass().getName() != null);
     assertEquals("/var/run/docker.sock",

@@ -26,7 +26,6 @@ public final class Lab {
   private final Path authorizedKeys;
   private final Path hostKey;
   private final Path knownHosts;
-  private Sshd defaultPathsHost;
   private final Sshd sshd;
   private final FarEnd echo;
   private final FarEnd count;
@@ -42,6 +41,7 @@ public final class Lab {
   private RootlessDocker rootless;
   private Registry registry;
   private Registry privateRegistry;
+  private Sshd defaultPathsHost;
   private String unprivilegedUser;
   private String createdUser;
   private String dockerGroup;
