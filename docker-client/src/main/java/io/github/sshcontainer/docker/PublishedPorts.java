@@ -284,17 +284,25 @@ public final class PublishedPorts implements AutoCloseable {
         throw e;
       }
       f = tunnel.forwardTcp(0, remoteHost, port);
-      log.warn("port {} is taken on this machine: container {}'s port {} is at {} instead",
-          port, shortId(containerId), port, f.localAddress());
     }
     Mapping m = new Mapping(containerId, remoteHost, port, f.localAddress());
     synchronized (lock) {
-      if (closed) {
+      Entry raced = byRemotePort.get(port);
+      if (closed || (raced != null && raced.mapping().containerId().equals(containerId))) {
+        // closed meanwhile, or the initial sync and an event forwarded the same port at once:
+        // the forward in the map stays, this one goes (it would listen on, unclosed)
         f.close();
         return;
       }
+      if (raced != null) {
+        closeEntry(raced);
+      }
       byRemotePort.put(port, new Entry(m, f));
       lock.notifyAll();
+    }
+    if (!m.samePort()) {
+      log.warn("port {} is taken on this machine: container {}'s port {} is at {} instead",
+          port, shortId(containerId), port, f.localAddress());
     }
     log.info("published port: {} -> container {} at {}:{} on {}", f.localAddress(),
         shortId(containerId), remoteHost, port, tunnel.remote());
