@@ -153,6 +153,32 @@ class TcpForwardTest {
     }
   }
 
+  /**
+   * close() returns once the port has stopped listening: a client gets refused and the port can
+   * be bound again at once (a thread still blocked in accept kept it listening for a moment).
+   */
+  @Test
+  void aClosedForwardsPortIsFreeWhenCloseReturns() throws Exception {
+    try (SocketTunnel t = SocketTunnel.open(options(lab().echo().socket()).build())) {
+      for (int i = 0; i < 100; i++) {
+        TcpForward f = t.forwardTcp(0, "127.0.0.1", server.getLocalPort());
+        InetSocketAddress at = f.localAddress();
+        // a served connection puts the next accepting thread on the listener
+        assertArrayEquals(new byte[] {'E', (byte) i}, echo(at, new byte[] {'E', (byte) i}));
+        f.close();
+        try (ServerSocket again = new ServerSocket()) {
+          again.setReuseAddress(true);
+          again.bind(at); // fails while the forward still listens
+        }
+        assertThrows(IOException.class, () -> {
+          try (Socket s = new Socket()) {
+            s.connect(at, 1000);
+          }
+        }, "round " + i);
+      }
+    }
+  }
+
   @Test
   void aTakenLocalPortIsTyped() throws Exception {
     try (SocketTunnel t = SocketTunnel.open(options(lab().echo().socket()).build());

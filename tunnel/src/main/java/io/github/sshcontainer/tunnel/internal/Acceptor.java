@@ -29,6 +29,8 @@ final class Acceptor {
   private final SpareChannels spares;
   private final ExecutorService pool;
   private final Handler handler;
+  private final java.util.concurrent.atomic.AtomicInteger accepting =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
 
   Acceptor(String id, LocalListener listener, SpareChannels spares, ExecutorService pool,
@@ -57,6 +59,19 @@ final class Acceptor {
     closed = true;
   }
 
+  /**
+   * After the listener is closed: waits, at most {@code deadline}, until no thread is inside
+   * {@code accept}. A thread blocked there holds the listening socket open in the kernel until
+   * it is scheduled again, so without this a closed TCP forward can still complete a client's
+   * handshake, and its port cannot be bound again, for a moment after close returns.
+   */
+  void awaitIdle(java.time.Duration deadline) {
+    long end = System.nanoTime() + deadline.toNanos();
+    while (accepting.get() > 0 && System.nanoTime() < end) {
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+    }
+  }
+
   private void acceptOne() {
     Thread me = Thread.currentThread();
     String poolName = me.getName();
@@ -82,6 +97,15 @@ final class Acceptor {
   }
 
   private SocketChannel acceptNext() {
+    accepting.incrementAndGet();
+    try {
+      return acceptUntilClosed();
+    } finally {
+      accepting.decrementAndGet();
+    }
+  }
+
+  private SocketChannel acceptUntilClosed() {
     while (!closed) {
       try {
         return listener.accept();

@@ -33,6 +33,7 @@ final class TcpForwarding implements TcpForward {
     void forget(TcpForwarding forward);
   }
 
+  private static final java.time.Duration CLOSE_DEADLINE = java.time.Duration.ofSeconds(2);
   private final String id;
   private final LocalListener listener;
   private final String remoteHost;
@@ -128,6 +129,7 @@ final class TcpForwarding implements TcpForward {
     }
     acceptor.close();
     listener.close();
+    acceptor.awaitIdle(CLOSE_DEADLINE); // the port stops listening before close returns
     for (ForwardedConnection c : connections) {
       c.close();
     }
