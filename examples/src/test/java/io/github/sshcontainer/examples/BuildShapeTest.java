@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -96,7 +98,7 @@ class BuildShapeTest {
   @Test
   void theBomsThirdPartyVersionsAreTheBuildsOwn() throws Exception {
     Element parent = pom(ROOT.resolve("pom.xml")).getDocumentElement();
-    java.util.Map<String, String> props = new java.util.HashMap<>();
+    Map<String, String> props = new HashMap<>();
     NodeList propNodes = ((Element) parent.getElementsByTagName("properties").item(0))
         .getChildNodes();
     for (int i = 0; i < propNodes.getLength(); i++) {
@@ -104,7 +106,7 @@ class BuildShapeTest {
         props.put(e.getTagName(), e.getTextContent().trim());
       }
     }
-    java.util.Map<String, String> built = new java.util.HashMap<>();
+    Map<String, String> built = new HashMap<>();
     NodeList managed = parent.getElementsByTagName("dependency");
     for (int i = 0; i < managed.getLength(); i++) {
       Element dep = (Element) managed.item(i);

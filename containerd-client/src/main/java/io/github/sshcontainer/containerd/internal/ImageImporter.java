@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
@@ -88,7 +89,7 @@ public final class ImageImporter {
     // called through ArchiveInputStream: TarArchiveInputStream.getNextEntry() returns
     // TarArchiveEntry only from commons-compress 1.25 on, and older versions reach users'
     // class paths (Testcontainers 1.21 asks for 1.24)
-    org.apache.commons.compress.archivers.ArchiveInputStream<?> archiveEntries = tar;
+    ArchiveInputStream<?> archiveEntries = tar;
     TarArchiveEntry e;
     while ((e = (TarArchiveEntry) archiveEntries.getNextEntry()) != null) {
       if (!e.isFile()) {

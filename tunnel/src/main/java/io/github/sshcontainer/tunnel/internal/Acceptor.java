@@ -3,8 +3,11 @@ package io.github.sshcontainer.tunnel.internal;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +32,7 @@ final class Acceptor {
   private final SpareChannels spares;
   private final ExecutorService pool;
   private final Handler handler;
-  private final java.util.concurrent.atomic.AtomicInteger accepting =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger accepting = new AtomicInteger();
   private volatile boolean closed;
 
   Acceptor(String id, LocalListener listener, SpareChannels spares, ExecutorService pool,
@@ -65,10 +67,10 @@ final class Acceptor {
    * it is scheduled again, so without this a closed TCP forward can still complete a client's
    * handshake, and its port cannot be bound again, for a moment after close returns.
    */
-  void awaitIdle(java.time.Duration deadline) {
+  void awaitIdle(Duration deadline) {
     long end = System.nanoTime() + deadline.toNanos();
     while (accepting.get() > 0 && System.nanoTime() < end) {
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+      LockSupport.parkNanos(100_000);
     }
   }
 

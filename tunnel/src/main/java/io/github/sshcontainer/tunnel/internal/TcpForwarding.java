@@ -5,6 +5,7 @@ import io.github.sshcontainer.tunnel.TunnelException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,7 +34,7 @@ final class TcpForwarding implements TcpForward {
     void forget(TcpForwarding forward);
   }
 
-  private static final java.time.Duration CLOSE_DEADLINE = java.time.Duration.ofSeconds(2);
+  private static final Duration CLOSE_DEADLINE = Duration.ofSeconds(2);
   private final String id;
   private final LocalListener listener;
   private final String remoteHost;
