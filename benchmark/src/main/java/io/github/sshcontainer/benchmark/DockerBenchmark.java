@@ -5,6 +5,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.lab.DelayProxy;
+import io.github.sshcontainer.lab.DockerCli;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -71,15 +73,9 @@ public final class DockerBenchmark {
     b.save.writeJson(Path.of(out.toString().replace(".json", "-save.json")));
   }
 
+  /** Debian's docker CLI, the one users of this project have, with its version. */
   private static String cliVersion() {
-    try {
-      Process p = new ProcessBuilder("docker", "--version").redirectErrorStream(true).start();
-      String v = new String(p.getInputStream().readAllBytes()).trim();
-      p.waitFor(10, TimeUnit.SECONDS);
-      return v;
-    } catch (IOException | InterruptedException e) {
-      return "unknown";
-    }
+    return DockerCli.debian().toString();
   }
 
   private void scenario(Lab lab, DockerDaemon daemon, Sshd sshd, String name, Duration oneWay)
@@ -190,7 +186,7 @@ public final class DockerBenchmark {
   }
 
   private static double timeCli(Map<String, String> env, String sshUrl) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("docker", "-H", sshUrl, "version", "--format",
+    ProcessBuilder pb = new ProcessBuilder(DockerCli.debian().path().toString(), "-H", sshUrl, "version", "--format",
         "{{.Server.APIVersion}}").redirectErrorStream(true);
     pb.environment().putAll(env);
     long t0 = System.nanoTime();
@@ -204,7 +200,8 @@ public final class DockerBenchmark {
 
   private static double timeDocker(Map<String, String> env, String host, String... args)
       throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("docker", "-H", host));
+    List<String> cmd = new ArrayList<>(List.of(DockerCli.debian().path().toString(), "-H",
+        host));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);

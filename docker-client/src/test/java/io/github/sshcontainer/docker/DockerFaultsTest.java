@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.SshTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,49 @@ class DockerFaultsTest {
         assertTrue(ms < 20_000, "the call in flight failed after " + ms + " ms");
         proxy.freeze(false);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+          try {
+            docker.pingCmd().exec();
+            break;
+          } catch (RemoteDockerException again) {
+            assertTrue(System.nanoTime() < end, "no recovery: " + again);
+            Thread.sleep(200);
+          }
+        }
+        assertTrue(docker.listImagesCmd().exec().size() >= 1, "the same client works again");
+      }
+    }
+  }
+
+  @Test
+  void whileTheHostIsGoneEachCallFailsWithinTheConnectTimeoutAndWorksOnceItIsBack()
+      throws Exception {
+    try (Sshd sshd = lab().startSshd("dgone-" + System.nanoTime(), lab().hostKey(), List.of())) {
+      Path kh = tmp.resolve("kh-gone");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), sshd.port()) + "\n");
+      try (DockerClient docker = SshDocker.connect(options().knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", sshd.port()))
+          .connectTimeout(java.time.Duration.ofSeconds(3)).build())) {
+        docker.pingCmd().exec();
+        sshd.close(); // the host refuses from now on
+        SocketTunnel tunnel = SshDocker.tunnelOf(docker).orElseThrow();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (tunnel.isConnected() && System.nanoTime() < end) {
+          Thread.sleep(20);
+        }
+        for (int i = 0; i < 3; i++) {
+          long t0 = System.nanoTime();
+          RemoteDockerException e = assertThrows(RemoteDockerException.class,
+              () -> docker.listContainersCmd().exec());
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertEquals(RemoteDockerException.Reason.DAEMON_UNAVAILABLE, e.reason());
+          assertTrue(e.getMessage().contains("is down and being re-established"),
+              e.getMessage());
+          assertTrue(ms < 3000 + 2000, "call " + i + " failed after " + ms + " ms, not "
+              + "within the connect timeout (3 s) + 2 s");
+        }
+        sshd.restart();
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
           try {
             docker.pingCmd().exec();

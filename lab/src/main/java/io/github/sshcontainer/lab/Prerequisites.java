@@ -7,6 +7,13 @@ import java.nio.file.Path;
 public final class Prerequisites {
   private Prerequisites() {}
 
+  /**
+   * The PATH the lab gives sshd's sessions, as surefire gives it to the tests: Debian's own
+   * directories and nothing under {@code /usr/local}, so that a program a development machine
+   * happens to have there (a newer docker CLI) is never what a test runs by accident.
+   */
+  public static final String DEBIAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
   /** Debian's packages the whole lab needs; {@code scripts/test.sh} installs them as root. */
   public static final String INSTALL_ALL =
       "apt-get install -y openssh-server openssh-client docker.io containerd runc busybox-static"

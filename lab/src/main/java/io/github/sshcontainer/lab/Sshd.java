@@ -77,7 +77,7 @@ public final class Sshd implements AutoCloseable {
       if (port == 0) {
         port = FreePort.pick();
       }
-      List<String> lines = new ArrayList<>(extraConfig);
+      List<String> lines = new ArrayList<>(withDebianPath(extraConfig));
       lines.addAll(List.of(
           "Port " + port,
           "ListenAddress " + listenAddress,
@@ -108,6 +108,28 @@ public final class Sshd implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare sshd in " + dir, e);
     }
+  }
+
+  /**
+   * {@code extraConfig} with the sessions' PATH set to {@link Prerequisites#DEBIAN_PATH}: in
+   * the SetEnv line it has (sshd takes the first SetEnv only), else in one of its own.
+   */
+  private static List<String> withDebianPath(List<String> extraConfig) {
+    List<String> lines = new ArrayList<>();
+    boolean set = false;
+    for (String line : extraConfig) {
+      if (!set && line.startsWith("SetEnv ")) {
+        set = true;
+        if (!line.contains(" PATH=")) {
+          line = line + " PATH=" + Prerequisites.DEBIAN_PATH;
+        }
+      }
+      lines.add(line);
+    }
+    if (!set) {
+      lines.add("SetEnv PATH=" + Prerequisites.DEBIAN_PATH);
+    }
+    return lines;
   }
 
   private void launch() throws IOException {

@@ -229,6 +229,22 @@ final class SshConnector {
     }
   }
 
+  /**
+   * One attempt, no retry: what the reconnect loop makes each round, so that the tunnel knows
+   * at once when an attempt has failed (and can answer new local connections promptly).
+   *
+   * @throws TunnelException with the classified reason
+   */
+  public Session attempt(ThreadFactory threads) {
+    Attempt a = new Attempt();
+    try {
+      return connectOnce(threads, a);
+    } catch (JSchException | RuntimeException e) {
+      Failures.Classified c = Failures.classifyConnect(e, target, a.verifier);
+      throw new TunnelException(c.reason(), c.message(), e);
+    }
+  }
+
   private static final class Attempt {
     HostKeyVerifier verifier;
   }
