@@ -105,7 +105,7 @@ final class Probes {
   /** Local to remote: sends {@code bytes} to the DISCARD server and waits for its count. */
   static double upload(SocketAddress discard, long bytes) throws IOException {
     ByteBuffer block = ByteBuffer.allocateDirect(1 << 20);
-    block.put(io.github.sshcontainer.lab.Pattern.block()).flip();
+    block.put(io.github.sshcontainer.lab.SourceBlock.block()).flip();
     try (SocketChannel c = SocketChannel.open(discard)) {
       long start = System.nanoTime();
       for (long sent = 0; sent < bytes; sent += block.capacity()) {
@@ -206,7 +206,7 @@ final class Probes {
         buf.clear();
       }
       boolean same = got == bytes
-          && Arrays.equals(md.digest(), io.github.sshcontainer.lab.Pattern.sha256(bytes));
+          && Arrays.equals(md.digest(), io.github.sshcontainer.lab.SourceBlock.sha256(bytes));
       return new Stall(answered, pings, worst / 1e6, growth, same);
     } finally {
       pool.shutdownNow();

@@ -16,6 +16,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -139,9 +140,9 @@ class UpTest {
     long pid = stateOf("labctx").path("pid").asLong();
     ProcessHandle tunnel = ProcessHandle.of(pid).orElseThrow();
     assertTrue(tunnel.isAlive(), "the tunnel outlives the shell that started it");
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+    assertEquals("rw-------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(state.resolve("labctx.sock"))));
-    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+    assertEquals("rwx------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(state)));
 
     Result version = docker("--context", "labctx", "version", "--format",
