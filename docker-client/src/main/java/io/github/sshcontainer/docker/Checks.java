@@ -3,7 +3,7 @@ package io.github.sshcontainer.docker;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Argument checks the spec builders share, each naming the bad value. */
+/** Argument checks the spec builders share, each naming the field and the bad value. */
 final class Checks {
   private Checks() {}
 
@@ -21,5 +21,19 @@ final class Checks {
       throw new IllegalArgumentException(what + " " + d + " must be positive");
     }
     return d;
+  }
+
+  static String notBlank(String what, String value) {
+    if (Objects.requireNonNull(value, what).isBlank()) {
+      throw new IllegalArgumentException(what + " must not be blank");
+    }
+    return value;
+  }
+
+  static String absolute(String what, String path) {
+    if (!Objects.requireNonNull(path, what).startsWith("/")) {
+      throw new IllegalArgumentException(what + " '" + path + "' must be an absolute path");
+    }
+    return path;
   }
 }
