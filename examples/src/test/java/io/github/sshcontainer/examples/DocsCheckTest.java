@@ -9,16 +9,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link DocsCheck}'s rules, run on small made-up projects broken on purpose: each rule fails and
+ * The project's pages (README.md, README-zh-CN.md, docs/) keep {@link DocsCheck}'s rules: every
+ * code block is a snippet of a file a test runs or says what it is, every English page has a
+ * Chinese page with the same headings and code blocks, every relative link resolves. The rules
+ * are also run on small made-up projects, broken on purpose, to show that each one fails and
  * names the file and line.
  */
 class DocsCheckTest {
+  private static final Path ROOT = Path.of("..");
   private static final String JAVA = "class A {\n  int a;\n}";
 
   @TempDir
@@ -61,6 +66,51 @@ class DocsCheckTest {
         + "a -> b\n```\n\nBack to [the top](#guide), or [the README](../README.md#use).\n");
     write("docs/zh-CN/guide.md", "# 指南\n\n## 用法\n\n<!-- docs: not run: a picture -->\n```\n"
         + "甲 -> 乙\n```\n\n回到[顶部](#指南)，或 [README](../../README-zh-CN.md#使用)。\n");
+  }
+
+  // --- the project's own pages -----------------------------------------------------------------
+
+  @Test
+  void everyCodeBlockIsASnippetOfATestedFileOrSaysWhatItIs() {
+    assertNone(DocsCheck.codeBlocks(ROOT));
+  }
+
+  @Test
+  void everyPageHasItsChinesePageWithTheSameHeadingsAndCodeBlocks() {
+    assertNone(DocsCheck.translations(ROOT));
+  }
+
+  @Test
+  void everyRelativeLinkAndAnchorResolves() {
+    assertNone(DocsCheck.links(ROOT));
+  }
+
+  @Test
+  void theReadmesStayShort() throws IOException {
+    for (String readme : List.of("README.md", "README-zh-CN.md")) {
+      long lines = Files.readAllLines(ROOT.resolve(readme)).size();
+      assertTrue(lines <= 300, readme + " has " + lines + " lines: keep it at 300 or fewer and"
+          + " move the rest to a page under docs/");
+    }
+  }
+
+  @Test
+  void theDocsIndexLinksEveryPage() {
+    for (Path index : List.of(Path.of("docs", "README.md"), Path.of("docs", "zh-CN",
+        "README.md"))) {
+      MarkdownPage page = MarkdownPage.read(ROOT, index);
+      List<Path> linked = page.links().stream()
+          .map(l -> index.getParent().resolve(l.target().replaceAll("#.*", "")).normalize())
+          .toList();
+      List<Path> pages = new ArrayList<>(index.getNameCount() == 2
+          ? DocsCheck.englishPages(ROOT) : DocsCheck.chinesePages(ROOT));
+      pages.removeIf(p -> !p.startsWith(index.getParent()) || p.equals(index)
+          || p.getNameCount() != index.getNameCount());
+      assertTrue(pages.size() >= 17, pages.toString());
+      for (Path p : pages) {
+        assertTrue(linked.contains(p), index + " lists no link to " + p);
+      }
+    }
   }
 
   // --- each rule fails, naming the file and line -----------------------------------------------
