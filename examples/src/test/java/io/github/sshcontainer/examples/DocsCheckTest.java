@@ -265,15 +265,18 @@ class DocsCheckTest {
   void aLinkToAMissingFileOrAnchorFails() throws IOException {
     goodProject();
     write("docs/guide.md", Files.readString(tmp.resolve("docs/guide.md"))
-        + "\nSee [gone](gone.md), [nowhere](#nowhere), [up](../../x.md) and `[code](no.md)`.\n");
+        + "\nSee [gone](gone.md), [nowhere](#nowhere), [up](../../x.md) and `[code](no.md)`.\n"
+        + "A link whose text [goes on\nto the next line](gone2.md).\n");
     List<String> problems = DocsCheck.links(tmp);
-    assertEquals(3, problems.size(), String.join("\n", problems));
+    assertEquals(4, problems.size(), String.join("\n", problems));
     assertTrue(problems.get(0).startsWith("docs/guide.md:12: 'gone.md' names docs/gone.md, which"
         + " is not a file"), problems.get(0));
     assertTrue(problems.get(1).startsWith("docs/guide.md:12: '#nowhere': docs/guide.md has no"
         + " heading whose anchor is #nowhere (its anchors: guide, usage)"), problems.get(1));
     assertTrue(problems.get(2).startsWith("docs/guide.md:12: '../../x.md' names ../x.md"),
         problems.get(2));
+    assertTrue(problems.get(3).startsWith("docs/guide.md:14: 'gone2.md' names docs/gone2.md"),
+        problems.get(3));
   }
 
   @Test
