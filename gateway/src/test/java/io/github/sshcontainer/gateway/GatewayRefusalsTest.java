@@ -81,8 +81,8 @@ class GatewayRefusalsTest {
     int local = FreePort.pick();
     OpenSshClient c = open.client("fwd");
     Path log = tmp.resolve("fwd.log");
-    Process p = c.start(c.ssh(List.of("-N", "-L", local + ":127.0.0.1:" + open.server.port()),
-        null), log);
+    Process p = c.start(c.ssh(List.of("-v", "-N", "-L", local + ":127.0.0.1:"
+        + open.server.port()), null), log);
     try {
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       Socket s = null;

@@ -47,7 +47,7 @@ class GatewaySessionsTest {
   void aShellOnATerminalHasTheWindowsSizeAndFollowsItsResize() throws Exception {
     OpenSshClient c = gateway.client("tty");
     try (Tmux t = Tmux.start(c.ssh(List.of("-tt"), null), 100, 30)) {
-      t.await("# ", SOON); // busybox sh's prompt
+      t.await("/ #", SOON); // busybox sh's prompt (capture-pane drops the trailing space)
       t.type("stty size");
       t.await("30 100", SOON);
       t.resize(120, 40);
@@ -83,17 +83,22 @@ class GatewaySessionsTest {
     awaitNoContainers("shared");
   }
 
-  /** The master needs a moment to accept mux clients: retry, bounded. */
+  /**
+   * Waits (bounded) until the master answers {@code ssh -O check}: before that, a client with
+   * the same ControlPath would open a connection of its own. Then runs {@code cmd} through it.
+   */
   private static OpenSshClient.Result awaitMux(OpenSshClient c, List<String> mux, String cmd)
       throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      OpenSshClient.Result r = c.ssh(cmd, null, SOON, mux.toArray(String[]::new));
-      if (r.code() == 0 || System.nanoTime() > end) {
-        return r;
+    List<String> check = new ArrayList<>(mux);
+    check.addAll(List.of("-O", "check"));
+    while (c.ssh(null, null, SOON, check.toArray(String[]::new)).code() != 0) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("the ControlMaster did not come up");
       }
-      Thread.sleep(100);
+      Thread.sleep(50);
     }
+    return c.ssh(cmd, null, SOON, mux.toArray(String[]::new));
   }
 
   private static void awaitNoContainers(String user) throws InterruptedException {

@@ -128,12 +128,29 @@ class GatewayTest {
     OpenSshClient.Result r = sftp.client("sftp").sftp(batch, SOON);
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(Arrays.equals(data, Files.readAllBytes(back)), "identical");
+    // each connection has a container of its own: up and down through one ControlMaster
     Path scpBack = tmp.resolve("scp-back.bin");
     OpenSshClient scp = sftp.client("scp");
-    assertEquals(0, scp.scp(local.toString(), ":/tmp/up.bin", SOON).code());
-    OpenSshClient.Result down = scp.scp(":/tmp/up.bin", scpBack.toString(), SOON);
-    assertEquals(0, down.code(), down.err());
-    assertTrue(Arrays.equals(data, Files.readAllBytes(scpBack)), "scp identical");
+    Path control = tmp.resolve("scp-cm");
+    Process master = scp.start(scp.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath="
+        + control, "-N"), null), tmp.resolve("scp-master.log"));
+    try {
+      String[] mux = {"-o", "ControlMaster=no", "-o", "ControlPath=" + control};
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (scp.ssh(null, null, SOON, "-o", "ControlPath=" + control, "-O", "check").code()
+          != 0) {
+        assertTrue(System.nanoTime() < end, "the ControlMaster came up");
+        Thread.sleep(50);
+      }
+      OpenSshClient.Result up = scp.scp(local.toString(), ":/tmp/up.bin", SOON, mux);
+      assertEquals(0, up.code(), up.err());
+      OpenSshClient.Result down = scp.scp(":/tmp/up.bin", scpBack.toString(), SOON, mux);
+      assertEquals(0, down.code(), down.err());
+      assertTrue(Arrays.equals(data, Files.readAllBytes(scpBack)), "scp identical");
+    } finally {
+      master.destroy();
+      master.waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -31,14 +31,15 @@ import java.util.function.UnaryOperator;
 final class LabGateway implements AutoCloseable {
   final Path dir;
   final DockerClient docker;
-  final GatewayCounters counters = new GatewayCounters();
+  final GatewayCounters counters;
   final DockerBackend backend;
   final GatewayServer server;
 
-  private LabGateway(Path dir, DockerClient docker, DockerBackend backend,
-      GatewayServer server) {
+  private LabGateway(Path dir, DockerClient docker, GatewayCounters counters,
+      DockerBackend backend, GatewayServer server) {
     this.dir = dir;
     this.docker = docker;
+    this.counters = counters;
     this.backend = backend;
     this.server = server;
   }
@@ -78,7 +79,7 @@ final class LabGateway implements AutoCloseable {
       GatewayServer server = GatewayServer.start(more.apply(GatewayOptions.builder(
           dir.resolve("host_key")).listen("127.0.0.1", 0).authorizedKeys(authorized)
           .events(counters)).build(), backend);
-      g = new LabGateway(dir, docker, backend, server);
+      g = new LabGateway(dir, docker, counters, backend, server);
       Files.writeString(g.knownHosts(), Keys.knownHostsLine(dir.resolve("host_key"),
           server.port()) + "\n");
       return g;

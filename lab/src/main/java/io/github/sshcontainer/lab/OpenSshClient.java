@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Debian's real OpenSSH client programs ({@code ssh}, {@code sftp}, {@code scp}) pointed at one
  * server, with nothing of this machine's own config: {@code -F /dev/null}, one identity, a
- * known_hosts of the test's, batch mode, strict host key checking.
+ * known_hosts of the test's, batch mode, strict host key checking, ssh's own log level (so a
+ * server's disconnect message shows, as users see it).
  *
  * @param key the private key to log in with
  * @param knownHosts the server's host key line
@@ -31,7 +32,7 @@ public record OpenSshClient(Path key, Path knownHosts, int port, String user) {
     return List.of("-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
         "-o", "IdentityFile=" + key, "-o", "UserKnownHostsFile=" + knownHosts,
         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
-        "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30");
+        "-o", "ConnectTimeout=30");
   }
 
   /** {@code ssh [extra…] -p PORT user@127.0.0.1 [command]} as a command line. */
@@ -60,10 +61,11 @@ public record OpenSshClient(Path key, Path knownHosts, int port, String user) {
     return run(cmd, null, deadline);
   }
 
-  /** {@code scp FROM TO}, where a remote side is written {@code :path}. */
-  public Result scp(String from, String to, Duration deadline) {
+  /** {@code scp [extra…] FROM TO}, where a remote side is written {@code :path}. */
+  public Result scp(String from, String to, Duration deadline, String... extra) {
     List<String> cmd = new ArrayList<>(List.of(program("scp").toString()));
     cmd.addAll(options());
+    cmd.addAll(List.of(extra));
     cmd.addAll(List.of("-P", String.valueOf(port), remote(from), remote(to)));
     return run(cmd, null, deadline);
   }
