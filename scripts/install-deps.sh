@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need from Debian's packages when run as root;
-# otherwise names what is missing and the command that installs it.
+# otherwise names what is missing and the command that installs it. apt's own output goes to
+# a log file (/var/log/ssh-container-install-deps.log); the screen gets one summary line.
 set -euo pipefail
 
 # Every program that the lab, the tests and the scripts run: where Debian's package puts it,
@@ -117,6 +118,23 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-echo "Installing: ${need[*]}"
-apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+log=/var/log/ssh-container-install-deps.log
+echo "install-deps: installing ${need[*]} and what they depend on (apt's output: $log)"
+start=$SECONDS
+# LC_ALL=C: the summary below reads apt's English lines. The lock timeout: on a machine that
+# has just booted, apt's daily timer may hold the lock for a while.
+if ! { LC_ALL=C apt-get -q update &&
+    LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends \
+      -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 install "${need[@]}"; } > "$log" 2>&1; then
+  echo "install-deps: apt-get failed; the last lines of $log:" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
+# "0 upgraded, 142 newly installed, 0 to remove and 0 not upgraded." and "Need to get 247 MB of
+# archives." (or "Need to get 12.0 MB/247 MB of archives." when some were already downloaded)
+installed=$(sed -n 's/^\([0-9]*\) upgraded, \([0-9]*\) newly installed.*/\2/p' "$log" | tail -n 1)
+upgraded=$(sed -n 's/^\([0-9]*\) upgraded, \([0-9]*\) newly installed.*/\1/p' "$log" | tail -n 1)
+fetched=$(sed -n 's|^Need to get \([0-9.,]* [kMG]\{0,1\}B\).* of archives\.$|\1|p' "$log" | tail -n 1)
+summary="installed ${installed:-?} packages"
+[ "${upgraded:-0}" = 0 ] || summary+=", upgraded $upgraded"
+echo "install-deps: $summary (${fetched:-0 B} downloaded) in $((SECONDS - start)) s; log: $log"
