@@ -311,11 +311,11 @@ run_in_root() {
     "$BASH" "$src/scripts/fresh-machine-check.sh" --inside "$root" "$logs" "$host_ns" \
     "${commands[@]}" < /dev/null > "$logs/inside.log" 2>&1 &
   inner=$!
-  local name
+  local spec list=() outputs=()
   for spec in "${commands[@]}"; do
-    name=${spec%%=*}
-    say "running ${spec#*=} in the root (output: $logs/$name.log)"
+    list+=("${spec#*=}") outputs+=("$logs/${spec%%=*}.log")
   done
+  say "running in the root, one after the other: ${list[*]} (outputs: ${outputs[*]})"
   wait "$inner" || fail "entering the root failed: $(tail -n 5 "$logs/inside.log")"
   inner=
 }
