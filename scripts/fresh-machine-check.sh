@@ -320,9 +320,13 @@ run_in_root() {
   inner=
 }
 
+# Surefire's line for each failing test method, in the order they ran:
+# "[ERROR] a.b.CTest.method -- Time elapsed: 15.1 s <<< FAILURE!"
+FAILED_TEST='^\[ERROR\] [A-Za-z0-9_.$]+\.[A-Za-z0-9_]+.* -- Time elapsed: .* <<< (FAILURE|ERROR)!'
+
 first_failing_test() {
   local log=$1 line
-  line=$(grep -m 1 -E '^\[ERROR\] [A-Za-z0-9_.$]+\.[A-Za-z0-9_]+.* -- Time elapsed: .* <<< (FAILURE|ERROR)!' "$log") || true
+  line=$(grep -m 1 -E "$FAILED_TEST" "$log") || true
   if [ -n "$line" ]; then
     echo "${line#\[ERROR\] }" | sed 's/ -- Time elapsed: \(.*\) <<< \(.*\)!$/ (\2 after \1)/'
     grep -A 1 -F -- "$line" "$log" | sed -n 2p | cut -c1-300 | sed 's/^/      /'
@@ -332,7 +336,14 @@ first_failing_test() {
   fi
 }
 
-# Keeps the reports of failing test classes beside the logs.
+# Every failing test of a log (under -Dmaven.test.failure.ignore=true the command exits 0).
+failing_tests() {
+  grep -E "$FAILED_TEST" "$1" | sed -e 's/^\[ERROR\] //' -e 's/ -- Time elapsed: .*//' \
+    | awk '!seen[$0]++' || true
+}
+
+# Keeps the reports of failing test classes beside the logs (where no later clean build, as
+# check-reproducible's, has removed them).
 keep_failing_reports() {
   local f base
   while IFS= read -r f; do
@@ -359,13 +370,20 @@ report() {
     fi
   done < <(grep '^done ' "$logs/results")
   [ "$(grep -c '^done ' "$logs/results")" = "${#commands[@]}" ] || failed=1
+  local tests
+  tests=$(for spec in "${commands[@]}"; do failing_tests "$logs/${spec%%=*}.log"; done)
+  if [ -n "$tests" ]; then
+    printf '  failing tests (%d):\n' "$(echo "$tests" | wc -l)"
+    echo "$tests" | head -n 10 | sed 's/^/    /'
+  fi
   # the first run's downloads: apt's summary line (install-deps), .debs apt kept, ~/.m2
   summary=$(grep -h -m 1 '^install-deps: installed' "$logs"/*.log 2>/dev/null | head -n 1 || true)
   printf '  apt: %s\n' "${summary:-no install-deps summary line in the logs}"
   awk '/^measure / {
       for (i = 3; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
-      printf "  after %s: %s packages installed, %s MB of .debs in /var/cache/apt/archives, ~/.m2 %s MB\n",
-        $2, v["packages"], v["debs_mb"], v["m2_mb"]}' "$logs/results"
+      printf "  %s: %s packages installed, %s MB of .debs in /var/cache/apt/archives, ~/.m2 %s MB\n",
+        $2 == "before" ? "at the start" : "after " $2, v["packages"], v["debs_mb"], v["m2_mb"]}' \
+    "$logs/results"
   keep_failing_reports
   return $failed
 }
