@@ -123,7 +123,7 @@ else
   commands=("demo=scripts/demo.sh" "test=scripts/test.sh")
 fi
 
-work= root= logs= inner= interrupted=0
+work='' root='' logs='' inner='' interrupted=0
 
 # Processes of the root: those whose root directory or mount namespace is the root's, and
 # what they started (containers have roots and namespaces of their own).
@@ -229,7 +229,7 @@ maven_registry_host() {
 # Maven in the root needs to verify its registry's certificate with the root's CA list; where
 # this machine reaches it through a TLS proxy with a CA of its own, the root gets that CA too.
 trust_like_this_machine() {
-  local host=$1 probe copied=0 f
+  local host=$1 copied=0 f
   probe() {
     chroot "$root" openssl s_client -connect "$host:443" -servername "$host" \
       -verify_return_error < /dev/null > "$logs/tls-probe.log" 2>&1
@@ -405,7 +405,7 @@ for run in $(seq 1 "$runs"); do
   if [ "$run" -lt "$runs" ]; then
     keep_this=$keep keep=0
     (cleanup) || true
-    keep=$keep_this work= root= logs=
+    keep=$keep_this work='' root='' logs=''
   fi
   [ $ok = 1 ] || passed=$((passed + 1))
 done
