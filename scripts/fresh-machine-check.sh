@@ -136,7 +136,7 @@ processes_in_root() {
     pid=${dir#/proc/}
     while read -r key value; do
       [ "$key" = PPid: ] && { parent[$pid]=$value; break; }
-    done < "$dir/status" 2>/dev/null || continue
+    done 2> /dev/null < "$dir/status" || continue # exited meanwhile
     if [ "$(stat -L -c %d:%i "$dir/root" 2>/dev/null)" = "$want" ] \
         || { [ -n "$ns" ] && [ "$(readlink "$dir/ns/mnt" 2>/dev/null)" = "$ns" ]; }; then
       in[$pid]=1
@@ -352,7 +352,8 @@ keep_failing_reports() {
     cp "$f" "$logs/surefire/"
     [ ! -f "$(dirname "$f")/${base#TEST-}-output.txt" ] \
       || cp "$(dirname "$f")/${base#TEST-}-output.txt" "$logs/surefire/"
-  done < <(grep -l -E '<(failure|error)[ >]' "$root"/root/ssh-container/*/target/surefire-reports/TEST-*.xml 2>/dev/null || true)
+  done < <(grep -l -E '<(failure|error)[ >]' \
+    "$root"/root/ssh-container/*/target/{surefire,failsafe}-reports/TEST-*.xml 2>/dev/null || true)
 }
 
 report() {
