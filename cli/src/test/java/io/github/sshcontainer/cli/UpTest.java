@@ -195,16 +195,16 @@ class UpTest {
   }
 
   /**
-   * The README's systemd user unit, run as systemd runs it: ExecStart in the foreground, then
-   * ExecStop; the lab's key options are appended to the commands.
+   * The systemd user unit of docs/cli.md, run as systemd runs it: ExecStart in the foreground,
+   * then ExecStop; the lab's key options are appended to the commands.
    */
   @Test
-  void theReadmesSystemdUnitStartsAndStops() throws Exception {
-    String readme = Files.readString(Path.of("../README.md"));
-    String unit = readme.substring(readme.indexOf("# ~/.config/systemd/user/"));
+  void theDocumentedSystemdUnitStartsAndStops() throws Exception {
+    String page = Files.readString(Path.of("../docs/cli.md"));
+    String unit = page.substring(page.indexOf("# ~/.config/systemd/user/"));
     unit = unit.substring(0, unit.indexOf("```"));
-    assertTrue(Files.readString(Path.of("../README-zh-CN.md")).contains(unit.strip()),
-        "the Chinese README shows the same unit");
+    assertTrue(Files.readString(Path.of("../docs/zh-CN/cli.md")).contains(unit.strip()),
+        "the Chinese page shows the same unit");
     String start = unit.lines().filter(l -> l.startsWith("ExecStart=")).findFirst()
         .orElseThrow().substring("ExecStart=".length());
     String stop = unit.lines().filter(l -> l.startsWith("ExecStop=")).findFirst()

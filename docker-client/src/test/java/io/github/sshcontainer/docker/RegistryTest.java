@@ -203,8 +203,10 @@ class RegistryTest {
   private static List<String> tagsOf(String repository) {
     List<String> tags = new ArrayList<>();
     for (var image : docker.listImagesCmd().withImageNameFilter(repository).exec()) {
-      if (image.getRepoTags() != null) {
-        tags.addAll(List.of(image.getRepoTags()));
+      for (String tag : image.getRepoTags() == null ? new String[0] : image.getRepoTags()) {
+        if (tag.startsWith(repository + ":")) { // the daemon's name filter is not exact
+          tags.add(tag);
+        }
       }
     }
     Collections.sort(tags);
