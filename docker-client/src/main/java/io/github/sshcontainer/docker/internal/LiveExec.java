@@ -317,6 +317,9 @@ public final class LiveExec implements ExecSession {
         waitQuietly(KILL_WAIT);
       }
     } catch (RemoteDockerException e) {
+      if (e.reason() == Reason.CONTAINER_NOT_FOUND) {
+        return; // its container is gone, and the process with it
+      }
       log.warn("cannot stop {} in container {} on close; it runs on until it ends or its "
           + "container goes: {}", spec.command(), shortId(containerId), e.getMessage());
     }

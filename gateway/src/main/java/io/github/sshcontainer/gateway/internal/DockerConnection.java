@@ -130,11 +130,13 @@ public final class DockerConnection implements ConnectionHandler {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    if (container != null) {
+      // first: its end ends every exec in it at once, bounded by the stop timeout, where
+      // stopping each exec would wait for each in turn
+      container.close(); // TERM to the idle command, KILL after the stop timeout, remove
+    }
     for (DockerSession s : List.copyOf(sessions)) {
       s.close();
-    }
-    if (container != null) {
-      container.close(); // TERM to the idle command, KILL after the stop timeout, remove
     }
     Duration took = Duration.ofNanos(System.nanoTime() - openedNanos);
     events.connectionClosed(info, took);

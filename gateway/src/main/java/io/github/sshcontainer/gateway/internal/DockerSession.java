@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 final class DockerSession implements SessionHandler {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+
+  /** What a shell takes as a variable name. */
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final DockerConnection connection;
   private final int number;
@@ -49,7 +53,10 @@ final class DockerSession implements SessionHandler {
 
   @Override
   public synchronized void onEnv(String name, String value) {
-    if (connection.options().envAllowed(name)) {
+    if (!ENV_NAME.matcher(name).matches()) {
+      log.debug("gateway connection {}: env name '{}' is not a variable name; dropped",
+          connection.info().connectionId(), name);
+    } else if (connection.options().envAllowed(name)) {
       env.put(name, value);
     } else {
       log.debug("gateway connection {}: env {} not allowed (--env-allow)",
@@ -103,7 +110,7 @@ final class DockerSession implements SessionHandler {
     try {
       if (connection.options().mode() == Mode.CONNECTION) {
         ExecSpec.Builder spec = ExecSpec.of(argv).stdin(io.stdin()).stdout(io.stdout())
-            .stderr(io.stderr());
+            .stderr(io.stderr()).stopTimeout(connection.spec().stopTimeout());
         vars.forEach(spec::env);
         if (tty != null) {
           spec.tty(c, h);
