@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * One connection's remote-to-local direction, set as its JSch channel's output stream.
@@ -125,7 +126,7 @@ final class Inbound extends OutputStream {
       }
       if (!failed && direct < len) {
         boolean wasEmpty = queue.isEmpty();
-        queue.add(ByteBuffer.wrap(java.util.Arrays.copyOfRange(b, off + direct, off + len)));
+        queue.add(ByteBuffer.wrap(Arrays.copyOfRange(b, off + direct, off + len)));
         queued += len - direct;
         wantDrain = socket != null && wasEmpty;
       }
