@@ -46,9 +46,14 @@ final class TunnelProcess implements AutoCloseable {
   static TunnelProcess start(String user, int port, Path key, Path knownHosts,
       List<String> specs) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), TunnelProcess.class.getName(),
-        user, String.valueOf(port), key.toString(), knownHosts.toString()));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    String extra = System.getProperty("sshc.bench.tunnelJvm", "");
+    if (!extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+"))); // e.g. a profiler's options
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        TunnelProcess.class.getName(), user, String.valueOf(port), key.toString(),
+        knownHosts.toString()));
     cmd.addAll(specs);
     Path log = Files.createTempFile("sshc-bench-tunnel", ".log");
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
