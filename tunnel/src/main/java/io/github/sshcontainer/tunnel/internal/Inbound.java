@@ -28,8 +28,17 @@ import java.util.Arrays;
  * are queued the same way. JSch closes this stream on the remote EOF and when the channel
  * closes; that EOF reaches the local client after every queued byte.
  */
-final class Inbound extends OutputStream {
+final class Inbound extends OutputStream implements LocalWriter.Drain {
   private static final int GROWTH = 4;
+
+  /** The connection this direction belongs to, as far as this direction needs it. */
+  interface Owner {
+    /** Every byte reached the local client and the remote end sent EOF (or closed). */
+    void remoteEof();
+
+    /** The local socket failed: close the whole connection. */
+    void close();
+  }
 
   private final Channel channel;
   private final Session session;
@@ -46,7 +55,7 @@ final class Inbound extends OutputStream {
   private boolean eofDelivered;
   private boolean discarded;
   private SocketChannel local;
-  private ForwardedConnection owner;
+  private Owner owner;
   private LocalWriter writer;
 
   Inbound(Channel channel, Session session, int initialWindow, int maxWindow, boolean gated) {
@@ -61,7 +70,7 @@ final class Inbound extends OutputStream {
    * Joins this direction to a local socket, which must be in non-blocking mode: bytes queued so
    * far are sent first, and an EOF that came before is delivered after them.
    */
-  void attach(SocketChannel socket, ForwardedConnection conn, LocalWriter drains) {
+  void attach(SocketChannel socket, Owner conn, LocalWriter drains) {
     boolean pending;
     boolean eofNow;
     synchronized (this) {
@@ -163,12 +172,13 @@ final class Inbound extends OutputStream {
    * Writes queued bytes to the local socket until it would block; runs on the writer thread.
    * Returns true while bytes remain (the writer keeps waiting for the socket to be writable).
    */
-  boolean drain() {
+  @Override
+  public boolean drain() {
     int grant;
     boolean failed = false;
     boolean more;
     boolean eofNow;
-    ForwardedConnection conn;
+    Owner conn;
     synchronized (this) {
       if (discarded || local == null) {
         return false;
@@ -257,7 +267,7 @@ final class Inbound extends OutputStream {
   @Override
   public void close() {
     boolean eofNow;
-    ForwardedConnection conn;
+    Owner conn;
     synchronized (this) {
       remoteEof = true;
       conn = owner;

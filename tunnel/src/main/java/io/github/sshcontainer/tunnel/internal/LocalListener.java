@@ -211,6 +211,11 @@ final class LocalListener implements AutoCloseable {
     return server.accept();
   }
 
+  /** The listening channel, for an event loop to accept on. */
+  ServerSocketChannel channel() {
+    return server;
+  }
+
   /** The Unix socket path, or null when listening on TCP. */
   Path socket() {
     return socket;

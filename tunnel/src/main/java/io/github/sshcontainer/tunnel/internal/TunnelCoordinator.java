@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * SocketTunnel} is its face. It forwards nothing itself: the jobs live in small helpers,
  * {@link SessionHolder} (the session and reconnect), {@link SocketDiscovery} (which remote
  * socket), {@link SpareChannels} (channels opened ahead), {@link Acceptor} (local connections),
- * {@link TcpForwarding} (TCP ports), {@link ForwardedConnection} with {@link Inbound} and {@link
- * LocalWriter} (each connection's two directions and its flow control), {@link RemoteChannels}
- * (opening channels), {@link RemoteExec} (commands). Every kind of connection starts in {@link
- * #join}.
+ * {@link TcpForwarding} (TCP ports), {@link LocalEventLoop} (accepting on the socket and reading
+ * every local socket), {@link ForwardedConnection} with {@link Inbound} and {@link LocalWriter}
+ * (each connection's two directions and its flow control), {@link RemoteChannels} (opening
+ * channels), {@link RemoteExec} (commands). Every kind of connection starts in {@link #join}.
  */
 public final class TunnelCoordinator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
@@ -58,6 +58,8 @@ public final class TunnelCoordinator implements AutoCloseable {
   /** Pump threads, reused for a few seconds so a burst of short connections starts none. */
   private final ThreadPoolExecutor pumps;
   private LocalWriter writer;
+  /** Null when JSch's window fields are out of reach: connections then pump on their own. */
+  private LocalEventLoop loop;
   private LocalListener listener;
   private Acceptor acceptor;
 
@@ -134,6 +136,9 @@ public final class TunnelCoordinator implements AutoCloseable {
       SocketDiscovery.find(id, remote, channels, s, target);
     }
     writer = new LocalWriter(threads);
+    if (WindowGate.available()) {
+      loop = new LocalEventLoop(id, threads, pumps);
+    }
     if (remote.isNone()) {
       OpenTunnels.add(this);
       log.info("tunnel {} open: {} for TCP forwards", id, target.display());
@@ -151,10 +156,14 @@ public final class TunnelCoordinator implements AutoCloseable {
           + "; check that the directory exists and is writable, or choose another path with "
           + "localSocket(...)", e.getCause());
     }
-    acceptor = new Acceptor(id, listener, spares, pumps, this::serve);
     OpenTunnels.add(this);
-    if (!acceptor.start()) {
-      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " closed while opening");
+    if (loop != null) {
+      loop.listen(listener.channel(), this::accepted);
+    } else {
+      acceptor = new Acceptor(id, listener, spares, pumps, this::serve);
+      if (!acceptor.start()) {
+        throw new TunnelException(Reason.CLOSED, "tunnel " + id + " closed while opening");
+      }
     }
     log.info("tunnel {} open: {} -> {}:{}", id, listener.uri(), target.display(),
         channels.remoteSocket());
@@ -206,7 +215,24 @@ public final class TunnelCoordinator implements AutoCloseable {
     return name.isEmpty() || name.length() > 40 ? "remote.sock" : name;
   }
 
-  /** Serves an accepted local connection with a spare channel or a new one; on a pump thread. */
+  /**
+   * The event loop accepted a connection: joined at once to a spare channel, else handed to a
+   * pump thread to wait for a new one.
+   */
+  private void accepted(SocketChannel local) {
+    RemoteChannels.Opened spare = spares.take();
+    if (spare != null) {
+      serve(local, spare);
+      return;
+    }
+    try {
+      pumps.execute(() -> serve(local, null));
+    } catch (RejectedExecutionException closing) {
+      Acceptor.closeQuietly(local);
+    }
+  }
+
+  /** Serves an accepted local connection with a spare channel or a new one. */
   private void serve(SocketChannel local, RemoteChannels.Opened spare) {
     RemoteChannels.Opened opened = spare;
     if (opened == null) {
@@ -224,10 +250,10 @@ public final class TunnelCoordinator implements AutoCloseable {
   }
 
   /**
-   * Joins a local connection to an opened channel and pumps it on the calling thread until it
-   * ends: how every connection starts, the socket's, a TCP forward's ({@code forward} then
-   * tracks it too) and a command's. {@code afterFirstSend}, if any, runs once its first bytes
-   * went out.
+   * Joins a local connection to an opened channel and hands it to the event loop (without one:
+   * pumps it on the calling thread until it ends): how every connection starts, the socket's, a
+   * TCP forward's ({@code forward} then tracks it too) and a command's. {@code afterFirstSend},
+   * if any, runs once its first bytes went out.
    */
   private void join(SocketChannel local, RemoteChannels.Opened opened, TcpForwarding forward,
       Runnable afterFirstSend) {
@@ -238,7 +264,7 @@ public final class TunnelCoordinator implements AutoCloseable {
         if (forward != null) {
           forward.ended(c);
         }
-      });
+      }, loop == null ? null : () -> loop.release(local));
     } catch (IOException e) {
       log.debug("tunnel {}: refusing a local connection: {}", id, e.toString());
       Acceptor.closeQuietly(local);
@@ -257,7 +283,11 @@ public final class TunnelCoordinator implements AutoCloseable {
       conn.afterFirstSend(afterFirstSend);
     }
     conn.attach();
-    conn.pumpLocalToRemote();
+    if (loop != null) {
+      loop.add(conn);
+    } else {
+      conn.pumpLocalToRemote();
+    }
   }
 
   /**
@@ -451,6 +481,9 @@ public final class TunnelCoordinator implements AutoCloseable {
     pumps.shutdownNow();
     if (writer != null) {
       writer.close();
+    }
+    if (loop != null) {
+      loop.close();
     }
     threads.interruptAll();
     long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
