@@ -216,9 +216,9 @@ public final class TunnelBenchmark {
   /** Every kind of work once, briefly, so that what is measured next runs compiled code. */
   private void warmUp(Paths p) throws Exception {
     CpuClock none = CpuClock.none();
-    Probes.keepAlive(p.echo(), 0, quick ? 1000 : 5000, none);
-    Probes.fresh(p.echo(), 0, quick ? 200 : 1000, 0, none);
-    Probes.parallel(p.echo(), 16, quick ? 300 : 1000, none);
+    Probes.keepAlive(p.echo(), 0, quick ? 1000 : 10000, none);
+    Probes.fresh(p.echo(), 0, quick ? 200 : 3000, 0, none);
+    Probes.parallel(p.echo(), 16, quick ? 300 : 2000, none);
     Probes.download(p.source(), 64L << 20, none);
     Probes.upload(p.discard(), 64L << 20, none);
   }
