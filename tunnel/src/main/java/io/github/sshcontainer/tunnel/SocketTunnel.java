@@ -16,9 +16,10 @@ import java.util.Optional;
  *
  * <p>Each local connection becomes one {@code direct-streamlocal@openssh.com} channel over one SSH
  * connection; bytes flow both ways with half-close. The tunnel owns the SSH session (unless the
- * options carry the caller's), the private directory (0700) and socket (0600), the accept thread,
- * and every forwarded connection. If the SSH connection drops, it reconnects in the background:
- * connections in flight are closed, new ones work again.
+ * options carry the caller's), the private directory (0700) and socket (0600), its threads (one
+ * event loop for every local socket beside JSch's session thread) and every forwarded
+ * connection. If the SSH connection drops, it reconnects in the background: connections in flight
+ * are closed, new ones work again.
  *
  * <pre>{@code
  * TunnelOptions options = TunnelOptions.builder("ssh://me@build-host")
