@@ -5,6 +5,8 @@ import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,7 +49,7 @@ final class SessionHolder {
 
   // guarded by lock
   private Session session;
-  private final java.util.List<Session> extras = new java.util.ArrayList<>();
+  private final List<Session> extras = new ArrayList<>();
   private TunnelException broken;
   private boolean reconnecting;
   private boolean attemptRunning;
@@ -369,9 +371,9 @@ final class SessionHolder {
   }
 
   private void dropExtras() {
-    java.util.List<Session> gone;
+    List<Session> gone;
     synchronized (lock) {
-      gone = new java.util.ArrayList<>(extras);
+      gone = new ArrayList<>(extras);
       extras.clear();
     }
     for (Session e : gone) {
