@@ -78,9 +78,9 @@ public final class Sshd implements AutoCloseable {
       if (port == 0) {
         port = FreePort.pick();
       }
-      // sticky and open to all, as /tmp: every user the lab logs in shares it
+      // open to all: every user the lab logs in shares it
       Path home = Files.createDirectories(dir.resolve("home"));
-      Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxrwxrwt"));
+      Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxrwxrwx"));
       List<String> lines = new ArrayList<>(withLabSessionEnv(extraConfig, home));
       lines.addAll(List.of(
           "Port " + port,
