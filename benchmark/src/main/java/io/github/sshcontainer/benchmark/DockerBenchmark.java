@@ -1,6 +1,7 @@
 package io.github.sshcontainer.benchmark;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.github.sshcontainer.docker.SshDocker;
@@ -11,6 +12,7 @@ import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Prerequisites;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
@@ -23,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -112,8 +115,8 @@ public final class DockerBenchmark {
           median(cli) / median(ours), ">=5");
 
       // the Docker CLI through a kept-open tunnel (what `up` serves) against ssh:// per command
-      try (io.github.sshcontainer.tunnel.SocketTunnel kept =
-          io.github.sshcontainer.tunnel.SocketTunnel.open(options)) {
+      try (SocketTunnel kept =
+          SocketTunnel.open(options)) {
         String keptHost = kept.uri().toString();
         String directHost = "unix://" + daemon.socket();
         int versions = quick ? 3 : 7;
@@ -161,7 +164,7 @@ public final class DockerBenchmark {
         proxy.close();
       }
       try (var files = Files.walk(work)) {
-        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);
         }
       }
@@ -230,7 +233,7 @@ public final class DockerBenchmark {
     ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(host)
         .maxConnections(8).build();
     // docker-java's own public config, as an ssh -L user would write it
-    return DockerClientImpl.getInstance(com.github.dockerjava.core.DefaultDockerClientConfig
+    return DockerClientImpl.getInstance(DefaultDockerClientConfig
         .createDefaultConfigBuilder().withDockerHost(host.toString()).withDockerTlsVerify(false)
         .build(), http);
   }

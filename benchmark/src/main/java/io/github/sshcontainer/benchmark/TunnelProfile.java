@@ -2,6 +2,7 @@ package io.github.sshcontainer.benchmark;
 
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,12 +37,12 @@ public final class TunnelProfile {
             List.of("unix:echo.sock=" + lab.echo().socket(), "unix:source.sock="
                 + lab.source().socket(), "unix:discard.sock=" + lab.discard().socket()))) {
       String[] names = {"ssh -L", "tunnel"};
-      java.net.SocketAddress[][] paths = {
+      SocketAddress[][] paths = {
           {ssh.socket("echo.sock"), ssh.socket("source.sock"), ssh.socket("discard.sock")},
           {tunnel.address("echo.sock"), tunnel.address("source.sock"),
               tunnel.address("discard.sock")}};
       long[] pids = {ssh.pid(), tunnel.pid()};
-      for (java.net.SocketAddress[] p : paths) { // warm-up
+      for (SocketAddress[] p : paths) { // warm-up
         Probes.keepAlive(p[0], 0, 5000, CpuClock.none());
         Probes.fresh(p[0], 0, 1500, 0, CpuClock.none());
         Probes.parallel(p[0], 16, 1000, CpuClock.none());
@@ -51,7 +52,7 @@ public final class TunnelProfile {
       Thread.sleep(attach * 1000);
       for (int i = 0; i < 2; i++) {
         CpuClock cpu = new CpuClock(pids[i]);
-        java.net.SocketAddress[] p = paths[i];
+        SocketAddress[] p = paths[i];
         long c0 = cpu.nanos();
         long t0 = System.nanoTime();
         double work = 0;

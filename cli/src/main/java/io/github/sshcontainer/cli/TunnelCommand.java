@@ -82,7 +82,7 @@ final class TunnelCommand implements Callable<Integer> {
     // no --remote-socket: Docker's socket, discovered as the SDK does
     PublishedPorts published = null;
     DockerClient publishClient = null;
-    try (SocketTunnel tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()))) {
+    try (SocketTunnel tunnel = SshDocker.openTunnel(b.build())) {
       if (publishPorts) {
         publishClient = SshDocker.connect(tunnel);
         published = PublishedPorts.follow(publishClient, tunnel);

@@ -179,8 +179,8 @@ final class UpCommand implements Callable<Integer> {
     } else if (containerd) {
       b.remoteSocket(SshContainerd.CONTAINERD_SOCKET);
     }
-    SocketTunnel tunnel = SocketTunnel.open(containerd ? b.build()
-        : SshDocker.dockerDefaults(b.build()));
+    SocketTunnel tunnel = containerd ? SocketTunnel.open(b.build())
+        : SshDocker.openTunnel(b.build());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       tunnel.close(); // removes the socket
       try {

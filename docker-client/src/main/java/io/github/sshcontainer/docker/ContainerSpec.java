@@ -1,14 +1,13 @@
 package io.github.sshcontainer.docker;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.model.Capability;
+import io.github.sshcontainer.docker.internal.Checks;
 import io.github.sshcontainer.registry.DockerCredentials;
 import io.github.sshcontainer.registry.RegistryAuth;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -195,7 +194,7 @@ public final class ContainerSpec {
   }
 
   /** Collects a container's settings; every setter checks its value at once. */
-  public static final class Builder {
+  public static final class Builder implements Cloneable {
     private final String image;
     private PullPolicy pullPolicy = PullPolicy.IF_NOT_PRESENT;
     private List<String> idleCommand = DEFAULT_IDLE_COMMAND;
@@ -238,39 +237,20 @@ public final class ContainerSpec {
       this.image = image;
     }
 
+    /** A copy whose collections are its own; every other field is immutable or a value. */
     private Builder copy() {
-      Builder c = new Builder(image);
-      c.pullPolicy = pullPolicy;
-      c.idleCommand = idleCommand;
-      c.command = command;
+      Builder c;
+      try {
+        c = (Builder) super.clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
       c.env = new LinkedHashMap<>(env);
       c.labels = new LinkedHashMap<>(labels);
-      c.memoryBytes = memoryBytes;
-      c.cpus = cpus;
-      c.pidsLimit = pidsLimit;
-      c.networkMode = networkMode;
-      c.name = name;
-      c.platform = platform;
-      c.user = user;
-      c.workingDir = workingDir;
-      c.hostname = hostname;
-      c.readOnlyRootfs = readOnlyRootfs;
-      c.privileged = privileged;
       c.binds = new ArrayList<>(binds);
       c.tmpfs = new LinkedHashMap<>(tmpfs);
       c.capDrop = new ArrayList<>(capDrop);
       c.capAdd = new ArrayList<>(capAdd);
-      c.customizer = customizer;
-      c.tty = tty;
-      c.columns = columns;
-      c.rows = rows;
-      c.startTimeout = startTimeout;
-      c.stopTimeout = stopTimeout;
-      c.exitTimeout = exitTimeout;
-      c.pullTimeout = pullTimeout;
-      c.pullListener = pullListener;
-      c.registryAuth = registryAuth;
-      c.credentials = credentials;
       return c;
     }
 
@@ -288,12 +268,7 @@ public final class ContainerSpec {
      * #DEFAULT_IDLE_COMMAND}, a shell loop that exits on TERM.
      */
     public Builder idleCommand(List<String> command) {
-      if (Objects.requireNonNull(command, "command").isEmpty()
-          || command.stream().anyMatch(Objects::isNull)) {
-        throw new IllegalArgumentException("idle command must be a non-empty list of "
-            + "arguments");
-      }
-      this.idleCommand = List.copyOf(command);
+      this.idleCommand = List.copyOf(Checks.arguments("idle command", command));
       return this;
     }
 
@@ -304,10 +279,7 @@ public final class ContainerSpec {
 
     /** As {@link #command(String...)}. */
     public Builder command(List<String> command) {
-      if (Objects.requireNonNull(command, "command").isEmpty()) {
-        throw new IllegalArgumentException("command must not be empty");
-      }
-      this.command = List.copyOf(command);
+      this.command = List.copyOf(Checks.arguments("command", command));
       return this;
     }
 
@@ -332,29 +304,19 @@ public final class ContainerSpec {
 
     /** Memory limit in bytes. Default: none. */
     public Builder memoryBytes(long bytes) {
-      if (bytes < 6 << 20) {
-        throw new IllegalArgumentException("memory limit " + bytes
-            + " bytes is below Docker's minimum of 6 MiB");
-      }
-      this.memoryBytes = bytes;
+      this.memoryBytes = Checks.memoryLimit(bytes);
       return this;
     }
 
     /** CPU limit in CPUs (e.g. 0.5). Default: none. */
     public Builder cpus(double cpus) {
-      if (!(cpus > 0)) {
-        throw new IllegalArgumentException("cpus " + cpus + " must be positive");
-      }
-      this.cpus = cpus;
+      this.cpus = Checks.positive("cpus", cpus);
       return this;
     }
 
     /** The most processes (and threads) the container may have. Default: no limit. */
     public Builder pidsLimit(long limit) {
-      if (limit < 1) {
-        throw new IllegalArgumentException("pids limit " + limit + " must be positive");
-      }
-      this.pidsLimit = limit;
+      this.pidsLimit = Checks.positive("pids limit", limit);
       return this;
     }
 
@@ -366,21 +328,13 @@ public final class ContainerSpec {
 
     /** The container's name. Default: one the daemon makes up. */
     public Builder name(String name) {
-      if (!Checks.notBlank("container name", name).matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
-        throw new IllegalArgumentException("container name '" + name + "' must match "
-            + "[a-zA-Z0-9][a-zA-Z0-9_.-]*, as Docker requires");
-      }
-      this.name = name;
+      this.name = Checks.containerName(name);
       return this;
     }
 
     /** {@code os/arch[/variant]}, e.g. {@code linux/arm64}. Default: the daemon's. */
     public Builder platform(String platform) {
-      if (!Checks.notBlank("platform", platform).matches("[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")) {
-        throw new IllegalArgumentException("platform '" + platform + "' must be os/arch[/"
-            + "variant], e.g. linux/amd64");
-      }
-      this.platform = platform;
+      this.platform = Checks.platform(platform);
       return this;
     }
 
@@ -416,12 +370,7 @@ public final class ContainerSpec {
 
     /** Bind-mounts {@code source} (on the Docker host) at {@code target}. */
     public Builder bind(String source, String target, boolean readOnly) {
-      Checks.notBlank("bind source", source);
-      Checks.absolute("bind target", target);
-      if (source.contains(":") || target.contains(":")) {
-        throw new IllegalArgumentException("bind " + source + " -> " + target
-            + " must not contain ':'");
-      }
+      Checks.bind(source, target);
       binds.add(new BindMount(source, target, readOnly));
       return this;
     }
@@ -436,7 +385,7 @@ public final class ContainerSpec {
     /** Drops capabilities ({@code ALL}, {@code NET_RAW}, …). */
     public Builder capDrop(String... capabilities) {
       for (String c : capabilities) {
-        capDrop.add(capability(c));
+        capDrop.add(Checks.capability(c));
       }
       return this;
     }
@@ -444,23 +393,9 @@ public final class ContainerSpec {
     /** Adds capabilities. */
     public Builder capAdd(String... capabilities) {
       for (String c : capabilities) {
-        capAdd.add(capability(c));
+        capAdd.add(Checks.capability(c));
       }
       return this;
-    }
-
-    private static String capability(String name) {
-      String n = Objects.requireNonNull(name, "capability").toUpperCase(Locale.ROOT);
-      if (n.startsWith("CAP_")) {
-        n = n.substring(4);
-      }
-      try {
-        Capability.valueOf(n);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown capability '" + name + "': use Docker's "
-            + "names, e.g. ALL, NET_RAW, SYS_ADMIN", e);
-      }
-      return n;
     }
 
     /**
@@ -484,10 +419,7 @@ public final class ContainerSpec {
 
     /** A per-session container runs on a TTY of this size. */
     public Builder tty(int columns, int rows) {
-      if (columns < 1 || rows < 1) {
-        throw new IllegalArgumentException("TTY size " + columns + "x" + rows
-            + " must be positive");
-      }
+      Checks.terminalSize(columns, rows);
       this.tty = true;
       this.columns = columns;
       this.rows = rows;

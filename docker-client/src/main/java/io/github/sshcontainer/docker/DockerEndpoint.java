@@ -2,6 +2,7 @@ package io.github.sshcontainer.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DockerClientImpl;
+import io.github.sshcontainer.docker.internal.Checks;
 import io.github.sshcontainer.docker.internal.EndpointDockerHttpClient;
 import io.github.sshcontainer.docker.internal.ExplicitDockerConfig;
 import io.github.sshcontainer.docker.internal.PemTls;

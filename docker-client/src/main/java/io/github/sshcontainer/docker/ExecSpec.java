@@ -1,5 +1,6 @@
 package io.github.sshcontainer.docker;
 
+import io.github.sshcontainer.docker.internal.Checks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -157,10 +158,7 @@ public final class ExecSpec {
 
     /** Runs with a TTY of this size. */
     public Builder tty(int columns, int rows) {
-      if (columns < 1 || rows < 1) {
-        throw new IllegalArgumentException("TTY size " + columns + "x" + rows
-            + " must be positive");
-      }
+      Checks.terminalSize(columns, rows);
       this.tty = true;
       this.columns = columns;
       this.rows = rows;

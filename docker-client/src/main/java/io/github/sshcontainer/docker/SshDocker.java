@@ -3,11 +3,13 @@ package io.github.sshcontainer.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DockerClientImpl;
 import io.github.sshcontainer.docker.internal.DockerEndpoints;
+import io.github.sshcontainer.docker.internal.DockerHints;
 import io.github.sshcontainer.docker.internal.ExplicitDockerConfig;
 import io.github.sshcontainer.docker.internal.TunnelDockerHttpClient;
 import io.github.sshcontainer.tunnel.RemoteSocket;
 import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,12 +102,28 @@ public final class SshDocker {
    * options name no remote socket, it is discovered from {@link #SOCKET_CANDIDATES}.
    */
   public static DockerClient connect(TunnelOptions options, Duration pingDeadline) {
-    SocketTunnel tunnel = SocketTunnel.open(dockerDefaults(options));
+    SocketTunnel tunnel = openTunnel(options);
     try {
       return build(tunnel, true, pingDeadline);
     } catch (RuntimeException e) {
       tunnel.close();
       throw e;
+    }
+  }
+
+  /**
+   * Opens a tunnel to the Docker daemon under {@link #dockerDefaults}, for callers that keep the
+   * tunnel themselves (and hand it to {@link #connect(SocketTunnel)}). A remote socket that
+   * cannot be opened is explained in Docker's terms: a missing socket names rootless Docker's
+   * path, a denied one the {@code docker} group.
+   *
+   * @throws io.github.sshcontainer.tunnel.TunnelException if the tunnel cannot be opened
+   */
+  public static SocketTunnel openTunnel(TunnelOptions options) {
+    try {
+      return SocketTunnel.open(dockerDefaults(options));
+    } catch (TunnelException e) {
+      throw DockerHints.explain(e);
     }
   }
 

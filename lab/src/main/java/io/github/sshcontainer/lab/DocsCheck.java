@@ -1,8 +1,6 @@
 package io.github.sshcontainer.lab;
 
 import io.github.sshcontainer.lab.MarkdownPage.CodeBlock;
-import io.github.sshcontainer.lab.MarkdownPage.Heading;
-import io.github.sshcontainer.lab.MarkdownPage.Link;
 import io.github.sshcontainer.lab.MarkdownPage.StrayDeclaration;
 import io.github.sshcontainer.lab.ReadmeSnippets.Snippet;
 import java.io.IOException;
@@ -397,189 +395,19 @@ public final class DocsCheck {
 
   /** Every page has its counterpart with the same headings and code blocks. */
   public static List<String> translations(Path root) {
-    List<String> problems = new ArrayList<>();
-    for (Path english : englishPages(root)) {
-      Path chinese = chineseCounterpart(english);
-      if (!Files.isRegularFile(root.resolve(chinese))) {
-        problems.add(slashes(english) + ":1: has no Chinese page " + slashes(chinese)
-            + " (every English page has its 简体中文 copy under docs/zh-CN/, same file name)");
-        continue;
-      }
-      MarkdownPage e = MarkdownPage.read(root, english);
-      MarkdownPage z = MarkdownPage.read(root, chinese);
-      headingsMatch(e, z, problems);
-      codeBlocksMatch(e, z, problems);
-    }
-    for (Path chinese : chinesePages(root)) {
-      Path english = englishCounterpart(chinese);
-      if (!Files.isRegularFile(root.resolve(english))) {
-        problems.add(slashes(chinese) + ":1: has no English page " + slashes(english));
-      }
-    }
-    return problems;
+    return DocsTranslations.check(root);
   }
-
-  private static void headingsMatch(MarkdownPage e, MarkdownPage z, List<String> problems) {
-    List<Heading> eh = e.headings();
-    List<Heading> zh = z.headings();
-    for (int i = 0; i < Math.max(eh.size(), zh.size()); i++) {
-      if (i >= zh.size()) {
-        problems.add(e.at(eh.get(i).line()) + ": heading " + (i + 1) + " ("
-            + show(eh.get(i)) + ") has no counterpart in " + slashes(z.path()) + ", which has "
-            + zh.size() + " headings against " + eh.size());
-        return;
-      }
-      if (i >= eh.size()) {
-        problems.add(z.at(zh.get(i).line()) + ": heading " + (i + 1) + " ("
-            + show(zh.get(i)) + ") has no counterpart in " + slashes(e.path()) + ", which has "
-            + eh.size() + " headings against " + zh.size());
-        return;
-      }
-      if (eh.get(i).level() != zh.get(i).level()) {
-        problems.add(z.at(zh.get(i).line()) + ": heading " + (i + 1) + " (" + show(zh.get(i))
-            + ") is level " + zh.get(i).level() + " where " + e.at(eh.get(i).line()) + " ("
-            + show(eh.get(i)) + ") is level " + eh.get(i).level()
-            + ": the two pages' headings must match one for one, in order");
-        return;
-      }
-    }
-  }
-
-  private static String show(Heading h) {
-    return "#".repeat(h.level()) + " " + h.text();
-  }
-
-  private static void codeBlocksMatch(MarkdownPage e, MarkdownPage z, List<String> problems) {
-    List<CodeBlock> eb = e.codeBlocks();
-    List<CodeBlock> zb = z.codeBlocks();
-    for (int i = 0; i < Math.max(eb.size(), zb.size()); i++) {
-      if (i >= zb.size() || i >= eb.size()) {
-        MarkdownPage more = i >= zb.size() ? e : z;
-        MarkdownPage fewer = more == e ? z : e;
-        CodeBlock extra = (more == e ? eb : zb).get(i);
-        problems.add(more.at(extra.line()) + ": code block " + (i + 1) + " (```" + extra.info()
-            + ") has no counterpart in " + slashes(fewer.path()) + ", which has "
-            + (more == e ? zb : eb).size() + " code blocks against " + (more == e ? eb : zb)
-            .size());
-        return;
-      }
-      String why = difference(eb.get(i), zb.get(i));
-      if (why != null) {
-        problems.add(z.at(zb.get(i).line()) + ": code block " + (i + 1) + " differs from "
-            + e.at(eb.get(i).line()) + ": " + why);
-        return;
-      }
-    }
-  }
-
-  private static String difference(CodeBlock e, CodeBlock z) {
-    if (!e.info().equals(z.info())) {
-      return "```" + z.info() + " against ```" + e.info();
-    }
-    if (!String.valueOf(e.declaration()).equals(String.valueOf(z.declaration()))) {
-      return "declared '" + z.declaration() + "' against '" + e.declaration() + "'";
-    }
-    if (e.section() != z.section()) {
-      return "it sits under heading " + (z.section() + 1) + " against " + (e.section() + 1);
-    }
-    Kind kind;
-    try {
-      kind = Declaration.of(e.declaration()).kind();
-    } catch (IllegalArgumentException bad) {
-      return null; // codeBlocks reports it
-    }
-    return switch (kind) {
-      case SNIPPET, READ_BY -> e.text().equals(z.text()) ? null
-          : "the text differs (a snippet, or a block a test reads, is the same in both)";
-      case COMMANDS, SYNOPSIS -> uncommented(e.text()).equals(uncommented(z.text())) ? null
-          : "the commands differ (only their # comments may be translated)";
-      case NOT_RUN -> e.text().lines().count() == z.text().lines().count() ? null
-          : "it has " + z.text().lines().count() + " lines against " + e.text().lines().count();
-    };
-  }
-
-  private static List<String> uncommented(String text) {
-    List<String> out = new ArrayList<>();
-    for (String l : text.split("\n")) {
-      String s = l.replaceAll("(^|\\s)#.*$", "").stripTrailing();
-      if (!s.isBlank()) {
-        out.add(s);
-      }
-    }
-    return out;
-  }
-
-  // ---------------------------------------------------------------------------------------------
 
   /** Every relative link and anchor resolves, and stays in its language. */
   public static List<String> links(Path root) {
-    List<String> problems = new ArrayList<>();
-    Set<Path> english = new LinkedHashSet<>(englishPages(root));
-    Set<Path> chinese = new LinkedHashSet<>(chinesePages(root));
-    Map<Path, Set<String>> anchors = new HashMap<>();
-    for (MarkdownPage page : pages(root)) {
-      for (Link link : page.links()) {
-        String target = link.target();
-        if (target.matches("(?i)(https?|mailto):.*")) {
-          continue;
-        }
-        int hash = target.indexOf('#');
-        String file = hash < 0 ? target : target.substring(0, hash);
-        String anchor = hash < 0 ? "" : target.substring(hash + 1);
-        Path resolved;
-        if (file.isEmpty()) {
-          resolved = page.path();
-        } else if (file.startsWith("/")) {
-          problems.add(page.at(link.line()) + ": '" + target + "' is absolute; link relative to"
-              + " the page");
-          continue;
-        } else {
-          Path dir = page.path().getParent();
-          resolved = (dir == null ? Path.of(file) : dir.resolve(file)).normalize();
-          if (resolved.startsWith("..") || !Files.exists(root.resolve(resolved))) {
-            problems.add(page.at(link.line()) + ": '" + target + "' names " + slashes(resolved)
-                + ", which is not a file or directory of the project");
-            continue;
-          }
-        }
-        if (!anchor.isEmpty()) {
-          if (!resolved.toString().endsWith(".md")) {
-            problems.add(page.at(link.line()) + ": '" + target + "' has an anchor, and "
-                + slashes(resolved) + " is no Markdown page");
-            continue;
-          }
-          Set<String> known = anchors.computeIfAbsent(resolved,
-              p -> MarkdownPage.read(root, p).anchors());
-          if (!known.contains(anchor)) {
-            problems.add(page.at(link.line()) + ": '" + target + "': " + slashes(resolved)
-                + " has no heading whose anchor is #" + anchor + " (its anchors: "
-                + String.join(", ", known) + ")");
-          }
-        }
-        boolean fromChinese = chinese.contains(page.path());
-        if (fromChinese && english.contains(resolved)
-            && !resolved.equals(englishCounterpart(page.path()))
-            && Files.exists(root.resolve(chineseCounterpart(resolved)))) {
-          problems.add(page.at(link.line()) + ": '" + target + "' leads a Chinese page to the"
-              + " English " + slashes(resolved) + "; link " + slashes(chineseCounterpart(resolved))
-              + " instead");
-        }
-        if (!fromChinese && chinese.contains(resolved)
-            && !resolved.equals(chineseCounterpart(page.path()))) {
-          problems.add(page.at(link.line()) + ": '" + target + "' leads an English page to the"
-              + " Chinese " + slashes(resolved) + "; link " + slashes(englishCounterpart(resolved))
-              + " instead");
-        }
-      }
-    }
-    return problems;
+    return DocsLinks.check(root);
   }
 
   private static boolean isChinese(Path page) {
     return page.equals(Path.of("README-zh-CN.md")) || page.startsWith(Path.of("docs", "zh-CN"));
   }
 
-  private static String slashes(Path p) {
+  static String slashes(Path p) {
     return p.toString().replace('\\', '/');
   }
 }

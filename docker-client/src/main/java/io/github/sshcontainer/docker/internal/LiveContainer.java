@@ -239,10 +239,7 @@ public final class LiveContainer implements ExecSession {
 
   @Override
   public void resize(int columns, int rows) {
-    if (columns < 1 || rows < 1) {
-      throw new IllegalArgumentException("TTY size " + columns + "x" + rows
-          + " must be positive");
-    }
+    Checks.terminalSize(columns, rows);
     if (stdio.tty() && !exit.isDone() && !closed.get()) {
       resizeQuietly(columns, rows);
     }

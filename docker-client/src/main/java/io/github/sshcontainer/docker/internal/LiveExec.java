@@ -218,10 +218,7 @@ public final class LiveExec implements ExecSession {
 
   @Override
   public void resize(int columns, int rows) {
-    if (columns < 1 || rows < 1) {
-      throw new IllegalArgumentException("TTY size " + columns + "x" + rows
-          + " must be positive");
-    }
+    Checks.terminalSize(columns, rows);
     if (!spec.tty() || exit.isDone() || closed.get()) {
       return;
     }

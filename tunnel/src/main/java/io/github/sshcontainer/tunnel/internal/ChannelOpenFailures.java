@@ -71,12 +71,12 @@ final class ChannelOpenFailures {
   private String connectFailed(Session session, String remoteSocket) {
     String state = probe(session, remoteSocket);
     return switch (state) {
-      // the Docker hints here are the Docker client's to give; they stay until it gives them
+      // what a daemon's users should know (Docker's group, rootless paths) its client adds
       case "missing" -> "it does not exist: is the daemon running there, and is the path "
-          + "right? (rootless Docker uses /run/user/<uid>/docker.sock)";
+          + "right?";
       case "not-a-socket" -> "it exists but is not a Unix socket";
       case "permission-denied" -> "the SSH user may not open it: add the user to the "
-          + "socket's group (e.g. `usermod -aG docker USER`) or use a socket the user owns";
+          + "socket's group or use a socket the user owns";
       // OpenSSH answers "connect failed", not "prohibited", when it refuses the forward
       case "present" -> refused() + "it exists and the SSH user may open it, so the SSH server "
           + "most likely refuses to forward to Unix sockets: " + ALLOW_FORWARDING
