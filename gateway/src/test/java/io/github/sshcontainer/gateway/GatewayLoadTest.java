@@ -4,6 +4,7 @@ import static io.github.sshcontainer.gateway.LabGateway.busybox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.nio.file.Path;
@@ -35,8 +36,11 @@ class GatewayLoadTest {
   @Test
   void fiftyConcurrentLoginsAllAnswerAndLeaveNothing() throws Exception {
     int n = 50;
-    try (LabGateway g = LabGateway.start(tmp.resolve("gw"),
-        DockerBackendOptions.builder(busybox().build()).build())) {
+    // one user logging in 50 times at once, as a CI job would: above the default per-user
+    // limit (10), so the operator raises it; the global limits stay at their defaults
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), SshDocker.connect(LabGateway.dockerHost().build()),
+        DockerBackendOptions.builder(busybox().build()).build(),
+        o -> o.maxConnectionsPerUser(n))) {
       // one login first, so the baseline has the threads a gateway keeps once used
       assertEquals(0, g.client("warm").ssh("true", null, Duration.ofSeconds(60)).code());
       Set<String> baseline = gatewayThreads();

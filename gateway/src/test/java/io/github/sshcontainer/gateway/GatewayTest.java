@@ -143,9 +143,11 @@ class GatewayTest {
         Thread.sleep(50);
       }
       OpenSshClient.Result up = scp.scp(local.toString(), ":/tmp/up.bin", SOON, mux);
-      assertEquals(0, up.code(), up.err());
+      assertEquals(0, up.code(), up.out() + up.err() + "\nmaster: "
+          + Files.readString(tmp.resolve("scp-master.log")));
       OpenSshClient.Result down = scp.scp(":/tmp/up.bin", scpBack.toString(), SOON, mux);
-      assertEquals(0, down.code(), down.err());
+      assertEquals(0, down.code(), down.out() + down.err() + "\nmaster: "
+          + Files.readString(tmp.resolve("scp-master.log")));
       assertTrue(Arrays.equals(data, Files.readAllBytes(scpBack)), "scp identical");
     } finally {
       master.destroy();

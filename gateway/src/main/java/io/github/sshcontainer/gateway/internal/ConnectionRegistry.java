@@ -115,11 +115,17 @@ public final class ConnectionRegistry implements SessionListener {
         session.getIoSession().getRemoteAddress()), why);
     s.handler = CompletableFuture.failedFuture(new BackendException(
         BackendException.Reason.LIMIT, why));
-    try {
-      session.disconnect(SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS, "gateway: " + why);
-    } catch (IOException e) {
-      session.close(true);
-    }
+    // Not on this thread: MINA signals these events holding its encode lock with the packet
+    // that announces them (USERAUTH_SUCCESS, NEWKEYS) encoded but not yet written, so a
+    // disconnect sent from here would reach the client ahead of it, out of sequence, and the
+    // client would see a corrupt connection instead of the reason.
+    workers.execute(() -> {
+      try {
+        session.disconnect(SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS, "gateway: " + why);
+      } catch (IOException | RuntimeException e) {
+        session.close(true);
+      }
+    });
   }
 
   @Override

@@ -106,6 +106,30 @@ public final class GatewayChannel extends ChannelSession {
     return term;
   }
 
+  /**
+   * The program's end, with exit-status ahead of EOF (MINA sends EOF first). A client whose
+   * own input is already at EOF, as OpenSSH's ControlMaster with stdin at /dev/null, answers our
+   * EOF with CLOSE at once; an exit-status sent after that is discarded, and the client then
+   * reports 255 instead of the program's code.
+   */
+  @Override
+  protected void closeShell(int exitValue, boolean closeImmediately) throws IOException {
+    if (isClosing()) {
+      commandExitFuture.setClosed();
+      return;
+    }
+    if (out != null) {
+      out.flush(); // every byte of output before the status
+    }
+    sendExitStatus(exitValue);
+    if (out != null) {
+      out.close();
+    }
+    sendEof();
+    commandExitFuture.setClosed();
+    close(closeImmediately);
+  }
+
   /** Ends the channel with {@code exit-signal}: the program died of {@code signal}. */
   void exitWithSignal(String signal) throws IOException {
     if (isClosing()) {
