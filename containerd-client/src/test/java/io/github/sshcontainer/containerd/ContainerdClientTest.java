@@ -185,6 +185,21 @@ class ContainerdClientTest {
     assertNothingLeft(spec.id().orElseThrow());
   }
 
+  /**
+   * 1 MiB on each stream written at once, then an immediate exit: run() returns every byte of
+   * both. (containerd's own file logging loses the end of stderr whenever the stdout copy ends
+   * first: its stdout copy closes the file both share.)
+   */
+  @Test
+  void runReturnsEveryByteOfBothStreams() throws Exception {
+    String id = "bytes-" + UUID.randomUUID().toString().substring(0, 8);
+    TaskResult r = ctr.run(RunSpec.of(IMAGE).id(id).args("sh", "-c", KnownOutput.BOTH_STREAMS)
+        .build());
+    assertEquals(0, r.exitStatus());
+    KnownOutput.assertBothIn(r.output());
+    assertNothingLeft(id);
+  }
+
   /** Hardened hosts remove the sftp subsystem; task output comes back over exec channels. */
   @Test
   void runWorksOnAnSshdWithoutSftp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)

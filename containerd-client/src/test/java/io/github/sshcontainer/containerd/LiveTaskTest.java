@@ -157,6 +157,56 @@ class LiveTaskTest {
     }
   }
 
+  /**
+   * 1 MiB on each stream written at once, then an immediate exit: once the task has exited,
+   * both streams end, and they carried every byte.
+   */
+  @Test
+  void aLiveTaskDeliversEveryByteOfBothStreams() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", KnownOutput.BOTH_STREAMS).live()
+        .build())) {
+      TaskIo io = task.io().orElseThrow();
+      CompletableFuture<String> out = KnownOutput.readToEnd(io.stdout(), "stdout");
+      CompletableFuture<String> err = KnownOutput.readToEnd(io.stderr(), "stderr");
+      assertEquals(0, task.await(Duration.ofSeconds(60)).exitStatus());
+      KnownOutput.assertStream("stdout", KnownOutput.STDOUT, out.get(60, TimeUnit.SECONDS));
+      KnownOutput.assertStream("stderr", KnownOutput.STDERR, err.get(60, TimeUnit.SECONDS));
+    }
+  }
+
+  /** The same through a terminal: every byte (the terminal writes each newline as CR LF). */
+  @Test
+  void aTerminalDeliversEveryByte() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", KnownOutput.STDOUT_ONLY).tty(80, 24)
+        .build())) {
+      CompletableFuture<String> out = KnownOutput.readToEnd(task.io().orElseThrow().stdout(),
+          "tty");
+      assertEquals(0, task.await(Duration.ofSeconds(60)).exitStatus());
+      KnownOutput.assertStream("terminal", KnownOutput.STDOUT, out.get(60, TimeUnit.SECONDS)
+          .replace("\r\n", "\n"));
+    }
+  }
+
+  /** The same for a process exec'd into a running task. */
+  @Test
+  void anExecDeliversEveryByteOfBothStreams() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "echo task-ready; exec sleep 300")
+        .live().build())) {
+      BufferedReader ready = new BufferedReader(new InputStreamReader(
+          task.io().orElseThrow().stdout(), StandardCharsets.UTF_8));
+      assertEquals("task-ready", ready.readLine());
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c",
+          KnownOutput.BOTH_STREAMS).ioDir(ioDir.toString()).build())) {
+        TaskIo io = p.io().orElseThrow();
+        CompletableFuture<String> out = KnownOutput.readToEnd(io.stdout(), "exec-stdout");
+        CompletableFuture<String> err = KnownOutput.readToEnd(io.stderr(), "exec-stderr");
+        assertEquals(0, p.await(Duration.ofSeconds(60)).exitStatus());
+        KnownOutput.assertStream("stdout", KnownOutput.STDOUT, out.get(60, TimeUnit.SECONDS));
+        KnownOutput.assertStream("stderr", KnownOutput.STDERR, err.get(60, TimeUnit.SECONDS));
+      }
+    }
+  }
+
   @Test
   void aSignalEndsALiveTask() throws Exception {
     // the task is pid 1 in its namespace: only a signal it handles, or KILL, ends it

@@ -24,8 +24,6 @@ import io.github.sshcontainer.containerd.api.tasks.StartRequest;
 import io.github.sshcontainer.containerd.api.tasks.WaitRequest;
 import io.github.sshcontainer.containerd.api.tasks.WaitResponse;
 import io.github.sshcontainer.containerd.api.types.Mount;
-import io.github.sshcontainer.tunnel.RemoteCommandResult;
-import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -66,12 +64,19 @@ public final class TaskRunner {
     String id = spec.id().orElse("sshc-" + UUID.randomUUID().toString().substring(0, 12));
     JsonObject config = imageConfig(spec.image());
     String chain = topChain(config);
-    Started started = new Started(id, spec.logDir() + "/ssh-container-" + client.namespace()
-        + "-" + id + ".log", spec.maxLogBytes());
-    // removes the task on the remote host if this client dies before close()
-    started.reaper = RemoteReaper.start(tunnel, RemoteReaper.removeTask(tunnel.remoteSocket(),
-        client.namespace(), id) + "; rm -f " + SocketCommand.quote(started.logPath));
+    Started started = new Started(id);
+    // the task's FIFOs; should this client die before close(), the remote host removes the
+    // task with them
+    started.fifos = FifoDir.make(tunnel, spec.logDir(), spec.live()
+        ? RemoteStdio.fifos(spec.stdin(), spec.tty()) : List.of(TaskLog.STDOUT, TaskLog.STDERR),
+        RemoteReaper.removeTask(tunnel.remoteSocket(), client.namespace(), id));
     try {
+      // the readers (and the stdin writer) are in place before the shim opens the FIFOs
+      if (spec.live()) {
+        started.io = RemoteStdio.open(tunnel, started.fifos, spec.stdin(), spec.tty());
+      } else {
+        started.output = TaskLog.open(tunnel, started.fifos, spec.maxLogBytes());
+      }
       String lease = client.createLease("ssh-container-run-" + id, Duration.ofMinutes(10));
       try {
         var snapshots = client.leased(
@@ -98,9 +103,7 @@ public final class TaskRunner {
         CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setContainerId(id)
             .addAllRootfs(mounts);
         if (spec.live()) {
-          // the readers (and the stdin writer) are in place before the shim opens the FIFOs
-          RemoteStdio io = RemoteStdio.open(tunnel, spec.logDir(), spec.stdin(), spec.tty());
-          started.io = io;
+          RemoteStdio io = started.io;
           io.resizer((w, h) -> client.call("resizing the terminal of " + id, () ->
               client.tasks().resizePty(ResizePtyRequest.newBuilder().setContainerId(id)
                   .setWidth(w).setHeight(h).build())));
@@ -110,8 +113,7 @@ public final class TaskRunner {
           create.setStdin(io.stdinPath()).setStdout(io.stdoutPath())
               .setStderr(io.stderrPath()).setTerminal(spec.tty());
         } else {
-          String uri = "file://" + started.logPath;
-          create.setStdout(uri).setStderr(uri);
+          create.setStdout(started.output.stdoutPath()).setStderr(started.output.stderrPath());
         }
         client.call("creating task " + id, () -> client.tasks().create(create.build()));
         started.task = true;
@@ -130,20 +132,17 @@ public final class TaskRunner {
 
   private final class Started implements RunningTask {
     private final String id;
-    private final String logPath;
-    private final int maxLog;
     private final AtomicBoolean closed = new AtomicBoolean();
     volatile boolean snapshot;
     volatile boolean container;
     volatile boolean task;
     volatile int pid;
+    volatile FifoDir fifos;
     volatile RemoteStdio io;
-    volatile RemoteReaper reaper;
+    volatile TaskLog output;
 
-    Started(String id, String logPath, int maxLog) {
+    Started(String id) {
       this.id = id;
-      this.logPath = logPath;
-      this.maxLog = maxLog;
     }
 
     @Override
@@ -180,13 +179,15 @@ public final class TaskRunner {
         }
         throw client.translate("waiting for task " + id, e);
       }
-      // the shim copies the stdout and stderr pipes into the log on its own; the process's exit
-      // does not wait for that copy, the task's deletion does
       if (io != null) {
         return new TaskResult(r.getExitStatus(), ""); // the caller read it live
       }
+      // the process's exit does not wait for the shim's copy of its output: the log is read
+      // once that copy has ended, and only then is the task deleted (which would cut a copy
+      // still running after 2 s)
+      String text = output.read(id, REMOTE_FILE_DEADLINE);
       deleteTask();
-      return new TaskResult(r.getExitStatus(), readLog());
+      return new TaskResult(r.getExitStatus(), text);
     }
 
     private void deleteTask() {
@@ -195,40 +196,6 @@ public final class TaskRunner {
             DeleteTaskRequest.newBuilder().setContainerId(id).build()));
         task = false;
       }
-    }
-
-    /** The log once it stops growing (a copy may still be landing), at most about 2 s later. */
-    private String readLog() {
-      try {
-        byte[] last = readRemoteLog();
-        for (int i = 0; i < 40; i++) {
-          Thread.sleep(50);
-          byte[] now = readRemoteLog();
-          if (now.length == last.length) {
-            break;
-          }
-          last = now;
-        }
-        return new String(last, StandardCharsets.UTF_8);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ContainerdException(ContainerdException.Reason.FAILED, "interrupted", e);
-      }
-    }
-
-    /**
-     * The log file, read with {@code cat} over an exec channel (no SFTP: hardened hosts often
-     * remove the subsystem); empty when the task wrote nothing, so no file exists.
-     */
-    private byte[] readRemoteLog() {
-      RemoteCommandResult r = tunnel.run("if [ -e " + SocketCommand.quote(logPath) + " ]; then "
-          + "cat -- " + SocketCommand.quote(logPath) + "; fi", REMOTE_FILE_DEADLINE, maxLog);
-      if (r.exitStatus() != 0) {
-        throw new ContainerdException(ContainerdException.Reason.FAILED, "the task's output at "
-            + logPath + " on " + tunnel.remote() + " cannot be read over SSH (exit status "
-            + r.exitStatus() + "): " + r.stderr().trim());
-      }
-      return r.stdout();
     }
 
     @Override
@@ -260,24 +227,13 @@ public final class TaskRunner {
             RemoveSnapshotRequest.newBuilder().setSnapshotter(ImageImporter.SNAPSHOTTER)
                 .setKey(id).build()));
       }
-      if (reaper != null) {
-        reaper.close(); // cleaned up here: the remote script stands down
-      }
       if (io != null) {
         io.close();
-        return; // no log file was made
       }
-      try {
-        RemoteCommandResult r = tunnel.run("rm -f -- " + SocketCommand.quote(logPath),
-            REMOTE_FILE_DEADLINE, 0);
-        if (r.exitStatus() != 0) {
-          throw new IllegalStateException("rm exited with " + r.exitStatus() + ": "
-              + r.stderr().trim());
-        }
-      } catch (RuntimeException e) {
-        log.warn("cannot remove the task log {} on {}: {}", logPath, tunnel.remote(),
-            e.getMessage());
+      if (output != null) {
+        output.close();
       }
+      fifos.close(); // cleaned up here: the remote clean-up stands down
     }
   }
 
@@ -323,8 +279,16 @@ public final class TaskRunner {
       process.add("user", user);
     });
     String execId = "exec-" + UUID.randomUUID().toString().substring(0, 12);
-    RemoteStdio stdio = RemoteStdio.open(tunnel, spec.ioDir(), spec.stdin(), spec.tty());
-    Exec exec = new Exec(containerId, execId, stdio);
+    FifoDir fifos = FifoDir.make(tunnel, spec.ioDir(), RemoteStdio.fifos(spec.stdin(),
+        spec.tty()), "");
+    RemoteStdio stdio;
+    try {
+      stdio = RemoteStdio.open(tunnel, fifos, spec.stdin(), spec.tty());
+    } catch (RuntimeException e) {
+      fifos.close();
+      throw e;
+    }
+    Exec exec = new Exec(containerId, execId, fifos, stdio);
     try {
       stdio.resizer((w, h) -> client.call("resizing the terminal of " + execId, () ->
           client.tasks().resizePty(ResizePtyRequest.newBuilder().setContainerId(containerId)
@@ -354,14 +318,16 @@ public final class TaskRunner {
   private final class Exec implements RunningTask {
     private final String containerId;
     private final String execId;
+    private final FifoDir fifos;
     private final RemoteStdio stdio;
     private final AtomicBoolean closed = new AtomicBoolean();
     volatile boolean created;
     volatile int pid;
 
-    Exec(String containerId, String execId, RemoteStdio stdio) {
+    Exec(String containerId, String execId, FifoDir fifos, RemoteStdio stdio) {
       this.containerId = containerId;
       this.execId = execId;
+      this.fifos = fifos;
       this.stdio = stdio;
     }
 
@@ -426,6 +392,7 @@ public final class TaskRunner {
                 .setContainerId(containerId).setExecId(execId).build()));
       }
       stdio.close();
+      fifos.close();
     }
   }
 
