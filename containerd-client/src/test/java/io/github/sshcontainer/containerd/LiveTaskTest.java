@@ -158,6 +158,65 @@ class LiveTaskTest {
   }
 
   /**
+   * A terminal outlives the end of its stdin: closing stdin gives the program end of input, and
+   * what it prints afterwards, and a resize afterwards, still arrive.
+   */
+  @Test
+  void aTerminalKeepsWorkingAfterStdinEnds() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "read x; echo got-$x; "
+        + "read y || echo stdin-ended; sleep 1; echo later; "
+        + "while [ \"$(stty size)\" != '20 70' ]; do sleep 0.1; done; echo resized")
+        .stdin().tty(80, 24).build())) {
+      TaskIo io = task.io().orElseThrow();
+      try (OutputStream in = io.stdin()) {
+        in.write("go\n".getBytes(StandardCharsets.UTF_8));
+      }
+      BufferedReader out = new BufferedReader(new InputStreamReader(io.stdout(),
+          StandardCharsets.UTF_8));
+      StringBuilder said = new StringBuilder();
+      for (String line; (line = out.readLine()) != null; ) {
+        said.append(line.replace("\r", "")).append('\n');
+        if (line.startsWith("later")) {
+          break;
+        }
+      }
+      assertTrue(said.toString().contains("got-go\nstdin-ended\nlater\n"), said.toString());
+      io.resize(70, 20);
+      String rest = new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8)
+          .replace("\r", "");
+      assertEquals("resized\n", rest);
+      assertEquals(0, task.await(Duration.ofSeconds(30)).exitStatus());
+    }
+  }
+
+  /**
+   * The same for a process exec'd on a terminal, its input ending in a partial line: the line
+   * and then the end of input reach it, and what it prints afterwards arrives.
+   */
+  @Test
+  void anExecTerminalKeepsWorkingAfterStdinEnds() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "echo task-ready; exec sleep 300")
+        .live().build())) {
+      BufferedReader ready = new BufferedReader(new InputStreamReader(
+          task.io().orElseThrow().stdout(), StandardCharsets.UTF_8));
+      assertEquals("task-ready", ready.readLine());
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c",
+          "read x; tr a-z A-Z; sleep 1; echo exec-got-$x").stdin().tty(80, 24)
+          .ioDir(ioDir.toString()).build())) {
+        TaskIo io = p.io().orElseThrow();
+        try (OutputStream in = io.stdin()) {
+          in.write("go\nno newline".getBytes(StandardCharsets.UTF_8));
+        }
+        String said = new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8)
+            .replace("\r", "");
+        // a partial last line still reaches the program, then the end of input
+        assertTrue(said.contains("NO NEWLINE") && said.endsWith("exec-got-go\n"), said);
+        assertEquals(0, p.await(Duration.ofSeconds(30)).exitStatus());
+      }
+    }
+  }
+
+  /**
    * 1 MiB on each stream written at once, then an immediate exit: once the task has exited,
    * both streams end, and they carried every byte.
    */

@@ -22,6 +22,8 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
   static final String STDOUT = "stdout";
   static final String STDERR = "stderr";
   static final String STDIN = "stdin";
+  /** A terminal's end-of-file character (VEOF) unless a program changed it: Ctrl-D. */
+  private static final int END_OF_FILE = 4;
 
   private final FifoDir dir;
   private final boolean tty;
@@ -93,7 +95,8 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
 
   /**
    * What closes the process's stdin once every byte is in the FIFO: the shim keeps the FIFO
-   * open, so the writer's end is not an end of input; containerd's CloseIO is.
+   * open, so the writer's end is not an end of input; containerd's CloseIO is. Not used with a
+   * terminal (see {@link #stdin()}).
    */
   void stdinCloser(Runnable r) {
     this.stdinCloser = r;
@@ -109,6 +112,14 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
     return stderr == null ? InputStream.nullInputStream() : Channels.newInputStream(stderr);
   }
 
+  /**
+   * Closing it ends the process's input. Without a terminal that is containerd's CloseIO once
+   * the FIFO has every byte. With one it is the terminal's own end of input, Ctrl-D (twice
+   * after a partial line: the first ends the line), as a user would type it or {@code
+   * pexpect}'s {@code sendeof()} sends it: CloseIO would end the shim's copy of the terminal
+   * (its stdin copy shuts the console down when the FIFO ends, containerd 1.6 to 2.x {@code
+   * CopyConsole}), and what the process printed after that, and any resize, would be lost.
+   */
   @Override
   public OutputStream stdin() {
     if (stdin == null) {
@@ -117,16 +128,21 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
     }
     OutputStream raw = Channels.newOutputStream(stdin);
     return new OutputStream() {
+      private int last = '\n';
       private boolean closed;
 
       @Override
-      public void write(int b) throws IOException {
+      public synchronized void write(int b) throws IOException {
         raw.write(b);
+        last = b & 0xff;
       }
 
       @Override
-      public void write(byte[] b, int off, int len) throws IOException {
+      public synchronized void write(byte[] b, int off, int len) throws IOException {
         raw.write(b, off, len);
+        if (len > 0) {
+          last = b[off + len - 1] & 0xff;
+        }
       }
 
       /** End of input for the process; what it prints still arrives. */
@@ -136,6 +152,10 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
           return;
         }
         closed = true;
+        if (tty) {
+          boolean lineOpen = last != '\n' && last != '\r';
+          raw.write(lineOpen ? new byte[] {END_OF_FILE, END_OF_FILE} : new byte[] {END_OF_FILE});
+        }
         stdin.shutdownOutput();
         try {
           CommandOutput.readToEnd(stdin, FifoDir.DEADLINE, 0); // its cat wrote all and exited
@@ -143,7 +163,9 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
           throw new IOException("the process's stdin was not drained within "
               + FifoDir.DEADLINE.toSeconds() + " s", e);
         }
-        stdinCloser.run();
+        if (!tty) {
+          stdinCloser.run();
+        }
       }
     };
   }
