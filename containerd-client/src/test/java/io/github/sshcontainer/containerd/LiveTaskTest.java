@@ -12,9 +12,12 @@ import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.tunnel.SshTarget;
 import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,8 +108,8 @@ class LiveTaskTest {
       CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
         try {
           return new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       });
       try (OutputStream in = io.stdin()) {
@@ -325,7 +328,7 @@ class LiveTaskTest {
     Lab lab = Lab.shared();
     id = "crash-" + UUID.randomUUID().toString().substring(0, 8);
     Path kh = tmp.resolve("kh");
-    String cp = System.getProperty("java.class.path") + java.io.File.pathSeparator
+    String cp = System.getProperty("java.class.path") + File.pathSeparator
         + Path.of(CrashingClient.class.getProtectionDomain().getCodeSource().getLocation()
             .toURI());
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
