@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -328,9 +329,12 @@ class LiveTaskTest {
     Lab lab = Lab.shared();
     id = "crash-" + UUID.randomUUID().toString().substring(0, 8);
     Path kh = tmp.resolve("kh");
-    String cp = System.getProperty("java.class.path") + File.pathSeparator
-        + Path.of(CrashingClient.class.getProtectionDomain().getCodeSource().getLocation()
-            .toURI());
+    // the child runs on the plain class path: this JVM's class path, its module path (the
+    // client is a named module in tests) and the test classes patched into it
+    String cp = Stream.of(System.getProperty("java.class.path"),
+        System.getProperty("jdk.module.path"), Path.of(CrashingClient.class
+            .getProtectionDomain().getCodeSource().getLocation().toURI()).toString())
+        .filter(v -> v != null && !v.isEmpty()).collect(Collectors.joining(File.pathSeparator));
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
         .toString(), "-XX:-UsePerfData", "-cp", cp, CrashingClient.class.getName(),
         "ssh://" + lab.user() + "@127.0.0.1:" + noSftp.port(), lab.clientKey().toString(),
