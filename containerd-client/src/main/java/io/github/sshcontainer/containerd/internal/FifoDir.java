@@ -4,7 +4,9 @@ import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.tunnel.RemoteCommandResult;
 import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +20,7 @@ import org.slf4j.LoggerFactory;
 final class FifoDir implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FifoDir.class);
   static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final SocketTunnel tunnel;
   private final String dir;
@@ -30,34 +33,49 @@ final class FifoDir implements AutoCloseable {
   }
 
   /**
-   * Makes {@code baseDir/sshc-io-XXXXXXXX} with one FIFO per name. Should this client die
+   * Makes {@code baseDir/sshc-io-<random>} with one FIFO per name. Should this client die
    * before {@link #close()}, the remote host runs {@code alsoOnCrash} (a shell command; empty
    * for none) and then removes the directory.
    */
   static FifoDir make(SocketTunnel tunnel, String baseDir, List<String> fifos,
       String alsoOnCrash) {
-    StringBuilder names = new StringBuilder();
-    fifos.forEach(f -> names.append(" \"$d\"/").append(SocketCommand.quote(f)));
-    RemoteCommandResult made = tunnel.run("umask 077 && d=$(mktemp -d "
-        + SocketCommand.quote(baseDir) + "/sshc-io-XXXXXXXX) && mkfifo" + names
-        + " && printf %s \"$d\"", DEADLINE, 4096);
-    if (made.exitStatus() != 0 || made.stdoutText().isBlank()) {
-      throw new ContainerdException(ContainerdException.Reason.FAILED, "cannot make the task's"
-          + " FIFOs under " + baseDir + " on " + tunnel.remote() + " (exit " + made.exitStatus()
-          + "): " + made.stderr().trim() + "; is the directory writable by the SSH user?");
+    // named here, not by mktemp, so that a command which times out after making it can still
+    // be cleaned up; mkdir fails if the name exists, and nobody can guess it
+    byte[] random = new byte[8];
+    RANDOM.nextBytes(random);
+    String dir = baseDir + "/sshc-io-" + HexFormat.of().formatHex(random);
+    String q = SocketCommand.quote(dir);
+    StringBuilder make = new StringBuilder("umask 077 && mkdir -- " + q + " || exit 3; mkfifo --");
+    fifos.forEach(f -> make.append(' ').append(SocketCommand.quote(dir + "/" + f)));
+    make.append(" || { rm -rf -- ").append(q).append("; exit 4; }");
+    RemoteCommandResult made;
+    try {
+      made = tunnel.run(make.toString(), DEADLINE, 0);
+    } catch (RuntimeException e) {
+      throw removing(tunnel, dir, e); // it may have made the directory
     }
-    String dir = made.stdoutText().trim();
+    if (made.exitStatus() != 0) { // and it removed what it made
+      throw new ContainerdException(ContainerdException.Reason.FAILED, "cannot make the task's"
+          + " FIFOs in " + dir + " on " + tunnel.remote() + " (exit " + made.exitStatus()
+          + "): " + made.stderr().trim() + "; is " + baseDir + " writable by the SSH user?");
+    }
     String onCrash = alsoOnCrash.isEmpty() ? release(dir) : alsoOnCrash + "; " + release(dir);
     try {
       return new FifoDir(tunnel, dir, RemoteReaper.start(tunnel, onCrash));
     } catch (RuntimeException e) {
-      try {
-        tunnel.run(release(dir), DEADLINE, 0);
-      } catch (RuntimeException notRemoved) {
-        e.addSuppressed(notRemoved);
-      }
-      throw e;
+      throw removing(tunnel, dir, e);
     }
+  }
+
+  /** {@code failure}, once the directory is removed (or with why it could not be). */
+  private static RuntimeException removing(SocketTunnel tunnel, String dir,
+      RuntimeException failure) {
+    try {
+      tunnel.run(release(dir), DEADLINE, 0);
+    } catch (RuntimeException notRemoved) {
+      failure.addSuppressed(notRemoved);
+    }
+    return failure;
   }
 
   /** The remote path of {@code name} in this directory. */
