@@ -116,9 +116,10 @@ public final class ContainerdClient implements AutoCloseable {
   }
 
   /**
-   * Runs a task from an image to its end: container and snapshot made, output written to a
-   * file on the remote host, exit status awaited, output brought back over SSH, and then the
-   * task, container, snapshot and log file removed, on success or failure.
+   * Runs a task from an image to its end: container and snapshot made, output kept in a log on
+   * the remote host, exit status awaited, and once the task's stdout and stderr have ended, every
+   * byte of both brought back over SSH (up to {@link RunSpec#maxLogBytes()}); then the task,
+   * container, snapshot and log removed, on success or failure.
    */
   public TaskResult run(RunSpec spec) {
     try (RunningTask task = start(spec)) {

@@ -168,10 +168,10 @@ public final class RunSpec {
     }
 
     /**
-     * Directory on the remote host where containerd writes the task's output (stdout and stderr
-     * together, as containerd's file:// logging does), or a live task's private FIFO directory is
-     * made; the SSH user must be able to read, write and remove files there. Default: {@code
-     * /tmp}.
+     * Directory on the remote host where the task's private directory (0700) is made: the FIFOs
+     * containerd's shim writes its stdout and stderr to and, without {@link #live()}, the log
+     * both are appended to while it runs; the SSH user must be able to write there. The private
+     * directory is removed with the task. Default: {@code /tmp}.
      */
     public Builder logDir(String dir) {
       this.logDir = SpecChecks.absolute("log directory", dir);
