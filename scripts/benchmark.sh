@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks; not pass/fail tests.
-#   scripts/benchmark.sh [tunnel|docker|containerd|cli|all] [--quick]
+#   scripts/benchmark.sh [tunnel|docker|containerd|cli|gateway|all] [--quick]
 # tunnel: direct socket vs OpenSSH ssh -L vs this tunnel (loopback and 20 ms RTT)
 # docker: docker CLI over ssh:// vs ssh -L + docker-java vs SshDocker (needs root for dockerd)
 # containerd: live task output latency through the FIFOs carried over SSH (needs root)
 # cli: start times of the distribution's jar (--help, tunnel -- true)
+# gateway: ssh gateway true against ssh host docker run --rm (loopback and 20 ms RTT), logins/s
+#   with 8 clients, memory per open connection
 # JSON goes to benchmark/target/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=all
-case "${1:-}" in tunnel|docker|containerd|cli|all) what=$1; shift ;; esac
+case "${1:-}" in tunnel|docker|containerd|cli|gateway|all) what=$1; shift ;; esac
 mvn -q -B -ntp -DskipTests install -pl benchmark -am
 cp_file=benchmark/target/classpath.txt
 mvn -q -B -ntp -pl benchmark dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" >/dev/null
@@ -28,4 +30,7 @@ if [ "$what" = cli ] || [ "$what" = all ]; then
 fi
 if [ "$what" = containerd ] || [ "$what" = all ]; then
   run io.github.sshcontainer.benchmark.ContainerdBenchmark "$@"
+fi
+if [ "$what" = gateway ] || [ "$what" = all ]; then
+  run io.github.sshcontainer.benchmark.GatewayBenchmark "$@"
 fi

@@ -4,6 +4,9 @@
 # examples and a CLI round trip against it, and tears everything down. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's Maven 3.8.7 (jansi 2.4) writes ESC[0m when it exits, under -B and -q too, and
+# -Dstyle.color=never does not stop it; this JVM property does
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 scripts/install-deps.sh
 if [ "$(id -u)" != 0 ]; then
   echo "The demo starts dockerd and containerd, which need root: sudo scripts/demo.sh" >&2

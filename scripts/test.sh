@@ -4,6 +4,9 @@
 # Usage: scripts/test.sh [extra Maven arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's Maven 3.8.7 (jansi 2.4) writes ESC[0m when it exits, under -B and -q too, and
+# -Dstyle.color=never does not stop it; this JVM property does
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 scripts/install-deps.sh
 mvn -B -ntp verify "$@"
 # a library user's first project, outside the reactor, against the installed artifacts:

@@ -64,7 +64,7 @@ public final class CliBenchmark {
       }
       if (p.exitValue() != 0) {
         throw new IllegalStateException(cmd + " failed with exit code " + p.exitValue() + ":\n"
-            + java.nio.file.Files.readString(output.toPath()));
+            + Files.readString(output.toPath()));
       }
     } finally {
       output.delete();

@@ -1,15 +1,18 @@
 package io.github.sshcontainer.benchmark;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.lab.DelayProxy;
+import io.github.sshcontainer.lab.DockerCli;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Prerequisites;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
@@ -20,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -71,15 +76,9 @@ public final class DockerBenchmark {
     b.save.writeJson(Path.of(out.toString().replace(".json", "-save.json")));
   }
 
+  /** Debian's docker CLI, the one users of this project have, with its version. */
   private static String cliVersion() {
-    try {
-      Process p = new ProcessBuilder("docker", "--version").redirectErrorStream(true).start();
-      String v = new String(p.getInputStream().readAllBytes()).trim();
-      p.waitFor(10, TimeUnit.SECONDS);
-      return v;
-    } catch (IOException | InterruptedException e) {
-      return "unknown";
-    }
+    return DockerCli.debian().toString();
   }
 
   private void scenario(Lab lab, DockerDaemon daemon, Sshd sshd, String name, Duration oneWay)
@@ -116,8 +115,8 @@ public final class DockerBenchmark {
           median(cli) / median(ours), ">=5");
 
       // the Docker CLI through a kept-open tunnel (what `up` serves) against ssh:// per command
-      try (io.github.sshcontainer.tunnel.SocketTunnel kept =
-          io.github.sshcontainer.tunnel.SocketTunnel.open(options)) {
+      try (SocketTunnel kept =
+          SocketTunnel.open(options)) {
         String keptHost = kept.uri().toString();
         String directHost = "unix://" + daemon.socket();
         int versions = quick ? 3 : 7;
@@ -165,7 +164,7 @@ public final class DockerBenchmark {
         proxy.close();
       }
       try (var files = Files.walk(work)) {
-        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);
         }
       }
@@ -190,7 +189,7 @@ public final class DockerBenchmark {
   }
 
   private static double timeCli(Map<String, String> env, String sshUrl) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("docker", "-H", sshUrl, "version", "--format",
+    ProcessBuilder pb = new ProcessBuilder(DockerCli.debian().path().toString(), "-H", sshUrl, "version", "--format",
         "{{.Server.APIVersion}}").redirectErrorStream(true);
     pb.environment().putAll(env);
     long t0 = System.nanoTime();
@@ -204,7 +203,8 @@ public final class DockerBenchmark {
 
   private static double timeDocker(Map<String, String> env, String host, String... args)
       throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("docker", "-H", host));
+    List<String> cmd = new ArrayList<>(List.of(DockerCli.debian().path().toString(), "-H",
+        host));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
@@ -233,7 +233,7 @@ public final class DockerBenchmark {
     ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(host)
         .maxConnections(8).build();
     // docker-java's own public config, as an ssh -L user would write it
-    return DockerClientImpl.getInstance(com.github.dockerjava.core.DefaultDockerClientConfig
+    return DockerClientImpl.getInstance(DefaultDockerClientConfig
         .createDefaultConfigBuilder().withDockerHost(host.toString()).withDockerTlsVerify(false)
         .build(), http);
   }

@@ -1,9 +1,13 @@
 package io.github.sshcontainer.benchmark;
 
+import io.github.sshcontainer.lab.SourceBlock;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /** The measurements, identical for every path under test. */
 final class Probes {
@@ -18,7 +24,15 @@ final class Probes {
 
   private Probes() {}
 
-  record Latency(double p50Micros, double p99Micros, int samples) {}
+  /** Round trips: percentiles, and the CPU the process in the middle spent per sample. */
+  record Latency(double p50Micros, double p99Micros, int samples, double cpuMicrosPerOp) {}
+
+  /** A throughput or rate, and the CPU the process in the middle spent per unit of work. */
+  record Work(double value, double cpuNanos, double units) {
+    double cpuPerUnit() {
+      return cpuNanos / units;
+    }
+  }
 
   static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
@@ -43,30 +57,37 @@ final class Probes {
   }
 
   /** Small request, small reply, over one kept-alive connection to the echo server. */
-  static Latency keepAlive(SocketAddress echo, int warmup, int samples) throws IOException {
+  static Latency keepAlive(SocketAddress echo, int warmup, int samples, CpuClock cpu)
+      throws IOException {
     long[] t = new long[samples];
+    long cpu0;
     ByteBuffer out = ByteBuffer.allocate(MESSAGE);
     ByteBuffer in = ByteBuffer.allocate(MESSAGE);
     try (SocketChannel c = SocketChannel.open(echo)) {
       for (int i = 0; i < warmup; i++) {
         roundTrip(c, out, in);
       }
+      cpu0 = cpu.nanos();
       for (int i = 0; i < samples; i++) {
         long s = System.nanoTime();
         roundTrip(c, out, in);
         t[i] = System.nanoTime() - s;
       }
     }
-    return summarize(t);
+    return summarize(t, cpu.nanos() - cpu0);
   }
 
   /** Connect, one round trip, close: what a client without a pool pays per request. */
-  static Latency fresh(SocketAddress echo, int warmup, int samples, long pauseMillis)
-      throws IOException, InterruptedException {
+  static Latency fresh(SocketAddress echo, int warmup, int samples, long pauseMillis,
+      CpuClock cpu) throws IOException, InterruptedException {
     long[] t = new long[samples];
+    long cpu0 = 0;
     ByteBuffer out = ByteBuffer.allocate(MESSAGE);
     ByteBuffer in = ByteBuffer.allocate(MESSAGE);
     for (int i = -warmup; i < samples; i++) {
+      if (i == 0) {
+        cpu0 = cpu.nanos();
+      }
       long s = System.nanoTime();
       try (SocketChannel c = SocketChannel.open(echo)) {
         roundTrip(c, out, in);
@@ -78,12 +99,13 @@ final class Probes {
         Thread.sleep(pauseMillis);
       }
     }
-    return summarize(t);
+    return summarize(t, cpu.nanos() - cpu0);
   }
 
   /** Remote to local: asks the SOURCE server for {@code bytes}; returns MB/s (10^6 B/s). */
-  static double download(SocketAddress source, long bytes) throws IOException {
+  static Work download(SocketAddress source, long bytes, CpuClock cpu) throws IOException {
     try (SocketChannel c = SocketChannel.open(source)) {
+      long cpu0 = cpu.nanos();
       long start = System.nanoTime();
       writeFully(c, ByteBuffer.allocate(8).putLong(bytes).flip());
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
@@ -94,19 +116,21 @@ final class Probes {
         buf.clear();
       }
       long elapsed = System.nanoTime() - start;
+      long used = cpu.nanos() - cpu0;
       if (got != bytes) {
         throw new IOException("got " + got + " of " + bytes + " bytes");
       }
       c.shutdownOutput();
-      return bytes / (elapsed / 1e9) / 1e6;
+      return new Work(bytes / (elapsed / 1e9) / 1e6, used, bytes);
     }
   }
 
   /** Local to remote: sends {@code bytes} to the DISCARD server and waits for its count. */
-  static double upload(SocketAddress discard, long bytes) throws IOException {
+  static Work upload(SocketAddress discard, long bytes, CpuClock cpu) throws IOException {
     ByteBuffer block = ByteBuffer.allocateDirect(1 << 20);
-    block.put(io.github.sshcontainer.lab.Pattern.block()).flip();
+    block.put(SourceBlock.block()).flip();
     try (SocketChannel c = SocketChannel.open(discard)) {
+      long cpu0 = cpu.nanos();
       long start = System.nanoTime();
       for (long sent = 0; sent < bytes; sent += block.capacity()) {
         block.clear();
@@ -116,19 +140,22 @@ final class Probes {
       ByteBuffer answer = ByteBuffer.allocate(8);
       readFully(c, answer);
       long elapsed = System.nanoTime() - start;
+      long used = cpu.nanos() - cpu0;
       long counted = answer.flip().getLong();
       if (counted != bytes) {
         throw new IOException("far end counted " + counted + " of " + bytes);
       }
-      return bytes / (elapsed / 1e9) / 1e6;
+      return new Work(bytes / (elapsed / 1e9) / 1e6, used, bytes);
     }
   }
 
   /** Requests per second from {@code clients} connections doing round trips for a while. */
-  static double parallel(SocketAddress echo, int clients, long millis) throws Exception {
+  static Work parallel(SocketAddress echo, int clients, long millis, CpuClock cpu)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     try {
       List<Future<Long>> futures = new ArrayList<>();
+      long cpu0 = cpu.nanos();
       long end = System.nanoTime() + millis * 1_000_000;
       long start = System.nanoTime();
       for (int i = 0; i < clients; i++) {
@@ -149,7 +176,8 @@ final class Probes {
       for (Future<Long> f : futures) {
         total += f.get(millis + 60_000, TimeUnit.MILLISECONDS);
       }
-      return total / ((System.nanoTime() - start) / 1e9);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new Work(total / seconds, cpu.nanos() - cpu0, total);
     } finally {
       pool.shutdownNow();
     }
@@ -165,7 +193,7 @@ final class Probes {
    * measures the memory of whatever sits in the middle (0 when nothing does).
    */
   static Stall stall(SocketAddress mixed, long bytes, int pings, long deadlineMillis,
-      java.util.function.LongSupplier rssKiB) throws Exception {
+      LongSupplier rssKiB) throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     long rss0 = rssKiB.getAsLong();
     try (SocketChannel stalled = SocketChannel.open(mixed)) {
@@ -188,7 +216,7 @@ final class Probes {
         try {
           f.get(deadlineMillis, TimeUnit.MILLISECONDS);
           answered++;
-        } catch (java.util.concurrent.TimeoutException late) {
+        } catch (TimeoutException late) {
           f.cancel(true);
         } finally {
           c.close();
@@ -196,7 +224,7 @@ final class Probes {
         worst = Math.max(worst, System.nanoTime() - start);
       }
       double growth = (rssKiB.getAsLong() - rss0) / 1024.0;
-      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
       ByteBuffer buf = ByteBuffer.allocate(1 << 20);
       long got = 0;
       int n;
@@ -206,7 +234,7 @@ final class Probes {
         buf.clear();
       }
       boolean same = got == bytes
-          && Arrays.equals(md.digest(), io.github.sshcontainer.lab.Pattern.sha256(bytes));
+          && Arrays.equals(md.digest(), SourceBlock.sha256(bytes));
       return new Stall(answered, pings, worst / 1e6, growth, same);
     } finally {
       pool.shutdownNow();
@@ -216,8 +244,7 @@ final class Probes {
   /** Resident memory of a process in KiB, from /proc (0 if it cannot be read). */
   static long rssKiB(long pid) {
     try {
-      for (String line : java.nio.file.Files.readAllLines(
-          java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
         if (line.startsWith("VmRSS:")) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
@@ -228,10 +255,11 @@ final class Probes {
     return 0;
   }
 
-  private static Latency summarize(long[] nanos) {
+  private static Latency summarize(long[] nanos, long cpuNanos) {
     long[] s = nanos.clone();
     Arrays.sort(s);
     return new Latency(s[(int) (s.length * 0.50)] / 1e3,
-        s[Math.min(s.length - 1, (int) (s.length * 0.99))] / 1e3, s.length);
+        s[Math.min(s.length - 1, (int) (s.length * 0.99))] / 1e3, s.length,
+        cpuNanos / 1e3 / s.length);
   }
 }

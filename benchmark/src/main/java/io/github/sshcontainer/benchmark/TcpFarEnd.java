@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP port on 127.0.0.1 in front of one of the lab's Unix far ends (echo, source, discard):
@@ -56,15 +57,17 @@ final class TcpFarEnd implements AutoCloseable {
         SocketChannel in = server.accept();
         in.socket().setTcpNoDelay(true);
         SocketChannel out = SocketChannel.open(far);
-        threads.execute(() -> pump(in, out));
-        threads.execute(() -> pump(out, in));
+        AtomicInteger running = new AtomicInteger(2);
+        threads.execute(() -> pump(in, out, running));
+        threads.execute(() -> pump(out, in, running));
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pump(SocketChannel from, SocketChannel to) {
+  /** One direction; the second of the pair to end closes both sockets. */
+  private static void pump(SocketChannel from, SocketChannel to, AtomicInteger running) {
     ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
     try {
       while (from.read(b) >= 0) {
@@ -75,6 +78,10 @@ final class TcpFarEnd implements AutoCloseable {
         b.clear();
       }
       to.shutdownOutput();
+      if (running.decrementAndGet() == 0) {
+        closeQuietly(from);
+        closeQuietly(to);
+      }
     } catch (IOException e) {
       closeQuietly(from);
       closeQuietly(to);

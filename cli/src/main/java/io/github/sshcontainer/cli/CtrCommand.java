@@ -17,11 +17,16 @@ import io.github.sshcontainer.containerd.api.namespaces.NamespacesGrpc;
 import io.github.sshcontainer.containerd.api.tasks.ListTasksRequest;
 import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
 import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -173,7 +178,7 @@ final class CtrCommand implements Callable<Integer> {
           }
           long started = System.nanoTime();
           PullOptions.Builder o = PullOptions.builder().progress(pr -> System.err.printf(
-              java.util.Locale.ROOT, "\rlayer %d/%d %s: %.1f / %.1f MiB, %.1f MiB/s   ",
+              Locale.ROOT, "\rlayer %d/%d %s: %.1f / %.1f MiB, %.1f MiB/s   ",
               pr.layer(), pr.layers(), pr.digest().substring(0, Math.min(19,
                   pr.digest().length())), pr.done() / 1048576.0, pr.size() / 1048576.0,
               pr.done() / 1048576.0 / Math.max(1e-3, (System.nanoTime() - started) / 1e9)));
@@ -188,7 +193,7 @@ final class CtrCommand implements Callable<Integer> {
           }
           long t0 = System.nanoTime();
           ImportedImage img = ctr.pull(words.get(0), o.build());
-          System.err.printf(java.util.Locale.ROOT, "%npulled in %.1f s%n",
+          System.err.printf(Locale.ROOT, "%npulled in %.1f s%n",
               (System.nanoTime() - t0) / 1e9);
           System.out.println(img.name() + "\t" + img.manifestDigest());
         }
@@ -201,7 +206,7 @@ final class CtrCommand implements Callable<Integer> {
                 .forEach(t -> System.out.println((t.getContainerId().isEmpty() ? t.getId()
                     : t.getContainerId()) + "\t" + t.getPid()
                     + "\t" + t.getStatus().name().replace("STATUS_", "")
-                        .toLowerCase(java.util.Locale.ROOT)));
+                        .toLowerCase(Locale.ROOT)));
           } else if (words.size() == 2 && words.get(0).equals("kill")) {
             ctr.killTask(words.get(1), signal, false);
           } else {
@@ -229,7 +234,7 @@ final class CtrCommand implements Callable<Integer> {
     return 0;
   }
 
-  private String registryPassword() throws java.io.IOException {
+  private String registryPassword() throws IOException {
     if (passwordFile != null) {
       String text = Files.readString(passwordFile);
       int nl = text.indexOf('\n');
@@ -253,9 +258,9 @@ final class CtrCommand implements Callable<Integer> {
     Thread err = copy(io.stderr(), System.err, "stderr");
     if (interactive) {
       Thread in = new Thread(() -> {
-        try (java.io.OutputStream to = io.stdin()) {
+        try (OutputStream to = io.stdin()) {
           System.in.transferTo(to);
-        } catch (java.io.IOException ended) {
+        } catch (IOException ended) {
           // the process is gone
         }
       }, "ssh-container-ctr-stdin");
@@ -266,7 +271,7 @@ final class CtrCommand implements Callable<Integer> {
       terminal.raw();
     }
     try {
-      int status = task.await(java.time.Duration.ofDays(365)).exitStatus();
+      int status = task.await(Duration.ofDays(365)).exitStatus();
       out.join(10_000);
       err.join(10_000);
       System.out.flush();
@@ -278,7 +283,7 @@ final class CtrCommand implements Callable<Integer> {
     }
   }
 
-  private static Thread copy(InputStream from, java.io.PrintStream to, String name) {
+  private static Thread copy(InputStream from, PrintStream to, String name) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[8192];
       try {
@@ -286,7 +291,7 @@ final class CtrCommand implements Callable<Integer> {
           to.write(buf, 0, n);
           to.flush();
         }
-      } catch (java.io.IOException ended) {
+      } catch (IOException ended) {
         // the stream closed with the task
       }
     }, "ssh-container-ctr-" + name);

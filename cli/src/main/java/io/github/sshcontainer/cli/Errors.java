@@ -1,5 +1,9 @@
 package io.github.sshcontainer.cli;
 
+import io.github.sshcontainer.containerd.ContainerdException;
+import io.github.sshcontainer.docker.RemoteDockerException;
+import io.github.sshcontainer.tunnel.TunnelException;
+
 /** One clear line for an error. */
 final class Errors {
   private Errors() {}
@@ -10,11 +14,11 @@ final class Errors {
       msg = e.getClass().getSimpleName();
     }
     String reason = "";
-    if (e instanceof io.github.sshcontainer.tunnel.TunnelException t) {
+    if (e instanceof TunnelException t) {
       reason = "[" + t.reason() + "] ";
-    } else if (e instanceof io.github.sshcontainer.docker.RemoteDockerException d) {
+    } else if (e instanceof RemoteDockerException d) {
       reason = "[" + d.reason() + "] ";
-    } else if (e instanceof io.github.sshcontainer.containerd.ContainerdException c) {
+    } else if (e instanceof ContainerdException c) {
       reason = "[" + c.reason() + "] ";
     }
     return reason + msg.replace('\n', ' ').trim();

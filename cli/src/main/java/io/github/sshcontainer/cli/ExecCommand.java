@@ -2,8 +2,10 @@ package io.github.sshcontainer.cli;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.DockerExec;
+import io.github.sshcontainer.docker.ExecSession;
 import io.github.sshcontainer.docker.ExecSpec;
 import io.github.sshcontainer.docker.SshDocker;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "exec", mixinStandardHelpOptions = true,
-    description = "Run a command in a running container with live stdin/stdout/stderr; the "
+    description = "Run a command in a running container with live stdin/stdout/stderr; "
+        + "SIGINT, SIGTERM and SIGHUP go to it, a TTY follows this terminal's size, and the "
         + "exit code is the command's.")
 final class ExecCommand implements Callable<Integer> {
   @Mixin
@@ -69,9 +72,8 @@ final class ExecCommand implements Callable<Integer> {
     if (user != null) {
       e.user(user);
     }
-    if (interactive) {
-      e.stdin(System.in);
-    }
+    // without -i the command has no input, as docker exec without -i
+    e.stdin(interactive ? System.in : InputStream.nullInputStream());
     Terminal terminal = tty ? Terminal.current() : null;
     if (terminal != null) {
       e.tty(terminal.columns(), terminal.rows());
@@ -82,8 +84,9 @@ final class ExecCommand implements Callable<Integer> {
       if (terminal != null && interactive) {
         terminal.raw();
       }
-      try {
-        return DockerExec.run(docker, container, e.build()).exitCode();
+      try (ExecSession session = DockerExec.start(docker, container, e.build());
+          Foreground foreground = Foreground.of(session, terminal)) {
+        return foreground.awaitExit();
       } finally {
         if (terminal != null) {
           terminal.restore();

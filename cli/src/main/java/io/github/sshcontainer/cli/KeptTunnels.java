@@ -2,6 +2,7 @@ package io.github.sshcontainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.sshcontainer.docker.DockerContexts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.UnixDomainSocketAddress;
@@ -14,12 +15,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,11 +36,11 @@ final class KeptTunnels {
   private static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
   private final Path dir;
-  private final Path dockerConfig;
+  private final DockerContexts contexts;
 
-  private KeptTunnels(Path dir, Path dockerConfig) {
+  private KeptTunnels(Path dir, DockerContexts contexts) {
     this.dir = dir;
-    this.dockerConfig = dockerConfig;
+    this.contexts = contexts;
   }
 
   static KeptTunnels fromEnvironment() {
@@ -56,9 +55,7 @@ final class KeptTunnels {
     } else {
       dir = home.resolve(".ssh-container");
     }
-    String dc = env.get("DOCKER_CONFIG");
-    Path dockerConfig = dc != null && !dc.isBlank() ? Path.of(dc) : home.resolve(".docker");
-    return new KeptTunnels(dir, dockerConfig);
+    return new KeptTunnels(dir, DockerContexts.fromEnvironment(env, home));
   }
 
   static String checkName(String name) {
@@ -134,8 +131,8 @@ final class KeptTunnels {
     try {
       Path tmp = dir.resolve("." + name + ".json.tmp");
       Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
-      Files.move(tmp, stateFile(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, stateFile(name), StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -214,84 +211,28 @@ final class KeptTunnels {
 
   // --- the Docker CLI's context store ---
 
-  Path dockerConfig() {
-    return dockerConfig;
+  DockerContexts contexts() {
+    return contexts;
   }
 
-  Path contextDir(String name) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(
-          StandardCharsets.UTF_8));
-      return dockerConfig.resolve("contexts").resolve("meta").resolve(HexFormat.of()
-          .formatHex(h));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  Path dockerConfig() {
+    return contexts.configDir();
   }
 
   boolean contextExists(String name) {
-    return Files.exists(contextDir(name).resolve("meta.json"));
+    return contexts.exists(name);
   }
 
   /** Writes (or rewrites) Docker context NAME with its host at the socket. */
   void writeContext(String name, String description, Path socket) {
-    ObjectNode meta = JSON.createObjectNode();
-    meta.put("Name", name);
-    meta.putObject("Metadata").put("Description", description);
-    ObjectNode docker = meta.putObject("Endpoints").putObject("docker");
-    docker.put("Host", "unix://" + socket.toAbsolutePath());
-    docker.put("SkipTLSVerify", false);
-    try {
-      Path d = Files.createDirectories(contextDir(name));
-      Files.writeString(d.resolve("meta.json"), JSON.writeValueAsString(meta));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the Docker context " + name + " under "
-          + dockerConfig, e);
-    }
+    contexts.write(name, description, "unix://" + socket.toAbsolutePath());
   }
 
   void removeContext(String name) {
-    Path d = contextDir(name);
-    try {
-      Files.deleteIfExists(d.resolve("meta.json"));
-      Files.deleteIfExists(d);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the Docker context " + name, e);
-    }
-    if (name.equals(currentContext().orElse(null))) {
-      setCurrentContext(null);
-    }
+    contexts.remove(name);
   }
 
-  Optional<String> currentContext() {
-    Path config = dockerConfig.resolve("config.json");
-    try {
-      if (!Files.exists(config)) {
-        return Optional.empty();
-      }
-      var node = JSON.readTree(config.toFile()).path("currentContext");
-      return node.isTextual() && !node.asText().isEmpty() ? Optional.of(node.asText())
-          : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** Sets (or with null, removes) {@code currentContext} in config.json, keeping the rest. */
   void setCurrentContext(String name) {
-    Path config = dockerConfig.resolve("config.json");
-    try {
-      ObjectNode root = Files.exists(config) && Files.size(config) > 0
-          ? (ObjectNode) JSON.readTree(config.toFile()) : JSON.createObjectNode();
-      if (name == null) {
-        root.remove("currentContext");
-      } else {
-        root.put("currentContext", name);
-      }
-      Files.createDirectories(dockerConfig);
-      Files.writeString(config, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-    } catch (IOException | ClassCastException e) {
-      throw new IllegalStateException("cannot update " + config + ": " + e.getMessage(), e);
-    }
+    contexts.use(name);
   }
 }

@@ -1,6 +1,7 @@
 package io.github.sshcontainer.cli;
 
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 
 /** {@code ssh-container}: entry point of the command line. */
@@ -13,10 +14,10 @@ public final class Main {
 
   /** Runs the command line and returns the exit code. */
   /** The arguments this process was started with, for {@code up} to start its background copy. */
-  static volatile java.util.List<String> arguments = java.util.List.of();
+  static volatile List<String> arguments = List.of();
 
   static int run(String[] args) {
-    arguments = java.util.List.of(args);
+    arguments = List.of(args);
     boolean verbose = Arrays.stream(args).takeWhile(a -> !a.equals("--"))
         .anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
     // before any logger exists: the level is read when SLF4J starts
@@ -48,7 +49,7 @@ public final class Main {
       description = "Drive a remote Docker daemon or containerd over SSH.",
       subcommands = {TunnelCommand.class, ForwardCommand.class, UpCommand.class,
           DownCommand.class, LsCommand.class, ExecCommand.class, RunCommand.class,
-          CtrCommand.class, CommandLine.HelpCommand.class})
+          CtrCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
   static final class Root implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

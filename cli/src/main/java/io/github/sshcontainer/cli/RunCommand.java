@@ -2,11 +2,16 @@ package io.github.sshcontainer.cli;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.ExecSession;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.registry.DockerCredentials;
 import io.github.sshcontainer.registry.RegistryAuth;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +23,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run a command in a fresh container on the remote host, stream its output, "
-        + "remove the container; the exit code is the container's.")
+    description = "Run a command in a fresh container on the remote host, stream its output "
+        + "(with -i its input, with -t on a TTY), remove the container; SIGINT, SIGTERM and "
+        + "SIGHUP go to it; the exit code is the container's.")
 final class RunCommand implements Callable<Integer> {
   @Mixin
   SshOptions ssh;
@@ -35,6 +41,13 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment variable.")
   List<String> env = new ArrayList<>();
 
+  @Option(names = {"-i", "--interactive"}, description = "Send stdin to the container.")
+  boolean interactive;
+
+  @Option(names = {"-t", "--tty"}, description = "Give the container a TTY of this "
+      + "terminal's size, which follows it.")
+  boolean tty;
+
   @Option(names = "--network", paramLabel = "MODE",
       description = "Network mode (none, bridge, host, a network).")
   String network;
@@ -48,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--registry-password-file", paramLabel = "FILE",
       description = "File holding the registry password (its first line).")
-  java.nio.file.Path registryPasswordFile;
+  Path registryPasswordFile;
 
   @Mixin
   DockerSocketOption socket;
@@ -56,9 +69,9 @@ final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  private String registryPassword() throws java.io.IOException {
+  private String registryPassword() throws IOException {
     if (registryPasswordFile != null) {
-      String text = java.nio.file.Files.readString(registryPasswordFile);
+      String text = Files.readString(registryPasswordFile);
       int nl = text.indexOf('\n');
       return nl < 0 ? text : text.substring(0, nl);
     }
@@ -112,8 +125,26 @@ final class RunCommand implements Callable<Integer> {
     var b = socket.apply(ssh.builder(dest, null));
     // docker run pulls with the client's credentials; so does this
     c.credentials(DockerCredentials.fromEnvironment());
+    Terminal terminal = tty ? Terminal.current() : null;
+    if (terminal != null) {
+      c.tty(terminal.columns(), terminal.rows());
+    } else if (tty) {
+      c.tty(true);
+    }
     try (DockerClient docker = SshDocker.connect(b.build())) {
-      return OnDemandContainer.runOnce(docker, c.build(), System.out, System.err);
+      if (terminal != null && interactive) {
+        terminal.raw();
+      }
+      // a container per session: attached before it starts, removed when it has ended
+      try (ExecSession session = OnDemandContainer.start(docker, c.build(),
+          interactive ? System.in : InputStream.nullInputStream(), System.out, System.err);
+          Foreground foreground = Foreground.of(session, terminal)) {
+        return foreground.awaitExit();
+      } finally {
+        if (terminal != null) {
+          terminal.restore();
+        }
+      }
     }
   }
 }

@@ -1,8 +1,12 @@
 package io.github.sshcontainer.cli;
 
-import io.github.sshcontainer.tunnel.SocketTunnel;
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.PublishedPorts;
 import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,12 +80,12 @@ final class TunnelCommand implements Callable<Integer> {
     }
     b.localTcp(tcp);
     // no --remote-socket: Docker's socket, discovered as the SDK does
-    io.github.sshcontainer.docker.PublishedPorts published = null;
-    com.github.dockerjava.api.DockerClient publishClient = null;
-    try (SocketTunnel tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()))) {
+    PublishedPorts published = null;
+    DockerClient publishClient = null;
+    try (SocketTunnel tunnel = SshDocker.openTunnel(b.build())) {
       if (publishPorts) {
         publishClient = SshDocker.connect(tunnel);
-        published = io.github.sshcontainer.docker.PublishedPorts.follow(publishClient, tunnel);
+        published = PublishedPorts.follow(publishClient, tunnel);
       }
       String variable = variable(tunnel);
       System.out.println((printEnv ? "export " : "") + variable);
@@ -122,7 +126,7 @@ final class TunnelCommand implements Callable<Integer> {
         while (System.in.read() >= 0) {
           // keep reading until stdin closes
         }
-      } catch (java.io.IOException ignored) {
+      } catch (IOException ignored) {
         // closed
       }
       done.countDown();
@@ -138,11 +142,11 @@ final class TunnelCommand implements Callable<Integer> {
    */
   static boolean stdinIsPipe() {
     try {
-      int mode = (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/dev/fd/0"),
+      int mode = (Integer) Files.getAttribute(Path.of("/dev/fd/0"),
           "unix:mode");
       int type = mode & 0170000;
       return type == 0010000 || type == 0140000; // S_IFIFO, S_IFSOCK
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return false; // cannot tell: keep running until a signal, never exit early
     }
   }

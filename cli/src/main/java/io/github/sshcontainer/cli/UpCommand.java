@@ -8,6 +8,7 @@ import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,11 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {"Keep a tunnel to a remote Docker (or containerd) open in the background, "
@@ -92,7 +93,7 @@ final class UpCommand implements Callable<Integer> {
     args.add(args.indexOf("up") + 1, "--foreground");
     cmd.addAll(args);
     Path log = kept.log(name);
-    Files.writeString(log, "", java.nio.charset.StandardCharsets.UTF_8); // this run's log only
+    Files.writeString(log, "", StandardCharsets.UTF_8); // this run's log only
     Process child = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -178,8 +179,8 @@ final class UpCommand implements Callable<Integer> {
     } else if (containerd) {
       b.remoteSocket(SshContainerd.CONTAINERD_SOCKET);
     }
-    SocketTunnel tunnel = SocketTunnel.open(containerd ? b.build()
-        : SshDocker.dockerDefaults(b.build()));
+    SocketTunnel tunnel = containerd ? SocketTunnel.open(b.build())
+        : SshDocker.openTunnel(b.build());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       tunnel.close(); // removes the socket
       try {

@@ -7,19 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.HttpGet;
 import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.Registry;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -83,7 +91,7 @@ class CliTest {
   }
 
   /** The socket of DOCKER_HOST=unix://…, which a tunnel must print as its first line. */
-  private static Path printedSocket(Process p) throws java.io.IOException {
+  private static Path printedSocket(Process p) throws IOException {
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
         StandardCharsets.UTF_8));
     String first = out.readLine();
@@ -115,28 +123,28 @@ class CliTest {
   }
 
   /** Starts busybox httpd serving {@code text} with port 80 published on any free port. */
-  private static String httpd(io.github.sshcontainer.lab.DockerDaemon d, String text) {
-    return d.cli(java.time.Duration.ofSeconds(60), "run", "-d", "-p", "0:80",
-        io.github.sshcontainer.lab.DockerDaemon.BUSYBOX, "sh", "-c", "mkdir -p /w && echo "
+  private static String httpd(DockerDaemon d, String text) {
+    return d.cli(Duration.ofSeconds(60), "run", "-d", "-p", "0:80",
+        DockerDaemon.BUSYBOX, "sh", "-c", "mkdir -p /w && echo "
             + text + " > /w/index.html && exec busybox httpd -f -p 80 -h /w").trim();
   }
 
-  private static int publishedPort(io.github.sshcontainer.lab.DockerDaemon d, String id) {
-    String out = d.cli(java.time.Duration.ofSeconds(30), "port", id, "80/tcp");
+  private static int publishedPort(DockerDaemon d, String id) {
+    String out = d.cli(Duration.ofSeconds(30), "port", id, "80/tcp");
     String first = out.lines().findFirst().orElseThrow();
     return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1).trim());
   }
 
   /** Lines of a stream, read on a thread of their own, for waiting on with a deadline. */
-  private static java.util.concurrent.BlockingQueue<String> lines(java.io.InputStream in) {
-    java.util.concurrent.BlockingQueue<String> q = new java.util.concurrent.LinkedBlockingQueue<>();
+  private static BlockingQueue<String> lines(InputStream in) {
+    BlockingQueue<String> q = new LinkedBlockingQueue<>();
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(in,
           StandardCharsets.UTF_8))) {
         for (String l; (l = r.readLine()) != null; ) {
           q.add(l);
         }
-      } catch (java.io.IOException ended) {
+      } catch (IOException ended) {
         // the process is gone
       }
     });
@@ -145,7 +153,7 @@ class CliTest {
     return q;
   }
 
-  private static String awaitLine(java.util.concurrent.BlockingQueue<String> q, String part)
+  private static String awaitLine(BlockingQueue<String> q, String part)
       throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<String> seen = new ArrayList<>();
@@ -168,7 +176,7 @@ class CliTest {
         "--known-hosts", host.knownHosts().toString(), host.destination(), "--remote-socket",
         host.docker().socket().toString(), "--publish-ports");
     Process p = new ProcessBuilder(cmd)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     String id = null;
     try {
       var out = lines(p.getInputStream());
@@ -179,9 +187,9 @@ class CliTest {
       String line = awaitLine(err, "at 127.0.0.1:" + port + " on ");
       int local = Integer.parseInt(line.replaceFirst(".*published port: /127\\.0\\.0\\.1:(\\d+).*",
           "$1"));
-      assertTrue(HttpGet.root(new java.net.InetSocketAddress("127.0.0.1", local),
-          java.time.Duration.ofSeconds(20)).contains("published-through-the-cli"), line);
-      host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
+      assertTrue(HttpGet.root(new InetSocketAddress("127.0.0.1", local),
+          Duration.ofSeconds(20)).contains("published-through-the-cli"), line);
+      host.docker().cli(Duration.ofSeconds(30), "rm", "-f", id);
       id = null;
       awaitLine(err, "is gone");
       p.destroy();
@@ -189,7 +197,7 @@ class CliTest {
     } finally {
       p.destroyForcibly();
       if (id != null) {
-        host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
+        host.docker().cli(Duration.ofSeconds(30), "rm", "-f", id);
       }
     }
   }
@@ -204,12 +212,12 @@ class CliTest {
           "--known-hosts", host.knownHosts().toString(), host.destination(),
           "0:127.0.0.1:" + remote);
       Process p = new ProcessBuilder(cmd)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
       try {
         String line = awaitLine(lines(p.getInputStream()), " -> 127.0.0.1:" + remote);
         int local = Integer.parseInt(line.substring("127.0.0.1:".length(), line.indexOf(' ')));
-        assertTrue(HttpGet.root(new java.net.InetSocketAddress("127.0.0.1", local),
-          java.time.Duration.ofSeconds(20)).contains("forwarded-by-hand"), line);
+        assertTrue(HttpGet.root(new InetSocketAddress("127.0.0.1", local),
+          Duration.ofSeconds(20)).contains("forwarded-by-hand"), line);
         p.destroy();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGTERM");
       } finally {
@@ -219,7 +227,7 @@ class CliTest {
       assertEquals(2, bad.code(), bad.err());
       assertTrue(bad.err().contains("[LOCAL:]HOST:PORT"), bad.err());
     } finally {
-      host.docker().cli(java.time.Duration.ofSeconds(30), "rm", "-f", id);
+      host.docker().cli(Duration.ofSeconds(30), "rm", "-f", id);
     }
   }
 
@@ -228,7 +236,7 @@ class CliTest {
   void tunnelWithStdinAtDevNullKeepsRunning() throws Exception {
     Process p = new ProcessBuilder(command("tunnel", List.of(lab().destination(),
         "--remote-socket", lab().echo().socket().toString()), List.of()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     try {
       Path socket = printedSocket(p);
       Thread.sleep(3000);
@@ -301,7 +309,7 @@ class CliTest {
 
   @Test
   void runPullsWithCredentialsAsTheDockerCliFindsThemOrAsGiven() throws Exception {
-    io.github.sshcontainer.lab.Registry r = lab().privateRegistry();
+    Registry r = lab().privateRegistry();
     String image = r.address() + "/" + Lab.REGISTRY_IMAGE;
     List<String> before = List.of(lab().destination(), image, "--pull", "always", "--network",
         "none", "--remote-socket", lab().docker().socket().toString());
@@ -321,7 +329,7 @@ class CliTest {
         + "\"Username\":\"" + r.user() + "\",\"Secret\":\"" + r.password()
         + "\"}' \"$server\"\n");
     Files.setPosixFilePermissions(helper,
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        PosixFilePermissions.fromString("rwx------"));
     Files.writeString(config.resolve("config.json"), "{\"credsStore\": \"sshccli\"}");
     Result viaHelper = run(command("run", before, after), null, Map.of("DOCKER_CONFIG",
         config.toString(), "PATH", bin + ":" + System.getenv("PATH")));
@@ -347,7 +355,7 @@ class CliTest {
 
   @Test
   void execRunsInARunningContainerWithStdin() throws Exception {
-    String id = lab().docker().cli(java.time.Duration.ofSeconds(60), "run", "-d", "--network",
+    String id = lab().docker().cli(Duration.ofSeconds(60), "run", "-d", "--network",
         "none", DockerDaemon.BUSYBOX, "sleep", "300").trim();
     try {
       Result r = run(command("exec", List.of("-i", lab().destination(), id, "--remote-socket",
@@ -356,7 +364,7 @@ class CliTest {
       assertEquals(4, r.code(), r.err());
       assertEquals("5", r.out().trim());
     } finally {
-      lab().docker().cli(java.time.Duration.ofSeconds(60), "rm", "-f", id);
+      lab().docker().cli(Duration.ofSeconds(60), "rm", "-f", id);
     }
   }
 
@@ -393,7 +401,7 @@ class CliTest {
 
   @Test
   void ctrPullsFromAPrivateRegistryWithProgress() throws Exception {
-    io.github.sshcontainer.lab.Registry r = lab().privateRegistry();
+    Registry r = lab().privateRegistry();
     List<String> sock = List.of("--remote-socket", lab().containerd().socket().toString(),
         "-n", "sshc-cli-pull");
     String ref = r.address() + "/" + Lab.REGISTRY_IMAGE;
@@ -427,7 +435,7 @@ class CliTest {
     Process task = new ProcessBuilder(command("ctr", concat(List.of(lab().destination(), "run",
         "docker.io/sshc-lab/busybox:1"), sock), List.of("sh", "-c",
         "echo task-up; exec sleep 300")))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     try {
       var out = lines(task.getInputStream());
       awaitLine(out, "task-up");

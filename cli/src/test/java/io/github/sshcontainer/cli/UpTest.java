@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.sshcontainer.lab.DockerCli;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
@@ -15,6 +16,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -85,8 +87,13 @@ class UpTest {
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
+  /** Runs Debian's docker CLI, the one a user of this project has. */
   private Result docker(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("docker"));
+    return docker(DockerCli.debian(), args);
+  }
+
+  private Result docker(DockerCli cli, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(cli.path().toString()));
     cmd.addAll(List.of(args));
     return exec(cmd);
   }
@@ -133,9 +140,9 @@ class UpTest {
     long pid = stateOf("labctx").path("pid").asLong();
     ProcessHandle tunnel = ProcessHandle.of(pid).orElseThrow();
     assertTrue(tunnel.isAlive(), "the tunnel outlives the shell that started it");
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+    assertEquals("rw-------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(state.resolve("labctx.sock"))));
-    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+    assertEquals("rwx------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(state)));
 
     Result version = docker("--context", "labctx", "version", "--format",
@@ -188,16 +195,16 @@ class UpTest {
   }
 
   /**
-   * The README's systemd user unit, run as systemd runs it: ExecStart in the foreground, then
-   * ExecStop; the lab's key options are appended to the commands.
+   * The systemd user unit of docs/cli.md, run as systemd runs it: ExecStart in the foreground,
+   * then ExecStop; the lab's key options are appended to the commands.
    */
   @Test
-  void theReadmesSystemdUnitStartsAndStops() throws Exception {
-    String readme = Files.readString(Path.of("../README.md"));
-    String unit = readme.substring(readme.indexOf("# ~/.config/systemd/user/"));
+  void theDocumentedSystemdUnitStartsAndStops() throws Exception {
+    String page = Files.readString(Path.of("../docs/cli.md"));
+    String unit = page.substring(page.indexOf("# ~/.config/systemd/user/"));
     unit = unit.substring(0, unit.indexOf("```"));
-    assertTrue(Files.readString(Path.of("../README-zh-CN.md")).contains(unit.strip()),
-        "the Chinese README shows the same unit");
+    assertTrue(Files.readString(Path.of("../docs/zh-CN/cli.md")).contains(unit.strip()),
+        "the Chinese page shows the same unit");
     String start = unit.lines().filter(l -> l.startsWith("ExecStart=")).findFirst()
         .orElseThrow().substring("ExecStart=".length());
     String stop = unit.lines().filter(l -> l.startsWith("ExecStop=")).findFirst()
@@ -294,8 +301,14 @@ class UpTest {
     }
   }
 
+  /**
+   * Each Docker CLI on the machine (Debian's 20.10 pings first, then asks: two connections per
+   * command; newer ones fewer), against a host that went away: a command fails within the
+   * connect timeout (3 s) + 2 s, not a timeout per connection, and works once the host is back.
+   */
   @Test
   void whileTheHostIsUnreachableDockerFailsPromptlyAndWorksWhenItIsBack() throws Exception {
+    List<DockerCli> clis = DockerCli.onThisMachine();
     try (Sshd own = lab().startSshd("up-gone-" + System.nanoTime(), lab().hostKey(),
         List.of())) {
       Result up = run(up("gone", own, knownHosts(own), "--connect-timeout", "3"));
@@ -307,20 +320,29 @@ class UpTest {
         Thread.sleep(200);
       }
       assertTrue(run(List.of("ls")).out().contains("reconnecting"));
-      long start = System.nanoTime();
-      Result failed = docker("--context", "gone", "version", "--format",
-          "{{.Server.Version}}");
-      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-      assertNotEquals(0, failed.code(), "no daemon to answer");
-      assertTrue(seconds < 15, "a prompt error, not a hang: " + seconds + " s");
-      own.restart(); // back on the same port
-      end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      Result back = null;
-      while (System.nanoTime() < end && (back == null || back.code() != 0)) {
-        Thread.sleep(500);
-        back = docker("--context", "gone", "version", "--format", "{{.Server.Version}}");
+      for (DockerCli cli : clis) {
+        for (int i = 0; i < 2; i++) { // the first command of the outage, and a later one
+          long start = System.nanoTime();
+          Result failed = docker(cli, "--context", "gone", "version", "--format",
+              "{{.Server.Version}}");
+          long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+          assertNotEquals(0, failed.code(), cli + ": no daemon to answer");
+          assertTrue(ms < 3000 + 2000, cli + ": a prompt error, within the connect timeout "
+              + "(3 s) + 2 s, not a hang: " + ms + " ms");
+          System.out.printf("FIGURES up outage: %s failed in %d ms%n", cli, ms);
+        }
       }
-      assertEquals(0, back.code(), "the tunnel kept retrying: " + back.err());
+      own.restart(); // back on the same port
+      for (DockerCli cli : clis) {
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Result back = null;
+        while (System.nanoTime() < end && (back == null || back.code() != 0)) {
+          Thread.sleep(500);
+          back = docker(cli, "--context", "gone", "version", "--format",
+              "{{.Server.Version}}");
+        }
+        assertEquals(0, back.code(), cli + ": the tunnel kept retrying: " + back.err());
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.github.sshcontainer.docker;
 
+import io.github.sshcontainer.docker.internal.Checks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -12,7 +13,8 @@ import java.util.Optional;
 
 /**
  * A command to run in a running container, with its stdio. Immutable; the streams are used, not
- * closed. Without a stdout/stderr stream, the output is captured into the {@link ExecResult}.
+ * closed. Without a stdout/stderr stream, {@link DockerExec#run} captures the output into the
+ * {@link ExecResult} and a live {@link ExecSession} offers it as its streams.
  */
 public final class ExecSpec {
   private final List<String> command;
@@ -26,6 +28,7 @@ public final class ExecSpec {
   private final OutputStream stdout;
   private final OutputStream stderr;
   private final Duration timeout;
+  private final Duration stopTimeout;
 
   private ExecSpec(Builder b) {
     command = List.copyOf(b.command);
@@ -39,6 +42,7 @@ public final class ExecSpec {
     stdout = b.stdout;
     stderr = b.stderr;
     timeout = b.timeout;
+    stopTimeout = b.stopTimeout;
   }
 
   /** A builder for {@code command} (argv, no shell unless you name one). */
@@ -92,8 +96,14 @@ public final class ExecSpec {
     return Optional.ofNullable(stderr);
   }
 
+  /** The deadline of {@link DockerExec#run}; a live session has none. */
   public Duration timeout() {
     return timeout;
+  }
+
+  /** How long a session's {@code close()} waits after TERM before it sends KILL. */
+  public Duration stopTimeout() {
+    return stopTimeout;
   }
 
   /** Collects an exec's settings; every setter checks its value at once. */
@@ -109,6 +119,7 @@ public final class ExecSpec {
     private OutputStream stdout;
     private OutputStream stderr;
     private Duration timeout = Duration.ofMinutes(10);
+    private Duration stopTimeout = Duration.ofSeconds(10);
 
     private Builder(List<String> command) {
       Objects.requireNonNull(command, "command");
@@ -147,10 +158,7 @@ public final class ExecSpec {
 
     /** Runs with a TTY of this size. */
     public Builder tty(int columns, int rows) {
-      if (columns < 1 || rows < 1) {
-        throw new IllegalArgumentException("TTY size " + columns + "x" + rows
-            + " must be positive");
-      }
+      Checks.terminalSize(columns, rows);
       this.tty = true;
       this.columns = columns;
       this.rows = rows;
@@ -175,9 +183,21 @@ public final class ExecSpec {
       return this;
     }
 
-    /** Deadline for the whole command. Default: 10 minutes. */
+    /**
+     * Deadline for the whole command under {@link DockerExec#run}. Default: 10 minutes. A live
+     * session ({@link DockerExec#start}) has no deadline: it lasts as long as the command.
+     */
     public Builder timeout(Duration timeout) {
       this.timeout = Checks.positive("exec timeout", timeout);
+      return this;
+    }
+
+    /**
+     * How long a session's {@code close()} waits for the command to end after TERM before it
+     * sends KILL. Default: 10 s.
+     */
+    public Builder stopTimeout(Duration timeout) {
+      this.stopTimeout = Checks.positive("stopTimeout", timeout);
       return this;
     }
 

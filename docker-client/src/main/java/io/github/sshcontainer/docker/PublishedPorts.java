@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,8 +145,8 @@ public final class PublishedPorts implements AutoCloseable {
 
   private void subscribe() {
     // onError and onComplete may both come: one resubscription per ended stream
-    java.util.concurrent.atomic.AtomicBoolean ended =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean ended =
+        new AtomicBoolean();
     subscription = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
         .withEventFilter("start", "die", "stop", "destroy")
         .exec(new ResultCallback.Adapter<Event>() {

@@ -27,7 +27,17 @@ public final class RemoteDockerException extends RuntimeException {
     /** The container could not be created or started, or stopped unexpectedly. */
     CONTAINER_FAILED,
     /** An operation ran past its deadline. */
-    TIMED_OUT
+    TIMED_OUT,
+    /**
+     * The container's image lacks what an operation needs: a shell with {@code kill} to signal
+     * an exec, the program a session asks for.
+     */
+    UNSUPPORTED,
+    /**
+     * The TLS handshake with a {@code tcp://} daemon failed, or its certificate files cannot be
+     * read: a wrong CA, certificate or key.
+     */
+    TLS_FAILED
   }
 
   private final Reason reason;

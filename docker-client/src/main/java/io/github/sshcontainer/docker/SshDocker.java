@@ -3,11 +3,13 @@ package io.github.sshcontainer.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DockerClientImpl;
 import io.github.sshcontainer.docker.internal.DockerEndpoints;
+import io.github.sshcontainer.docker.internal.DockerHints;
 import io.github.sshcontainer.docker.internal.ExplicitDockerConfig;
 import io.github.sshcontainer.docker.internal.TunnelDockerHttpClient;
 import io.github.sshcontainer.tunnel.RemoteSocket;
 import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,12 +102,28 @@ public final class SshDocker {
    * options name no remote socket, it is discovered from {@link #SOCKET_CANDIDATES}.
    */
   public static DockerClient connect(TunnelOptions options, Duration pingDeadline) {
-    SocketTunnel tunnel = SocketTunnel.open(dockerDefaults(options));
+    SocketTunnel tunnel = openTunnel(options);
     try {
       return build(tunnel, true, pingDeadline);
     } catch (RuntimeException e) {
       tunnel.close();
       throw e;
+    }
+  }
+
+  /**
+   * Opens a tunnel to the Docker daemon under {@link #dockerDefaults}, for callers that keep the
+   * tunnel themselves (and hand it to {@link #connect(SocketTunnel)}). A remote socket that
+   * cannot be opened is explained in Docker's terms: a missing socket names rootless Docker's
+   * path, a denied one the {@code docker} group.
+   *
+   * @throws io.github.sshcontainer.tunnel.TunnelException if the tunnel cannot be opened
+   */
+  public static SocketTunnel openTunnel(TunnelOptions options) {
+    try {
+      return SocketTunnel.open(dockerDefaults(options));
+    } catch (TunnelException e) {
+      throw DockerHints.explain(e);
     }
   }
 
@@ -117,13 +136,16 @@ public final class SshDocker {
     return build(Objects.requireNonNull(tunnel, "tunnel"), false, DEFAULT_PING_DEADLINE);
   }
 
-  /** The tunnel of each client this class made (weakly: a dropped client is forgotten). */
-  private static final Map<DockerClient, SocketTunnel> TUNNELS =
-      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
-  /** The tunnel a client made by {@link #connect} runs over; empty for any other client. */
-  public static java.util.Optional<SocketTunnel> tunnelOf(DockerClient docker) {
-    return java.util.Optional.ofNullable(TUNNELS.get(docker));
+  /**
+   * The tunnel a client made by {@link #connect} (or {@link DockerEndpoint} for ssh://) runs
+   * over, asked of its transport; empty for any other client.
+   */
+  public static Optional<SocketTunnel> tunnelOf(DockerClient docker) {
+    if (docker instanceof DockerClientImpl impl
+        && impl.getHttpClient() instanceof TunnelDockerHttpClient http) {
+      return Optional.of(http.tunnel());
+    }
+    return Optional.empty();
   }
 
   private static DockerClient build(SocketTunnel tunnel, boolean owns, Duration pingDeadline) {
@@ -131,21 +153,28 @@ public final class SshDocker {
         tunnel.connectTimeout());
     DockerClient client = DockerClientImpl.getInstance(
         new ExplicitDockerConfig(tunnel.uri(), null), http);
+    return ping(client, pingDeadline, tunnel.remote() + ":" + tunnel.remoteSocket());
+  }
+
+  /**
+   * Pings until the daemon answers or {@code deadline} passes; returns {@code client}, or
+   * closes it and throws.
+   */
+  static DockerClient ping(DockerClient client, Duration deadline, String where) {
     try {
-      ping(client, pingDeadline, tunnel);
+      awaitPing(client, deadline, where);
+      return client;
     } catch (RuntimeException e) {
       try {
-        http.close();
+        client.close();
       } catch (IOException ignored) {
         // already failing
       }
       throw e;
     }
-    TUNNELS.put(client, tunnel);
-    return client;
   }
 
-  private static void ping(DockerClient client, Duration deadline, SocketTunnel tunnel) {
+  private static void awaitPing(DockerClient client, Duration deadline, String where) {
     long end = System.nanoTime() + deadline.toNanos();
     long wait = 100;
     int attempts = 0;
@@ -153,17 +182,20 @@ public final class SshDocker {
       attempts++;
       try {
         client.pingCmd().exec();
-        log.debug("Docker daemon at {}:{} answered ping (attempt {})", tunnel.remote(),
-            tunnel.remoteSocket(), attempts);
+        log.debug("Docker daemon at {} answered ping (attempt {})", where, attempts);
         return;
       } catch (RuntimeException e) {
+        if (e instanceof RemoteDockerException r
+            && r.reason() == RemoteDockerException.Reason.TLS_FAILED) {
+          throw r; // asking again will not change the certificates
+        }
         if (System.nanoTime() + wait * 1_000_000 > end) {
           if (e instanceof RemoteDockerException r) {
             throw new RemoteDockerException(r.reason(), r.getMessage() + " (" + attempts
                 + " pings in " + deadline.toMillis() + " ms)", e);
           }
           throw new RemoteDockerException(RemoteDockerException.Reason.DAEMON_UNAVAILABLE,
-              "the Docker daemon at " + tunnel.remote() + ":" + tunnel.remoteSocket()
+              "the Docker daemon at " + where
                   + " did not answer a ping within " + deadline.toMillis() + " ms ("
                   + attempts + " attempts): " + e.getMessage(), e);
         }

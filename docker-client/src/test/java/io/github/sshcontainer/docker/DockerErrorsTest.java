@@ -29,6 +29,16 @@ class DockerErrorsTest {
   }
 
   @Test
+  void missingDaemonSocketNamesWhereDockerAndPodmanListen() {
+    TunnelException e = assertThrows(TunnelException.class, () -> SshDocker.connect(options()
+        .remoteSocket(lab().dir().resolve("no-daemon-here.sock").toString()).build()));
+    assertEquals(TunnelException.Reason.REMOTE_SOCKET_UNAVAILABLE, e.reason());
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+    assertTrue(e.getMessage().contains("/run/user/<uid>/docker.sock"), e.getMessage());
+    assertTrue(e.getMessage().contains("podman.sock"), e.getMessage());
+  }
+
+  @Test
   void daemonStoppingMidUseIsExplainedAndTheSameClientWorksAfterItReturns() throws Exception {
     DockerDaemon second = DockerDaemon.start(lab().dir().resolve("d2"));
     try (DockerClient docker = SshDocker.connect(options()

@@ -13,6 +13,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ class DockerExecTest {
   @Test
   void stdinThenEndOfInputLetsWcFinishWithTheFullCount() {
     byte[] data = new byte[3 << 20];
-    new java.util.Random(1).nextBytes(data);
+    new Random(1).nextBytes(data);
     ExecResult r = box.exec(ExecSpec.of("wc", "-c").stdin(new ByteArrayInputStream(data))
         .timeout(Duration.ofSeconds(60)).build());
     assertEquals(0, r.exitCode());

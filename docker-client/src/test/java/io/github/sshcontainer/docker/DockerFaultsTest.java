@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.lab.DelayProxy;
 import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.SshTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -44,14 +48,14 @@ class DockerFaultsTest {
   @Test
   void networkStalledPastKeepaliveFailsTheCallThenTheSameClientRecovers() throws Exception {
     try (Sshd sshd = lab().startSshd("dstall-" + System.nanoTime(), lab().hostKey(), List.of());
-        io.github.sshcontainer.lab.DelayProxy proxy = io.github.sshcontainer.lab.DelayProxy
-            .start(sshd.port(), java.time.Duration.ofMillis(1))) {
+        DelayProxy proxy = DelayProxy
+            .start(sshd.port(), Duration.ofMillis(1))) {
       Path kh = tmp.resolve("kh-stall");
       Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), proxy.port()) + "\n");
       try (DockerClient docker = SshDocker.connect(options().knownHosts(kh)
           .target(SshTarget.of(lab().user(), "127.0.0.1", proxy.port()))
-          .keepalive(java.time.Duration.ofSeconds(1), 2)
-          .connectTimeout(java.time.Duration.ofSeconds(3)).build())) {
+          .keepalive(Duration.ofSeconds(1), 2)
+          .connectTimeout(Duration.ofSeconds(3)).build())) {
         docker.pingCmd().exec();
         proxy.freeze(true);
         long t0 = System.nanoTime();
@@ -77,10 +81,53 @@ class DockerFaultsTest {
   }
 
   @Test
+  void whileTheHostIsGoneEachCallFailsWithinTheConnectTimeoutAndWorksOnceItIsBack()
+      throws Exception {
+    try (Sshd sshd = lab().startSshd("dgone-" + System.nanoTime(), lab().hostKey(), List.of())) {
+      Path kh = tmp.resolve("kh-gone");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), sshd.port()) + "\n");
+      try (DockerClient docker = SshDocker.connect(options().knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", sshd.port()))
+          .connectTimeout(Duration.ofSeconds(3)).build())) {
+        docker.pingCmd().exec();
+        sshd.close(); // the host refuses from now on
+        SocketTunnel tunnel = SshDocker.tunnelOf(docker).orElseThrow();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (tunnel.isConnected() && System.nanoTime() < end) {
+          Thread.sleep(20);
+        }
+        for (int i = 0; i < 3; i++) {
+          long t0 = System.nanoTime();
+          RemoteDockerException e = assertThrows(RemoteDockerException.class,
+              () -> docker.listContainersCmd().exec());
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertEquals(RemoteDockerException.Reason.DAEMON_UNAVAILABLE, e.reason());
+          assertTrue(e.getMessage().contains("is down and being re-established"),
+              e.getMessage());
+          assertTrue(ms < 3000 + 2000, "call " + i + " failed after " + ms + " ms, not "
+              + "within the connect timeout (3 s) + 2 s");
+        }
+        sshd.restart();
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+          try {
+            docker.pingCmd().exec();
+            break;
+          } catch (RemoteDockerException again) {
+            assertTrue(System.nanoTime() < end, "no recovery: " + again);
+            Thread.sleep(200);
+          }
+        }
+        assertTrue(docker.listImagesCmd().exec().size() >= 1, "the same client works again");
+      }
+    }
+  }
+
+  @Test
   void aServerAnsweringGarbageIsDaemonUnavailable() {
     RemoteDockerException e = assertThrows(RemoteDockerException.class,
         () -> SshDocker.connect(options().remoteSocket(lab().slam().socket().toString())
-            .build(), java.time.Duration.ofSeconds(2)));
+            .build(), Duration.ofSeconds(2)));
     assertEquals(RemoteDockerException.Reason.DAEMON_UNAVAILABLE, e.reason());
     assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
   }
@@ -90,7 +137,7 @@ class DockerFaultsTest {
     int cycles = Boolean.getBoolean("sshc.long") ? 1_000 : 20;
     SshDocker.connect(options().build()).close();
     Thread.sleep(3_500); // pool threads of earlier tests end
-    long fds0 = io.github.sshcontainer.lab.Lab.openFileDescriptors();
+    long fds0 = Lab.openFileDescriptors();
     int managed0;
     try (DockerClient d = SshDocker.connect(options().build())) {
       managed0 = d.listContainersCmd().withShowAll(true).exec().size();
@@ -104,7 +151,7 @@ class DockerFaultsTest {
     long threads = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith("ssh-container-")
             && !t.getName().contains("docker-stdin")).count();
-    long fds = io.github.sshcontainer.lab.Lab.openFileDescriptors();
+    long fds = Lab.openFileDescriptors();
     int managed;
     try (DockerClient d = SshDocker.connect(options().build())) {
       managed = d.listContainersCmd().withShowAll(true).exec().size();

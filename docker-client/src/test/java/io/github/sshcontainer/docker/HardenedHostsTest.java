@@ -16,6 +16,8 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -124,10 +126,10 @@ class HardenedHostsTest {
   void aNonRootUserInTheDockerGroup() throws Exception {
     String user = lab().dockerGroupUser();
     Path socket = daemon().socket();
-    assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
+    assertEquals("rw-rw----", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(socket)), "only root and the group may use the socket");
     String group = Files.readAttributes(socket,
-        java.nio.file.attribute.PosixFileAttributes.class).group().getName();
+        PosixFileAttributes.class).group().getName();
     assertTrue(Files.readAllLines(Path.of("/etc/group")).stream().anyMatch(l ->
         l.startsWith(group + ":") && List.of(l.substring(l.lastIndexOf(':') + 1).split(","))
             .contains(user)), user + " is a member of " + group);

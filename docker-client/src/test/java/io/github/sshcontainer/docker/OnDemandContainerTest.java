@@ -12,8 +12,10 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.HostConfig;
 import io.github.sshcontainer.lab.DockerDaemon;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +59,7 @@ class OnDemandContainerTest {
       assertEquals("out\n", out.toString(StandardCharsets.UTF_8));
       assertEquals("err\n", err.toString(StandardCharsets.UTF_8));
       assertEquals(before, managed(docker).size(), "the container was removed");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -88,7 +90,7 @@ class OnDemandContainerTest {
 
   @Test
   void presentImageIsNotPulledWithIfNotPresent() throws Exception {
-    List<ContainerSpec.PullProgress> progress = new java.util.ArrayList<>();
+    List<ContainerSpec.PullProgress> progress = new ArrayList<>();
     try (DockerClient docker = client();
         OnDemandContainer c = OnDemandContainer.launch(docker, busybox()
             .pullPolicy(PullPolicy.IF_NOT_PRESENT).pullListener(progress::add).build())) {

@@ -12,7 +12,9 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.Version;
 import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.PodmanDaemon;
+import io.github.sshcontainer.lab.Registry;
 import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.registry.DockerCredentials;
 import io.github.sshcontainer.registry.RegistryAuth;
@@ -23,12 +25,16 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -113,7 +119,7 @@ class PodmanTest {
     try (OnDemandContainer box = OnDemandContainer.launch(docker, busybox().build())) {
       id = box.id();
       byte[] data = new byte[1 << 20];
-      new java.util.Random(5).nextBytes(data);
+      new Random(5).nextBytes(data);
       ExecResult wc = box.exec(ExecSpec.of("wc", "-c").stdin(new ByteArrayInputStream(data))
           .build());
       assertEquals(0, wc.exitCode());
@@ -202,10 +208,10 @@ class PodmanTest {
 
   @Test
   void pullsFromARegistryWithProgressAndTheSameTypedErrors() {
-    io.github.sshcontainer.lab.Registry open = lab().registry();
-    String image = open.address() + "/" + io.github.sshcontainer.lab.Lab.REGISTRY_IMAGE;
-    java.util.List<ContainerSpec.PullProgress> events =
-        new java.util.concurrent.CopyOnWriteArrayList<>();
+    Registry open = lab().registry();
+    String image = open.address() + "/" + Lab.REGISTRY_IMAGE;
+    List<ContainerSpec.PullProgress> events =
+        new CopyOnWriteArrayList<>();
     try (OnDemandContainer box = OnDemandContainer.launch(docker, ContainerSpec.of(image)
         .networkMode("none").pullPolicy(PullPolicy.ALWAYS)
         .credentials(DockerCredentials.none()).pullListener(events::add).build())) {
@@ -214,9 +220,9 @@ class PodmanTest {
     // Podman's pull stream differs from Docker's: per-layer steps, no byte counts
     assertTrue(events.stream().anyMatch(e -> e.status().equals("Download complete")),
         "podman reports its layers: " + events);
-    io.github.sshcontainer.lab.Registry locked = lab().privateRegistry();
-    String privateImage = locked.address() + "/" + io.github.sshcontainer.lab.Lab.REGISTRY_IMAGE;
-    RemoteDockerException e = org.junit.jupiter.api.Assertions.assertThrows(
+    Registry locked = lab().privateRegistry();
+    String privateImage = locked.address() + "/" + Lab.REGISTRY_IMAGE;
+    RemoteDockerException e = Assertions.assertThrows(
         RemoteDockerException.class, () -> OnDemandContainer.launch(docker,
             ContainerSpec.of(privateImage).networkMode("none").pullPolicy(PullPolicy.ALWAYS)
                 .registryAuth(RegistryAuth.basic(locked.user(), "wrong-password")).build()));
@@ -230,10 +236,10 @@ class PodmanTest {
 
   @Test
   void aPlainHttpRegistryPodmanWasNotToldAboutSaysWhatToConfigure() {
-    try (io.github.sshcontainer.lab.Registry other = io.github.sshcontainer.lab.Registry.start(
+    try (Registry other = Registry.start(
         tmp.resolve("other-registry"), null, null)) {
       String image = other.pushFresh(lab().docker(), "sshc/other:1");
-      RemoteDockerException e = org.junit.jupiter.api.Assertions.assertThrows(
+      RemoteDockerException e = Assertions.assertThrows(
           RemoteDockerException.class, () -> OnDemandContainer.launch(docker,
               ContainerSpec.of(image).networkMode("none").credentials(DockerCredentials.none())
                   .build()));
@@ -245,7 +251,7 @@ class PodmanTest {
 
   @Test
   void aMissingImageIsTypedUnderPullPolicyNever() {
-    RemoteDockerException e = org.junit.jupiter.api.Assertions.assertThrows(
+    RemoteDockerException e = Assertions.assertThrows(
         RemoteDockerException.class, () -> OnDemandContainer.launch(docker,
             ContainerSpec.of("sshc-lab/absent:1").networkMode("none")
                 .pullPolicy(PullPolicy.NEVER).build()));

@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -195,5 +197,62 @@ class RegistryTest {
     assertEquals("localhost", DockerCredentials.registryOf("localhost/i"));
     assertEquals("127.0.0.1:5000", DockerCredentials.registryOf("127.0.0.1:5000/i@sha256:ab"));
     assertTrue(daemon().isRunning());
+  }
+
+  /** The tags of {@code repository} on the remote host. */
+  private static List<String> tagsOf(String repository) {
+    List<String> tags = new ArrayList<>();
+    for (var image : docker.listImagesCmd().withImageNameFilter(repository).exec()) {
+      for (String tag : image.getRepoTags() == null ? new String[0] : image.getRepoTags()) {
+        if (tag.startsWith(repository + ":")) { // the daemon's name filter is not exact
+          tags.add(tag);
+        }
+      }
+    }
+    Collections.sort(tags);
+    return tags;
+  }
+
+  @Test
+  void anUntaggedNameIsPulledAsLatestNeverAsEveryTag() {
+    Registry r = lab().registry();
+    String repo = "lab/rule-" + Long.toHexString(System.nanoTime());
+    r.pushFresh(daemon(), repo + ":latest");
+    r.pushFresh(daemon(), repo + ":other");
+    String untagged = r.address() + "/" + repo;
+    launchAndRecord(ContainerSpec.of(untagged).pullPolicy(PullPolicy.IF_NOT_PRESENT)
+        .credentials(DockerCredentials.none()));
+    assertEquals(List.of(untagged + ":latest"), tagsOf(untagged), "only :latest came");
+    removeLocally(untagged + ":latest");
+  }
+
+  @Test
+  void aNewLatestInTheRegistryRunsUnderIfNotPresentThoughAnOldCopyIsPresent() {
+    Registry r = lab().registry();
+    String ref = r.address() + "/lab/fresh-" + Long.toHexString(System.nanoTime()) + ":latest";
+    String repoAndTag = ref.substring(r.address().length() + 1);
+    r.pushFresh(daemon(), repoAndTag);
+    launchAndRecord(ContainerSpec.of(ref).pullPolicy(PullPolicy.IF_NOT_PRESENT)
+        .credentials(DockerCredentials.none()));
+    String old = docker.inspectImageCmd(ref).exec().getId();
+    r.pushFresh(daemon(), repoAndTag); // new content under the same :latest
+    // pushing went through the daemon and untagged ref there: put the old copy back
+    docker.tagImageCmd(old, ref.substring(0, ref.lastIndexOf(':')), "latest").exec();
+    assertEquals(old, docker.inspectImageCmd(ref).exec().getId(), "the old copy is present");
+    try (OnDemandContainer box = OnDemandContainer.launch(docker, ContainerSpec.of(ref)
+        .pullPolicy(PullPolicy.IF_NOT_PRESENT).credentials(DockerCredentials.none())
+        .networkMode("none").build())) {
+      String now = docker.inspectImageCmd(ref).exec().getId();
+      assertFalse(old.equals(now), "the new :latest was pulled");
+      assertEquals(now, docker.inspectContainerCmd(box.id()).exec().getImageId(),
+          "and the container runs it");
+    }
+    // a fixed tag that is present is not pulled again: no pull events at all
+    String fixed = r.address() + "/" + Lab.REGISTRY_IMAGE;
+    launchAndRecord(ContainerSpec.of(fixed).pullPolicy(PullPolicy.IF_NOT_PRESENT)
+        .credentials(DockerCredentials.none()));
+    assertTrue(launchAndRecord(ContainerSpec.of(fixed).pullPolicy(PullPolicy.IF_NOT_PRESENT)
+        .credentials(DockerCredentials.none())).isEmpty(), "no pull for a present fixed tag");
+    removeLocally(ref);
   }
 }

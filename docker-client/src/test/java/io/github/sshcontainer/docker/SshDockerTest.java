@@ -19,6 +19,7 @@ import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Version;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.tunnel.SocketTunnel;
+import io.github.sshcontainer.tunnel.TunnelException;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -177,11 +178,11 @@ class SshDockerTest {
   @Test
   void pingsWithADeadlineAndReportsAMissingDaemon() {
     Duration deadline = Duration.ofMillis(800);
-    io.github.sshcontainer.tunnel.TunnelException e = assertThrows(
-        io.github.sshcontainer.tunnel.TunnelException.class,
+    TunnelException e = assertThrows(
+        TunnelException.class,
         () -> SshDocker.connect(options().remoteSocket("/tmp/sshc-no-daemon/docker.sock")
             .build(), deadline));
-    assertEquals(io.github.sshcontainer.tunnel.TunnelException.Reason.REMOTE_SOCKET_UNAVAILABLE,
+    assertEquals(TunnelException.Reason.REMOTE_SOCKET_UNAVAILABLE,
         e.reason());
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
   }

@@ -8,9 +8,12 @@ import io.github.sshcontainer.lab.Lab;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,22 +69,22 @@ class ExamplesTest {
 
   @Test
   void settingsWithoutDestinationSayWhatToDo() {
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+    IllegalArgumentException e = Assertions.assertThrows(
         IllegalArgumentException.class, () -> DemoSettings.from(new String[0], Map.of(),
-            java.nio.file.Path.of("/nonexistent/demo.env")));
+            Path.of("/nonexistent/demo.env")));
     assertTrue(e.getMessage().contains("scripts/demo.sh"), e.getMessage());
   }
 
   @Test
   void settingsComeFromTheDemoHostsEnvFile() throws Exception {
-    java.nio.file.Path env = java.nio.file.Files.createTempFile("demo", ".env");
+    Path env = Files.createTempFile("demo", ".env");
     try {
-      java.nio.file.Files.writeString(env, "SSHC_DEST=ssh://u@h:2\nSSHC_KEY=/k\n");
+      Files.writeString(env, "SSHC_DEST=ssh://u@h:2\nSSHC_KEY=/k\n");
       DemoSettings s = DemoSettings.from(new String[0], Map.of("SSHC_KEY", "/other"), env);
       assertEquals("ssh://u@h:2", s.destination());
-      assertEquals(java.nio.file.Path.of("/other"), s.key(), "the environment wins");
+      assertEquals(Path.of("/other"), s.key(), "the environment wins");
     } finally {
-      java.nio.file.Files.deleteIfExists(env);
+      Files.deleteIfExists(env);
     }
   }
 }

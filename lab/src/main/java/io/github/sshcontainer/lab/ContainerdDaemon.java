@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,7 +133,7 @@ public final class ContainerdDaemon implements AutoCloseable {
 
   /** Version as {@code containerd --version} prints it. */
   public static String version() {
-    return LabProcess.run(Duration.ofSeconds(10), java.util.List.of("/usr/bin/containerd",
+    return LabProcess.run(Duration.ofSeconds(10), List.of("/usr/bin/containerd",
         "--version")).trim();
   }
 
@@ -146,7 +147,7 @@ public final class ContainerdDaemon implements AutoCloseable {
             && c.contains(mark)).orElse(false))
         .forEach(ProcessHandle::destroyForcibly);
     try {
-      LabProcess.run(Duration.ofSeconds(30), java.util.List.of("sh", "-c",
+      LabProcess.run(Duration.ofSeconds(30), List.of("sh", "-c",
           "grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l"));
     } catch (RuntimeException e) {
       log.warn("unmounting leftovers under {} failed: {}", dir, e.getMessage());

@@ -1,8 +1,10 @@
 package io.github.sshcontainer.lab;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A throwaway "remote host" on this machine for the demo: the lab's sshd, dockerd, containerd and
@@ -35,11 +37,11 @@ public final class DemoHost {
     Files.createDirectories(env.toAbsolutePath().getParent());
     Path tmp = env.resolveSibling(env.getFileName() + ".tmp");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    Files.move(tmp, env, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, env, StandardCopyOption.ATOMIC_MOVE);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         Files.deleteIfExists(env);
-      } catch (java.io.IOException ignored) {
+      } catch (IOException ignored) {
         // best effort
       }
     }));

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -34,13 +35,15 @@ public final class DockerDaemon implements AutoCloseable {
   private final List<String> launcher;
   private final boolean bridge;
   private final String group;
+  private final List<String> extraArgs;
   private volatile Process process;
   private String bigSha256;
 
   private DockerDaemon(Path dir, Path dockerCli, List<String> launcher, boolean bridge,
-      String group) {
+      String group, List<String> extraArgs) {
     this.dir = dir;
     this.group = group;
+    this.extraArgs = List.copyOf(extraArgs);
     this.launcher = List.copyOf(launcher);
     this.bridge = bridge;
     this.socket = dir.resolve("docker.sock");
@@ -60,6 +63,22 @@ public final class DockerDaemon implements AutoCloseable {
    * @param group the Unix group that owns the socket (dockerd's {@code --group}); null: root
    */
   static DockerDaemon start(Path dir, List<String> launcher, boolean bridge, String group) {
+    return start(dir, launcher, bridge, group, List.of());
+  }
+
+  /**
+   * Starts dockerd in {@code dir} that also listens on {@code tcp://127.0.0.1:port} with
+   * {@code --tlsverify} and {@code tls}'s server certificate; clients need a certificate signed
+   * by {@code tls.ca()}.
+   */
+  public static DockerDaemon startTls(Path dir, TlsFiles tls, int port) {
+    return start(dir, List.of(), false, null, List.of("-H", "tcp://127.0.0.1:" + port,
+        "--tlsverify", "--tlscacert", tls.ca().toString(), "--tlscert",
+        tls.serverCert().toString(), "--tlskey", tls.serverKey().toString()));
+  }
+
+  private static DockerDaemon start(Path dir, List<String> launcher, boolean bridge,
+      String group, List<String> extraArgs) {
     Path dockerd = Prerequisites.require("docker.io", "/usr/sbin/dockerd", "/usr/bin/dockerd");
     Path cli = Prerequisites.require("docker.io", "/usr/bin/docker");
     Prerequisites.require("runc", "/usr/sbin/runc", "/usr/bin/runc");
@@ -71,7 +90,7 @@ public final class DockerDaemon implements AutoCloseable {
     if (bridge) {
       Prerequisites.require("iptables", "/usr/sbin/iptables");
     }
-    DockerDaemon d = new DockerDaemon(dir, cli, launcher, bridge, group);
+    DockerDaemon d = new DockerDaemon(dir, cli, launcher, bridge, group, extraArgs);
     try {
       Files.createDirectories(dir);
       d.launch(dockerd);
@@ -87,7 +106,7 @@ public final class DockerDaemon implements AutoCloseable {
     Path config = dir.resolve("daemon.json");
     Files.writeString(config, "{}\n");
     Path logFile = dir.resolve("dockerd.log");
-    List<String> command = new java.util.ArrayList<>(launcher);
+    List<String> command = new ArrayList<>(launcher);
     command.addAll(List.of(dockerd.toString(), "-H", "unix://" + socket,
         "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("x").toString(),
         "--pidfile", dir.resolve("docker.pid").toString(), "--config-file", config.toString(),
@@ -97,6 +116,7 @@ public final class DockerDaemon implements AutoCloseable {
     }
     // without --group, dockerd gives the socket to a group named "docker" if one exists
     command.addAll(List.of("--group", group != null ? group : "root"));
+    command.addAll(extraArgs);
     process = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
             logFile.toFile())).start();
@@ -111,7 +131,7 @@ public final class DockerDaemon implements AutoCloseable {
 
   /** Runs the docker CLI against this daemon. */
   public String cli(Duration deadline, String... args) {
-    List<String> cmd = new java.util.ArrayList<>(List.of(dockerCli.toString(), "-H",
+    List<String> cmd = new ArrayList<>(List.of(dockerCli.toString(), "-H",
         "unix://" + socket));
     cmd.addAll(List.of(args));
     return LabProcess.run(deadline, cmd);
@@ -191,6 +211,75 @@ public final class DockerDaemon implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** An image with no shell: {@code /bin/busybox} alone, no applet links, no /bin/sh. */
+  public static final String NO_SHELL = "sshc-lab/no-shell:1";
+  private boolean noShellBuilt;
+
+  /** Builds (once) and returns {@link #NO_SHELL}. */
+  public synchronized String noShellImage() {
+    if (!noShellBuilt) {
+      Path root = dir.resolve("rootfs-noshell");
+      try {
+        Files.createDirectories(root.resolve("bin"));
+        Files.createDirectories(root.resolve("tmp"));
+        Files.copy(Prerequisites.require("busybox-static", "/bin/busybox", "/usr/bin/busybox"),
+            root.resolve("bin/busybox"));
+        LabProcess.run(Duration.ofMinutes(3), List.of("sh", "-c", "tar -C '" + root
+            + "' -c . | '" + dockerCli + "' -H 'unix://" + socket + "' import -c "
+            + "'CMD [\"/bin/busybox\", \"sleep\", \"3600\"]' - " + NO_SHELL));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        LabProcess.deleteTree(root);
+      }
+      noShellBuilt = true;
+    }
+    return NO_SHELL;
+  }
+
+  /** The lab's image with an sftp server: busybox plus Debian's sftp-server and its libraries. */
+  public static final String SFTP = "sshc-lab/sftp:1";
+  private boolean sftpBuilt;
+
+  /**
+   * Builds (once) and returns {@link #SFTP}: the busybox rootfs plus Debian's {@code
+   * /usr/lib/openssh/sftp-server} (package openssh-sftp-server) and the shared libraries {@code
+   * ldd} names for it, at their own paths.
+   */
+  public synchronized String sftpImage() {
+    if (!sftpBuilt) {
+      Path server = Prerequisites.require("openssh-sftp-server", "/usr/lib/openssh/sftp-server");
+      Path root = dir.resolve("rootfs-sftp");
+      try {
+        Files.createDirectories(root);
+        busyboxRootfs(root);
+        List<Path> files = new ArrayList<>(List.of(server));
+        for (String line : LabProcess.run(Duration.ofSeconds(30),
+            List.of("ldd", server.toString())).split("\n")) {
+          for (String word : line.trim().split("\\s+")) {
+            if (word.startsWith("/")) {
+              files.add(Path.of(word));
+            }
+          }
+        }
+        for (Path f : files) {
+          Path target = root.resolve(f.toString().substring(1));
+          Files.createDirectories(target.getParent());
+          Files.copy(f.toRealPath(), target);
+        }
+        LabProcess.run(Duration.ofMinutes(3), List.of("sh", "-c", "tar -C '" + root
+            + "' -c . | '" + dockerCli + "' -H 'unix://" + socket + "' import -c "
+            + "'CMD [\"/bin/sh\"]' - " + SFTP));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        LabProcess.deleteTree(root);
+      }
+      sftpBuilt = true;
+    }
+    return SFTP;
   }
 
   /** Lowercase hex SHA-256 of /big.bin in {@link #BIG}. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -204,7 +205,7 @@ public final class FarEnd implements AutoCloseable {
       }
     }
     long n = header.flip().getLong();
-    Pattern.write(c, n);
+    SourceBlock.write(c, n);
     c.shutdownOutput();
     MessageDigest md = sha256();
     ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
@@ -221,7 +222,7 @@ public final class FarEnd implements AutoCloseable {
   static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -1,11 +1,16 @@
 package io.github.sshcontainer.lab;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs short helper commands (ssh-keygen, …) with a deadline and a readable failure. */
@@ -13,18 +18,18 @@ final class LabProcess {
   private LabProcess() {}
 
   static String run(Duration deadline, List<String> command) {
-    return run(deadline, command, java.util.Map.of());
+    return run(deadline, command, Map.of());
   }
 
   /** Runs {@code command} with {@code environment} added to this process's. */
   static String run(Duration deadline, List<String> command,
-      java.util.Map<String, String> environment) {
+      Map<String, String> environment) {
     try {
       Path out = Files.createTempFile("sshc-lab-cmd", ".out");
       try {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-                new java.io.File("/dev/null")));
+                new File("/dev/null")));
         pb.environment().putAll(environment);
         Process p = pb.start();
         if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -54,7 +59,7 @@ final class LabProcess {
    */
   static void unmountUnder(Path root) {
     String prefix = root.toAbsolutePath().normalize().toString();
-    List<String> points = new java.util.ArrayList<>();
+    List<String> points = new ArrayList<>();
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
         String[] f = line.split(" ");
@@ -70,7 +75,7 @@ final class LabProcess {
     } catch (IOException e) {
       return; // no /proc: nothing this lab could have mounted
     }
-    points.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    points.sort(Comparator.comparingInt(String::length).reversed());
     for (String point : points) {
       try {
         run(Duration.ofSeconds(20), List.of("umount", "-l", point));
@@ -82,7 +87,7 @@ final class LabProcess {
 
   /** The processes running as {@code uid}. */
   static List<ProcessHandle> processesOf(int uid) {
-    List<ProcessHandle> found = new java.util.ArrayList<>();
+    List<ProcessHandle> found = new ArrayList<>();
     ProcessHandle.allProcesses().forEach(p -> {
       try {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()),
@@ -104,7 +109,7 @@ final class LabProcess {
   /** The processes whose command line names a path at or under {@code dir}. */
   static List<ProcessHandle> processesUnder(Path dir) {
     String prefix = dir.toAbsolutePath().normalize().toString();
-    List<ProcessHandle> found = new java.util.ArrayList<>();
+    List<ProcessHandle> found = new ArrayList<>();
     long self = ProcessHandle.current().pid();
     ProcessHandle.allProcesses().forEach(p -> {
       if (p.pid() == self) {
@@ -142,12 +147,12 @@ final class LabProcess {
   }
 
   static void deleteTree(Path root) {
-    if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (root == null || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     unmountUnder(root);
     try (var paths = Files.walk(root)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
           Files.deleteIfExists(p);
         } catch (IOException ignored) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,8 +93,8 @@ public final class PodmanDaemon implements AutoCloseable {
         "--runroot", dir.resolve("run").toString(), "--tmpdir", dir.resolve("tmp").toString());
   }
 
-  private java.util.Map<String, String> environment() {
-    return java.util.Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString(),
+  private Map<String, String> environment() {
+    return Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString(),
         "CONTAINERS_REGISTRIES_CONF", dir.resolve("registries.conf").toString());
   }
 

@@ -7,11 +7,19 @@ import java.nio.file.Path;
 public final class Prerequisites {
   private Prerequisites() {}
 
-  /** Debian's packages the whole lab needs; {@code scripts/test.sh} installs them as root. */
-  public static final String INSTALL_ALL =
-      "apt-get install -y openssh-server openssh-client docker.io containerd runc busybox-static"
-          + " iproute2 util-linux iptables podman docker-registry apache2-utils rootlesskit"
-          + " slirp4netns uidmap";
+  /**
+   * The PATH the lab gives sshd's sessions, as surefire gives it to the tests: Debian's own
+   * directories and nothing under {@code /usr/local}, so that a program a development machine
+   * happens to have there (a newer docker CLI) is never what a test runs by accident.
+   */
+  public static final String DEBIAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
+  /**
+   * How to install everything the lab, the tests and the scripts run: {@code
+   * scripts/install-deps.sh} holds the one list (path and Debian package of each program), and
+   * InstallDepsTest keeps it complete.
+   */
+  public static final String INSTALL_ALL = "scripts/install-deps.sh (as root)";
 
   /**
    * Returns the first existing executable among {@code candidates}.
@@ -28,7 +36,7 @@ public final class Prerequisites {
     throw new IllegalStateException(
         "The lab needs " + String.join(" or ", candidates) + " (Debian package '" + debianPackage
             + "'), which is not installed. Install it with: sudo apt-get update && sudo "
-            + "apt-get install -y " + debianPackage + "   (or run scripts/test.sh as root, which"
-            + " installs everything: " + INSTALL_ALL + ")");
+            + "apt-get install -y " + debianPackage + "   (or run " + INSTALL_ALL + ", which "
+            + "installs every package the lab needs)");
   }
 }

@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,10 @@ public final class Sshd implements AutoCloseable {
       if (port == 0) {
         port = FreePort.pick();
       }
-      List<String> lines = new ArrayList<>(extraConfig);
+      // open to all: every user the lab logs in shares it
+      Path home = Files.createDirectories(dir.resolve("home"));
+      Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxrwxrwx"));
+      List<String> lines = new ArrayList<>(withLabSessionEnv(extraConfig, home));
       lines.addAll(List.of(
           "Port " + port,
           "ListenAddress " + listenAddress,
@@ -108,6 +112,36 @@ public final class Sshd implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare sshd in " + dir, e);
     }
+  }
+
+  /**
+   * {@code extraConfig} with the sessions' environment the lab's own: PATH is {@link
+   * Prerequisites#DEBIAN_PATH}, and HOME a directory of this sshd's, so that a session's shell
+   * reads none of the login user's start-up files (a development machine's ~/.bashrc ran pyenv,
+   * whose lock, left by a session a test killed, hung every later session). Both go in the
+   * SetEnv line the config has (sshd takes the first SetEnv only), else in one of their own;
+   * a name the line sets already is kept.
+   */
+  private static List<String> withLabSessionEnv(List<String> extraConfig, Path home) {
+    List<String> lines = new ArrayList<>();
+    boolean set = false;
+    String ours = "PATH=" + Prerequisites.DEBIAN_PATH + " HOME=" + home;
+    for (String line : extraConfig) {
+      if (!set && line.startsWith("SetEnv ")) {
+        set = true;
+        if (!line.contains(" PATH=")) {
+          line = line + " PATH=" + Prerequisites.DEBIAN_PATH;
+        }
+        if (!line.contains(" HOME=")) {
+          line = line + " HOME=" + home;
+        }
+      }
+      lines.add(line);
+    }
+    if (!set) {
+      lines.add("SetEnv " + ours);
+    }
+    return lines;
   }
 
   private void launch() throws IOException {

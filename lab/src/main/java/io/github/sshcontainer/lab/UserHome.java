@@ -1,5 +1,6 @@
 package io.github.sshcontainer.lab;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +79,7 @@ public final class UserHome implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Duser.home=" + dir);
     command.add("-cp");
-    command.add(String.join(java.io.File.pathSeparator,
+    command.add(String.join(File.pathSeparator,
         classPath.stream().map(Path::toString).toList()));
     command.add(mainClass);
     command.addAll(List.of(args));
@@ -87,7 +88,7 @@ public final class UserHome implements AutoCloseable {
       Path err = Files.createTempFile(dir, "stderr", ".txt");
       ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile())
           .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-              new java.io.File("/dev/null")));
+              new File("/dev/null")));
       Map<String, String> env = pb.environment();
       env.remove("SSH_AUTH_SOCK");
       env.remove("DOCKER_HOST");

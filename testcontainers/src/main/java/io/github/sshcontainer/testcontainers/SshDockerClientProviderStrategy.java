@@ -95,7 +95,7 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
     socket.ifPresent(b::remoteSocket);
     try {
       // Docker's socket is discovered unless named here or as ssh://host/path
-      tunnel = SocketTunnel.open(SshDocker.dockerDefaults(b.build()));
+      tunnel = SshDocker.openTunnel(b.build());
       if (publishPorts()) {
         // a client of its own over the tunnel follows the daemon's events; it lives as long as
         // the tunnel (the JVM's), like the client Testcontainers makes

@@ -11,6 +11,7 @@ import io.github.sshcontainer.lab.NetnsHost;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,7 @@ class SshDockerClientProviderStrategyTest {
         }
       }, "only SSH reaches the remote host");
       String answer = HttpGet.root(new InetSocketAddress(web.getHost(), port),
-          java.time.Duration.ofSeconds(20));
+          Duration.ofSeconds(20));
       assertTrue(answer.contains("served-by-a-remote-container"), answer);
       assertTrue(SshDockerClientProviderStrategy.publishedPorts().orElseThrow().mappings()
           .stream().anyMatch(m -> m.remotePort() == port && m.samePort()));

@@ -1,9 +1,13 @@
 package io.github.sshcontainer.tunnel;
 
-import io.github.sshcontainer.tunnel.internal.Forwarder;
+import io.github.sshcontainer.tunnel.internal.TunnelCoordinator;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -12,9 +16,10 @@ import java.util.Optional;
  *
  * <p>Each local connection becomes one {@code direct-streamlocal@openssh.com} channel over one SSH
  * connection; bytes flow both ways with half-close. The tunnel owns the SSH session (unless the
- * options carry the caller's), the private directory (0700) and socket (0600), the accept thread,
- * and every forwarded connection. If the SSH connection drops, it reconnects in the background:
- * connections in flight are closed, new ones work again.
+ * options carry the caller's), the private directory (0700) and socket (0600), its threads (one
+ * event loop for every local socket beside JSch's session thread) and every forwarded
+ * connection. If the SSH connection drops, it reconnects in the background: connections in flight
+ * are closed, new ones work again.
  *
  * <pre>{@code
  * TunnelOptions options = TunnelOptions.builder("ssh://me@build-host")
@@ -30,11 +35,11 @@ import java.util.Optional;
  * shutdown hook closes tunnels a program never closed.
  */
 public final class SocketTunnel implements AutoCloseable {
-  private final Forwarder forwarder;
+  private final TunnelCoordinator tunnel;
   private final TunnelOptions options;
 
-  private SocketTunnel(Forwarder forwarder, TunnelOptions options) {
-    this.forwarder = forwarder;
+  private SocketTunnel(TunnelCoordinator tunnel, TunnelOptions options) {
+    this.tunnel = tunnel;
     this.options = options;
   }
 
@@ -45,17 +50,17 @@ public final class SocketTunnel implements AutoCloseable {
    * @throws TunnelException with a reason when any step fails; nothing is left behind then
    */
   public static SocketTunnel open(TunnelOptions options) {
-    return new SocketTunnel(Forwarder.open(options), options);
+    return new SocketTunnel(TunnelCoordinator.open(options), options);
   }
 
   /** Short id that names this tunnel in logs and thread names. */
   public String id() {
-    return forwarder.id();
+    return tunnel.id();
   }
 
   /** The local Unix socket path; empty when listening on TCP or with no socket. */
   public Optional<Path> localSocket() {
-    return Optional.ofNullable(forwarder.localSocket());
+    return Optional.ofNullable(tunnel.localSocket());
   }
 
   /**
@@ -64,7 +69,7 @@ public final class SocketTunnel implements AutoCloseable {
    * @throws IllegalStateException for a tunnel with {@link RemoteSocket#none()}
    */
   public SocketAddress localAddress() {
-    return forwarder.localAddress();
+    return tunnel.localAddress();
   }
 
   /**
@@ -73,7 +78,7 @@ public final class SocketTunnel implements AutoCloseable {
    * @throws IllegalStateException for a tunnel with {@link RemoteSocket#none()}
    */
   public URI uri() {
-    return forwarder.uri();
+    return tunnel.uri();
   }
 
   /**
@@ -81,20 +86,20 @@ public final class SocketTunnel implements AutoCloseable {
    * {@link RemoteSocket#none()}.
    */
   public String remoteSocket() {
-    return forwarder.remoteSocket();
+    return tunnel.remoteSocket();
   }
 
   /**
    * The connect timeout in use: the options', else ssh config's {@code ConnectTimeout}, else
    * {@link TunnelOptions#DEFAULT_CONNECT_TIMEOUT}.
    */
-  public java.time.Duration connectTimeout() {
-    return forwarder.connectTimeout();
+  public Duration connectTimeout() {
+    return tunnel.connectTimeout();
   }
 
   /** {@code user@host:port} after ssh config was applied. */
   public String remote() {
-    return forwarder.remoteDisplay();
+    return tunnel.remoteDisplay();
   }
 
   public TunnelOptions options() {
@@ -103,7 +108,7 @@ public final class SocketTunnel implements AutoCloseable {
 
   /** False once {@link #close()} was called. */
   public boolean isOpen() {
-    return forwarder.isOpen();
+    return tunnel.isOpen();
   }
 
   /**
@@ -111,17 +116,17 @@ public final class SocketTunnel implements AutoCloseable {
    * then wait for it, up to the connect timeout) and once it is closed.
    */
   public boolean isConnected() {
-    return forwarder.isConnected();
+    return tunnel.isConnected();
   }
 
   /** Forwarded connections currently open. */
   public int activeConnections() {
-    return forwarder.activeConnections();
+    return tunnel.activeConnections();
   }
 
   /** How connections reach the remote socket: stream-local, or the socket command. */
   public TunnelOptions.Forwarding forwarding() {
-    return forwarder.forwardingInUse();
+    return tunnel.forwardingInUse();
   }
 
   /**
@@ -131,12 +136,12 @@ public final class SocketTunnel implements AutoCloseable {
    * stalls only its own connection.
    */
   public long queuedBytes() {
-    return forwarder.queuedBytes();
+    return tunnel.queuedBytes();
   }
 
   /** How many times the SSH connection was re-established. */
   public int reconnects() {
-    return forwarder.reconnects();
+    return tunnel.reconnects();
   }
 
   /**
@@ -146,7 +151,7 @@ public final class SocketTunnel implements AutoCloseable {
    * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE, TIMED_OUT or CLOSED, with the cause
    */
   public void checkRemote() {
-    forwarder.checkRemote();
+    tunnel.checkRemote();
   }
 
   /**
@@ -158,13 +163,13 @@ public final class SocketTunnel implements AutoCloseable {
    *     RemoteCommandResult#truncated()})
    * @throws TunnelException TIMED_OUT past the deadline, CLOSED if the SSH connection is gone
    */
-  public RemoteCommandResult run(String command, java.time.Duration deadline, int maxStdout) {
-    java.util.Objects.requireNonNull(command, "command");
+  public RemoteCommandResult run(String command, Duration deadline, int maxStdout) {
+    Objects.requireNonNull(command, "command");
     if (deadline.isNegative() || deadline.isZero() || maxStdout < 0) {
       throw new IllegalArgumentException("deadline " + deadline + " must be positive and "
           + "maxStdout " + maxStdout + " at least 0");
     }
-    return forwarder.run(command, deadline, maxStdout);
+    return tunnel.run(command, deadline, maxStdout);
   }
 
   /**
@@ -178,7 +183,7 @@ public final class SocketTunnel implements AutoCloseable {
    * @throws IllegalArgumentException for a port out of range or a blank host
    */
   public TcpForward forwardTcp(int localPort, String remoteHost, int remotePort) {
-    return forwarder.forwardTcp(localPort, remoteHost, remotePort);
+    return tunnel.forwardTcp(localPort, remoteHost, remotePort);
   }
 
   /**
@@ -191,18 +196,18 @@ public final class SocketTunnel implements AutoCloseable {
    * @throws TunnelException REMOTE_SOCKET_UNAVAILABLE if the server refuses the exec channel,
    *     CLOSED if the tunnel is
    */
-  public java.nio.channels.SocketChannel openCommand(String command) {
-    return forwarder.openCommand(java.util.Objects.requireNonNull(command, "command"));
+  public SocketChannel openCommand(String command) {
+    return tunnel.openCommand(Objects.requireNonNull(command, "command"));
   }
 
   /** The TCP forwards open on this tunnel now. */
-  public java.util.List<TcpForward> tcpForwards() {
-    return forwarder.tcpForwards();
+  public List<TcpForward> tcpForwards() {
+    return tunnel.tcpForwards();
   }
 
   @Override
   public void close() {
-    forwarder.close();
+    tunnel.close();
   }
 
   @Override

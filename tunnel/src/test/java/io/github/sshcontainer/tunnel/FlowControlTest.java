@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.FarEnd;
-import io.github.sshcontainer.lab.Pattern;
+import io.github.sshcontainer.lab.SourceBlock;
 import io.github.sshcontainer.lab.Sshd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -106,7 +106,7 @@ class FlowControlTest {
       AtomicLong got = new AtomicLong();
       byte[] digest = drain(stalled, got);
       assertEquals(STALLED_BYTES, got.get(), "bytes after the stall");
-      assertArrayEquals(Pattern.sha256(STALLED_BYTES), digest, "bytes in order after the stall");
+      assertArrayEquals(SourceBlock.sha256(STALLED_BYTES), digest, "bytes in order after the stall");
       assertEquals(0, t.reconnects());
     }
   }
@@ -119,7 +119,7 @@ class FlowControlTest {
       writeFully(held, ByteBuffer.wrap(new byte[] {FarEnd.HOLD_REQUEST}));
       AtomicLong written = new AtomicLong();
       Future<?> writing = writerPool.submit(() -> {
-        ByteBuffer block = ByteBuffer.wrap(Pattern.block());
+        ByteBuffer block = ByteBuffer.wrap(SourceBlock.block());
         try {
           for (int i = 0; i < 256; i++) {
             block.clear();
@@ -193,7 +193,7 @@ class FlowControlTest {
         counts.add(n);
         drained.add(pool.submit(() -> drain(c, n)));
       }
-      byte[] expected = Pattern.sha256(each);
+      byte[] expected = SourceBlock.sha256(each);
       for (int i = 0; i < drained.size(); i++) {
         assertArrayEquals(expected, drained.get(i).get(120, TimeUnit.SECONDS), "stalled #" + i);
         assertEquals(each, counts.get(i).get(), "stalled #" + i + " byte count");
@@ -229,7 +229,7 @@ class FlowControlTest {
       }
       assertEquals(0, t.reconnects(), "the session was lost during the stall");
       AtomicLong got = new AtomicLong();
-      assertArrayEquals(Pattern.sha256(STALLED_BYTES), drain(stalled, got));
+      assertArrayEquals(SourceBlock.sha256(STALLED_BYTES), drain(stalled, got));
       assertEquals(STALLED_BYTES, got.get());
     }
   }

@@ -5,8 +5,10 @@ import static io.github.sshcontainer.tunnel.LabTunnels.options;
 import static io.github.sshcontainer.tunnel.LabTunnels.readExactly;
 import static io.github.sshcontainer.tunnel.LabTunnels.writeFully;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sshcontainer.lab.DelayProxy;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Sshd;
 import java.io.IOException;
@@ -84,6 +86,67 @@ class ReconnectTest {
       sshd.restart();
       echoOnce(t, (byte) 4);
       assertTrue(t.reconnects() >= 1, "reconnected " + t.reconnects());
+    }
+  }
+
+  /** Waits (bounded) until the tunnel has noticed that its SSH connection is gone. */
+  private static void awaitDisconnected(SocketTunnel t) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (t.isConnected() && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
+    assertFalse(t.isConnected(), "the tunnel noticed the lost connection");
+  }
+
+  /** Opens {@code n} connections one after another; each must be answered (closed). */
+  private static long millisToAnswer(SocketTunnel t, int n) throws IOException {
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      try (SocketChannel c = SocketChannel.open(t.localAddress())) {
+        assertTrue(endsCleanly(c), "connection " + i + " is closed, not served");
+      }
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  @Test
+  void whileTheHostRefusesNewConnectionsAreAnsweredPromptlyAndWorkOnceItIsBack()
+      throws Exception {
+    TunnelOptions threeSeconds = options.toBuilder().connectTimeout(Duration.ofSeconds(3))
+        .build();
+    try (SocketTunnel t = SocketTunnel.open(threeSeconds)) {
+      echoOnce(t, (byte) 6);
+      sshd.close(); // the port now refuses
+      awaitDisconnected(t);
+      long ms = millisToAnswer(t, 5);
+      assertTrue(ms < 3000 + 2000, "five connections answered in " + ms
+          + " ms, within one connect timeout (3 s) + 2 s, not one timeout each");
+      sshd.restart();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!t.isConnected() && System.nanoTime() < end) {
+        Thread.sleep(20);
+      }
+      echoOnce(t, (byte) 7);
+    }
+  }
+
+  @Test
+  void whileTheHostIsSilentOnlyTheFirstNewConnectionWaitsOneConnectTimeout() throws Exception {
+    try (DelayProxy proxy = DelayProxy.start(sshd.port(), Duration.ofMillis(1))) {
+      Path kh = tmp.resolve("known_hosts_proxy");
+      Files.writeString(kh, Keys.knownHostsLine(lab().hostKey(), proxy.port()) + "\n");
+      TunnelOptions viaProxy = options.toBuilder().knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", proxy.port()))
+          .connectTimeout(Duration.ofSeconds(3)).keepalive(Duration.ofSeconds(1), 2).build();
+      try (SocketTunnel t = SocketTunnel.open(viaProxy)) {
+        echoOnce(t, (byte) 8);
+        proxy.freeze(true); // nothing gets through: keepalive ends the session, attempts hang
+        awaitDisconnected(t);
+        long ms = millisToAnswer(t, 5);
+        assertTrue(ms < 3000 + 2000, "five connections answered in " + ms
+            + " ms: the first waits for one attempt (3 s at most), the rest fail at once");
+        proxy.freeze(false);
+      }
     }
   }
 }

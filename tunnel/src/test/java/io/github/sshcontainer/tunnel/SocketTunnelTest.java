@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.FarEnd;
-import io.github.sshcontainer.lab.Pattern;
+import io.github.sshcontainer.lab.SourceBlock;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -83,7 +83,7 @@ class SocketTunnelTest {
     long size = 256L << 20;
     try (SocketTunnel tunnel = SocketTunnel.open(options(lab().count().socket()).build());
         SocketChannel c = SocketChannel.open(tunnel.localAddress())) {
-      byte[] block = Pattern.block();
+      byte[] block = SourceBlock.block();
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (long sent = 0; sent < size; sent += block.length) {
         writeFully(c, ByteBuffer.wrap(block));
@@ -114,7 +114,7 @@ class SocketTunnelTest {
         buf.clear();
       }
       assertEquals(size, got);
-      assertArrayEquals(Pattern.sha256(size), md.digest());
+      assertArrayEquals(SourceBlock.sha256(size), md.digest());
       c.shutdownOutput();
       assertEquals(0, lab().source().received(Duration.ofSeconds(30)).bytes());
     }

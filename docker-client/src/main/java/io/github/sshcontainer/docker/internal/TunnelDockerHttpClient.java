@@ -5,10 +5,13 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import io.github.sshcontainer.docker.RemoteDockerException;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Set;
+import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +78,7 @@ public final class TunnelDockerHttpClient implements DockerHttpClient {
   public Response execute(Request request) {
     if (request.hijackedInput() != null) {
       try {
-        return HijackedExchange.start(tunnel.localAddress(), request);
+        return HijackedExchange.start(Duplex.of(tunnel.localAddress()), request);
       } catch (IOException e) {
         throw unavailable(request, e);
       }
@@ -119,9 +122,9 @@ public final class TunnelDockerHttpClient implements DockerHttpClient {
   static boolean isDeadConnection(Throwable e) {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof NoHttpResponseException || c instanceof SocketException
-          || c instanceof java.io.EOFException
-          || c instanceof org.apache.hc.core5.http.ConnectionClosedException
-          || c instanceof java.nio.channels.ClosedChannelException
+          || c instanceof EOFException
+          || c instanceof ConnectionClosedException
+          || c instanceof ClosedChannelException
           || (c instanceof IOException && String.valueOf(c.getMessage()).contains("Broken pipe"))) {
         return true;
       }

@@ -1,6 +1,7 @@
 package io.github.sshcontainer.tunnel.internal;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -22,8 +23,7 @@ final class Backoff {
   }
 
   public Backoff(Duration initial, Duration max) {
-    this(initial, max, bound -> java.util.concurrent.ThreadLocalRandom.current()
-        .nextLong(bound + 1));
+    this(initial, max, bound -> ThreadLocalRandom.current().nextLong(bound + 1));
   }
 
   /** The ceiling for the wait after failed attempt {@code attempt} (1-based). */

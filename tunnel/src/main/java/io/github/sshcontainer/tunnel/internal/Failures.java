@@ -4,6 +4,7 @@ import com.jcraft.jsch.JSchChangedHostKeyException;
 import com.jcraft.jsch.JSchUnknownHostKeyException;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
+import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -77,7 +78,7 @@ final class Failures {
           + ": no route to host. Check the address and the network", true);
     }
     if (cause instanceof SocketException || text.contains("closed by foreign host")
-        || text.contains("session is down") || cause instanceof java.io.EOFException) {
+        || text.contains("session is down") || cause instanceof EOFException) {
       return new Classified(Reason.CANNOT_CONNECT, "cannot connect to " + who
           + ": the connection was closed during the handshake (" + scrub(text)
           + "). Check sshd's log on the host; it may limit connections (MaxStartups)", true);

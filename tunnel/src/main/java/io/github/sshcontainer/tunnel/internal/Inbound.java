@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * One connection's remote-to-local direction, set as its JSch channel's output stream.
@@ -27,8 +28,17 @@ import java.util.ArrayDeque;
  * are queued the same way. JSch closes this stream on the remote EOF and when the channel
  * closes; that EOF reaches the local client after every queued byte.
  */
-final class Inbound extends OutputStream {
+final class Inbound extends OutputStream implements LocalWriter.Drain {
   private static final int GROWTH = 4;
+
+  /** The connection this direction belongs to, as far as this direction needs it. */
+  interface Owner {
+    /** Every byte reached the local client and the remote end sent EOF (or closed). */
+    void remoteEof();
+
+    /** The local socket failed: close the whole connection. */
+    void close();
+  }
 
   private final Channel channel;
   private final Session session;
@@ -45,7 +55,7 @@ final class Inbound extends OutputStream {
   private boolean eofDelivered;
   private boolean discarded;
   private SocketChannel local;
-  private ForwardedConnection owner;
+  private Owner owner;
   private LocalWriter writer;
 
   Inbound(Channel channel, Session session, int initialWindow, int maxWindow, boolean gated) {
@@ -60,7 +70,7 @@ final class Inbound extends OutputStream {
    * Joins this direction to a local socket, which must be in non-blocking mode: bytes queued so
    * far are sent first, and an EOF that came before is delivered after them.
    */
-  void attach(SocketChannel socket, ForwardedConnection conn, LocalWriter drains) {
+  void attach(SocketChannel socket, Owner conn, LocalWriter drains) {
     boolean pending;
     boolean eofNow;
     synchronized (this) {
@@ -125,7 +135,7 @@ final class Inbound extends OutputStream {
       }
       if (!failed && direct < len) {
         boolean wasEmpty = queue.isEmpty();
-        queue.add(ByteBuffer.wrap(java.util.Arrays.copyOfRange(b, off + direct, off + len)));
+        queue.add(ByteBuffer.wrap(Arrays.copyOfRange(b, off + direct, off + len)));
         queued += len - direct;
         wantDrain = socket != null && wasEmpty;
       }
@@ -162,12 +172,13 @@ final class Inbound extends OutputStream {
    * Writes queued bytes to the local socket until it would block; runs on the writer thread.
    * Returns true while bytes remain (the writer keeps waiting for the socket to be writable).
    */
-  boolean drain() {
+  @Override
+  public boolean drain() {
     int grant;
     boolean failed = false;
     boolean more;
     boolean eofNow;
-    ForwardedConnection conn;
+    Owner conn;
     synchronized (this) {
       if (discarded || local == null) {
         return false;
@@ -256,7 +267,7 @@ final class Inbound extends OutputStream {
   @Override
   public void close() {
     boolean eofNow;
-    ForwardedConnection conn;
+    Owner conn;
     synchronized (this) {
       remoteEof = true;
       conn = owner;

@@ -2,6 +2,7 @@ package io.github.sshcontainer.tunnel.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -15,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +56,7 @@ final class LocalListener implements AutoCloseable {
   /**
    * 127.0.0.1 at {@code port} (0: an ephemeral one), never another address.
    *
-   * @throws java.net.BindException if the port is taken
+   * @throws BindException if the port is taken
    */
   static LocalListener tcp(int port) throws IOException {
     ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
@@ -96,7 +99,7 @@ final class LocalListener implements AutoCloseable {
    * at this moment), with anything else in it, or with a live socket is left alone.
    */
   static void sweepDead(Path root) {
-    java.util.Set<String> bound = boundUnixSockets();
+    Set<String> bound = boundUnixSockets();
     try (var dirs = Files.newDirectoryStream(root, "ssh-container-[0-9]*")) {
       for (Path dir : dirs) {
         if (deadTunnelDir(dir, bound)) {
@@ -118,9 +121,9 @@ final class LocalListener implements AutoCloseable {
    * The paths of the Unix sockets bound in this network namespace ({@code /proc/net/unix}), so
    * that liveness needs no connection to anyone's socket; null where there is no such file.
    */
-  private static java.util.Set<String> boundUnixSockets() {
+  private static Set<String> boundUnixSockets() {
     try {
-      java.util.Set<String> paths = new java.util.HashSet<>();
+      Set<String> paths = new HashSet<>();
       for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
         String[] f = line.trim().split("\\s+");
         if (f.length >= 8 && f[7].startsWith("/")) {
@@ -133,7 +136,7 @@ final class LocalListener implements AutoCloseable {
     }
   }
 
-  private static boolean deadTunnelDir(Path dir, java.util.Set<String> bound)
+  private static boolean deadTunnelDir(Path dir, Set<String> bound)
       throws IOException {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !Files.isWritable(dir)
         || !Files.getOwner(dir).getName().equals(System.getProperty("user.name"))) {
@@ -206,6 +209,11 @@ final class LocalListener implements AutoCloseable {
 
   SocketChannel accept() throws IOException {
     return server.accept();
+  }
+
+  /** The listening channel, for an event loop to accept on. */
+  ServerSocketChannel channel() {
+    return server;
   }
 
   /** The Unix socket path, or null when listening on TCP. */

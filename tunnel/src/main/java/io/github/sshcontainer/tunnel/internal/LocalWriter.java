@@ -21,6 +21,12 @@ import org.slf4j.LoggerFactory;
 final class LocalWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalWriter.class);
 
+  /** Bytes queued for one local socket. */
+  interface Drain {
+    /** Writes queued bytes until the socket would block; true while bytes remain. */
+    boolean drain();
+  }
+
   private final TunnelThreads threads;
   private final ConcurrentLinkedQueue<Want> wanted = new ConcurrentLinkedQueue<>();
   // made on first use, under this; read without the lock once set
@@ -28,15 +34,15 @@ final class LocalWriter implements AutoCloseable {
   private Thread thread;
   private volatile boolean closed;
 
-  private record Want(Inbound inbound, SocketChannel socket) {}
+  private record Want(Drain queue, SocketChannel socket) {}
 
   LocalWriter(TunnelThreads threads) {
     this.threads = threads;
   }
 
-  /** {@code inbound} has bytes queued for {@code socket}: drain them when it is writable. */
-  void want(Inbound inbound, SocketChannel socket) {
-    wanted.add(new Want(inbound, socket));
+  /** {@code queue} has bytes for {@code socket}: drain them when it is writable. */
+  void want(Drain queue, SocketChannel socket) {
+    wanted.add(new Want(queue, socket));
     Selector s = selector;
     if (s == null) {
       s = start();
@@ -86,7 +92,7 @@ final class LocalWriter implements AutoCloseable {
           SelectionKey key = it.next();
           it.remove();
           try {
-            if (key.isValid() && key.isWritable() && !((Inbound) key.attachment()).drain()) {
+            if (key.isValid() && key.isWritable() && !((Drain) key.attachment()).drain()) {
               key.interestOps(0);
             }
           } catch (CancelledKeyException e) {
@@ -109,7 +115,7 @@ final class LocalWriter implements AutoCloseable {
     try {
       SelectionKey key = w.socket().keyFor(selector);
       if (key == null) {
-        w.socket().register(selector, SelectionKey.OP_WRITE, w.inbound());
+        w.socket().register(selector, SelectionKey.OP_WRITE, w.queue());
       } else {
         key.interestOps(SelectionKey.OP_WRITE);
       }

@@ -8,18 +8,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * called {@code close()} leaves behind: the socket file, its directory, the SSH session.
  */
 final class OpenTunnels {
-  private static final Set<Forwarder> OPEN = ConcurrentHashMap.newKeySet();
+  private static final Set<AutoCloseable> OPEN = ConcurrentHashMap.newKeySet();
   private static volatile boolean hookInstalled;
 
   private OpenTunnels() {}
 
-  static void add(Forwarder f) {
+  static void add(AutoCloseable f) {
     installHook();
     OPEN.add(f);
   }
 
-  static void remove(Forwarder f) {
+  static void remove(AutoCloseable f) {
     OPEN.remove(f);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // the JVM is exiting; the next tunnel sweeps what is left
+    }
   }
 
   private static void installHook() {
@@ -29,8 +37,8 @@ final class OpenTunnels {
     synchronized (OpenTunnels.class) {
       if (!hookInstalled) {
         Thread hook = new Thread(() -> {
-          for (Forwarder f : OPEN) {
-            f.close();
+          for (AutoCloseable f : OPEN) {
+            closeQuietly(f);
           }
         }, TunnelThreads.PREFIX + "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

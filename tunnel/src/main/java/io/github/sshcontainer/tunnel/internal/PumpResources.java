@@ -2,6 +2,7 @@ package io.github.sshcontainer.tunnel.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 
@@ -13,13 +14,13 @@ import java.nio.channels.Selector;
  */
 final class PumpResources {
   private static final ThreadLocal<Selector> SELECTOR = new ThreadLocal<>();
-  private static final ThreadLocal<java.nio.ByteBuffer> BUFFER = new ThreadLocal<>();
+  private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
 
   /** This thread's read buffer of {@code size} bytes, cleared. */
-  static java.nio.ByteBuffer buffer(int size) {
-    java.nio.ByteBuffer b = BUFFER.get();
+  static ByteBuffer buffer(int size) {
+    ByteBuffer b = BUFFER.get();
     if (b == null || b.capacity() != size) {
-      b = java.nio.ByteBuffer.allocate(size);
+      b = ByteBuffer.allocate(size);
       BUFFER.set(b);
     }
     return b.clear();

@@ -5,6 +5,8 @@ import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,6 +17,14 @@ import org.slf4j.LoggerFactory;
  * The tunnel's SSH session: owned (connected here, re-established in the background when it
  * drops) or borrowed (the caller's, never disconnected here). Network work (connect, disconnect)
  * is never done while holding the lock.
+ *
+ * <p>While it reconnects, a caller that needs the session waits for one attempt at most. The
+ * first caller of an outage waits for the attempt in progress. Once an attempt has failed: if it
+ * failed quickly (a refused port, cheap to repeat), a caller waits for the attempt in progress
+ * or has one started at once instead of after the backoff pause; if it took long (a host that
+ * does not answer), the caller gets its failure at once. So a client that makes several
+ * connections in a row (the Docker CLI pings, then asks) waits about one connect timeout in
+ * all, not one per connection or per round.
  */
 final class SessionHolder {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
@@ -39,9 +49,17 @@ final class SessionHolder {
 
   // guarded by lock
   private Session session;
-  private final java.util.List<Session> extras = new java.util.ArrayList<>();
+  private final List<Session> extras = new ArrayList<>();
   private TunnelException broken;
   private boolean reconnecting;
+  private boolean attemptRunning;
+  /** Failed reconnect attempts of this outage; a waiting caller watches it move. */
+  private int attemptsFailed;
+  private TunnelException lastFailure;
+  /** How long the last failed attempt took. */
+  private long lastFailureCostNanos;
+  /** A caller asks for an attempt now instead of after the backoff pause. */
+  private boolean attemptWanted;
   private boolean closed;
 
   /** An owned session made by {@code connector}, or the caller's when it is null. */
@@ -77,8 +95,13 @@ final class SessionHolder {
     return s;
   }
 
-  /** A new owned session whose reader thread reports its own end. */
+  /** A new owned session whose reader thread reports its own end; retries per the policy. */
   private Session connectNew() {
+    return connectNew(true);
+  }
+
+  /** As {@link #connectNew()}; with {@code retry} false, one attempt only. */
+  private Session connectNew(boolean retry) {
     AtomicReference<Session> made = new AtomicReference<>();
     ThreadFactory factory = body -> threads.create("session", () -> {
       try {
@@ -90,7 +113,7 @@ final class SessionHolder {
         }
       }
     });
-    Session s = connector.connect(factory);
+    Session s = retry ? connector.connect(factory) : connector.attempt(factory);
     made.set(s);
     return s;
   }
@@ -106,6 +129,8 @@ final class SessionHolder {
       if (owned() && options.reconnect()) {
         reconnect = !reconnecting;
         reconnecting = true;
+        attemptsFailed = 0;
+        lastFailure = null;
       } else {
         broken = new TunnelException(Reason.CLOSED, "the SSH connection to " + target.display()
             + " was lost and the tunnel does not reconnect ("
@@ -129,18 +154,28 @@ final class SessionHolder {
     }
   }
 
+  /** One attempt a round, each after a backoff pause that a waiting caller may cut short. */
   private void reconnectLoop() {
     long started = System.nanoTime();
     int rounds = 0;
     Backoff pause = new Backoff(options.retry().initialBackoff(),
         options.retry().maxBackoff());
-    while (!isClosed()) {
+    while (true) {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        attemptRunning = true;
+        attemptWanted = false;
+      }
       rounds++;
+      long attemptStart = System.nanoTime();
       try {
-        Session s = connectNew();
+        Session s = connectNew(false);
         boolean keep;
         synchronized (lock) {
           keep = !closed;
+          attemptRunning = false;
           if (keep) {
             session = s;
             reconnecting = false;
@@ -152,31 +187,72 @@ final class SessionHolder {
           return;
         }
         int n = reconnects.incrementAndGet();
-        log.info("tunnel {}: reconnected to {} in {} ms (reconnect #{})", id, target.display(),
-            (System.nanoTime() - started) / 1_000_000, n);
+        log.info("tunnel {}: reconnected to {} in {} ms (reconnect #{}, {} attempts)", id,
+            target.display(), (System.nanoTime() - started) / 1_000_000, n, rounds);
         listener.restored();
         return;
       } catch (TunnelException e) {
-        if (isClosed()) {
-          return;
-        }
-        if (e.reason() != Reason.CANNOT_CONNECT && e.reason() != Reason.TIMED_OUT) {
-          synchronized (lock) {
+        boolean transientFailure = e.reason() == Reason.CANNOT_CONNECT
+            || e.reason() == Reason.TIMED_OUT;
+        synchronized (lock) {
+          attemptRunning = false;
+          if (closed) {
+            return;
+          }
+          if (!transientFailure) {
             broken = e;
             reconnecting = false;
-            lock.notifyAll();
+          } else {
+            attemptsFailed++;
+            lastFailure = e;
+            lastFailureCostNanos = System.nanoTime() - attemptStart;
           }
+          lock.notifyAll();
+        }
+        if (!transientFailure) {
           log.error("tunnel {}: cannot reconnect, giving up: {}", id, e.getMessage());
           return;
         }
-        log.debug("tunnel {}: reconnect round {} failed: {}", id, rounds, e.getMessage());
-        try {
-          Thread.sleep(pause.delay(rounds).toMillis());
-        } catch (InterruptedException ie) {
+        log.debug("tunnel {}: reconnect attempt {} failed: {}", id, rounds, e.getMessage());
+        if (!pauseUnlessWanted(pause.delay(rounds))) {
           return;
         }
       }
     }
+  }
+
+  /** Waits out {@code pause}, or less when a caller wants an attempt; false once closed. */
+  private boolean pauseUnlessWanted(Duration pause) {
+    long end = System.nanoTime() + pause.toNanos();
+    synchronized (lock) {
+      while (!closed && !attemptWanted) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          lock.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          return false;
+        }
+      }
+      return !closed;
+    }
+  }
+
+  /**
+   * A failed attempt repeats at a caller's request only if it failed within a quarter of the
+   * connect timeout: a refused port answers at once, a silent host costs the whole timeout.
+   */
+  private boolean cheapToRepeat() {
+    return lastFailureCostNanos < target.connectTimeout().toNanos() / 4;
+  }
+
+  private TunnelException outage(TunnelException failure) {
+    return new TunnelException(failure.reason(), "tunnel " + id + ": the SSH connection to "
+        + target.display() + " is down and being re-established (" + attemptsFailed
+        + " attempts so far; the last: " + failure.getMessage() + "); retry once it is back",
+        failure);
   }
 
   private boolean isClosed() {
@@ -199,9 +275,13 @@ final class SessionHolder {
     }
   }
 
-  /** The current session, waiting up to {@code timeout} while reconnecting. */
+  /**
+   * The current session; while reconnecting, waits up to {@code timeout} for one attempt (see
+   * the class comment), and fails with that attempt's reason if it fails.
+   */
   Session await(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    int failedBefore = -1; // failed attempts when this caller began to wait for one
     while (true) {
       Session dead = null;
       synchronized (lock) {
@@ -216,6 +296,21 @@ final class SessionHolder {
         } else if (broken != null) {
           throw broken;
         } else {
+          if (reconnecting) {
+            if (failedBefore >= 0 && attemptsFailed > failedBefore) {
+              throw outage(lastFailure); // the attempt this caller waited for failed
+            }
+            if (failedBefore < 0) {
+              if (lastFailure != null && !cheapToRepeat()) {
+                throw outage(lastFailure); // another slow attempt would only repeat it
+              }
+              if (!attemptRunning && lastFailure != null) {
+                attemptWanted = true;
+                lock.notifyAll();
+              }
+              failedBefore = attemptsFailed;
+            }
+          }
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             throw new TunnelException(Reason.TIMED_OUT, "tunnel " + id + ": no SSH connection "
@@ -276,9 +371,9 @@ final class SessionHolder {
   }
 
   private void dropExtras() {
-    java.util.List<Session> gone;
+    List<Session> gone;
     synchronized (lock) {
-      gone = new java.util.ArrayList<>(extras);
+      gone = new ArrayList<>(extras);
       extras.clear();
     }
     for (Session e : gone) {

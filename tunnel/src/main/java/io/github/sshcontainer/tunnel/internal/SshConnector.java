@@ -1,30 +1,32 @@
 package io.github.sshcontainer.tunnel.internal;
 
 import com.jcraft.jsch.AgentIdentityRepository;
-import com.jcraft.jsch.ConfigRepository;
+import com.jcraft.jsch.AgentProxyException;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.KeyPair;
-import com.jcraft.jsch.OpenSSHConfig;
 import com.jcraft.jsch.SSHAgentConnector;
 import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.Authentication;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens authenticated, host-verified JSch sessions for one set of options: applies the OpenSSH
- * client config, chooses credentials, and retries transient failures with backoff.
+ * Opens authenticated, host-verified JSch sessions for one set of options, to the target and
+ * through the jump hosts that {@link TargetResolver} resolved: chooses credentials, and retries
+ * transient failures with backoff.
  */
 final class SshConnector {
   private static final Logger log = LoggerFactory.getLogger(SshConnector.class);
@@ -41,15 +43,15 @@ final class SshConnector {
   private final ResolvedTarget target;
   private final List<ResolvedTarget> jumps;
   /** The hop sessions under each connected session, to close with it. */
-  private final java.util.Map<Session, List<Session>> hops =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Session, List<Session>> hops = new ConcurrentHashMap<>();
   private final Backoff backoff;
   private final Sleeper sleeper;
 
   public SshConnector(TunnelOptions options, Backoff backoff, Sleeper sleeper) {
+    TargetResolver resolver = new TargetResolver(options);
     this.options = options;
-    this.target = resolve(options);
-    this.jumps = resolveJumps(options);
+    this.target = resolver.destination();
+    this.jumps = resolver.jumps();
     this.backoff = backoff;
     this.sleeper = sleeper;
   }
@@ -63,110 +65,6 @@ final class SshConnector {
     return target;
   }
 
-  /** Applies ssh config (HostName, User, Port, IdentityFile, …) under explicit options. */
-  static ResolvedTarget resolve(TunnelOptions o) {
-    String alias = o.target().host();
-    ConfigRepository.Config cfg = null;
-    if (o.sshConfig().isPresent()) {
-      Path file = o.sshConfig().get();
-      try {
-        cfg = OpenSSHConfig.parseFile(file.toString()).getConfig(alias);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read ssh config " + file + ": " + e, e);
-      }
-    }
-    String host = alias;
-    String user = o.target().user().orElse(null);
-    int port = o.target().port();
-    List<Path> keys = new ArrayList<>(o.identityFiles());
-    Path knownHosts = o.hostKeys().knownHosts().orElse(null);
-    // unset settings are empty: ssh config fills them in, else the documented defaults
-    Duration connectTimeout = o.connectTimeout().orElse(null);
-    Duration keepalive = o.keepaliveInterval().orElse(null);
-    Integer maxMissed = o.keepaliveMaxMissed().orElse(null);
-    if (cfg != null) {
-      if (cfg.getHostname() != null) {
-        host = cfg.getHostname();
-      }
-      if (user == null && cfg.getUser() != null) {
-        user = cfg.getUser();
-      }
-      if (port == 0 && cfg.getPort() > 0) {
-        port = cfg.getPort();
-      }
-      if (keys.isEmpty() && cfg.getValues("IdentityFile") != null) {
-        for (String f : cfg.getValues("IdentityFile")) {
-          Path p = expandHome(f);
-          if (Files.isReadable(p)) {
-            keys.add(p);
-          }
-        }
-      }
-      if (knownHosts == null && cfg.getValue("UserKnownHostsFile") != null) {
-        knownHosts = expandHome(cfg.getValue("UserKnownHostsFile").trim().split("\\s+")[0]);
-      }
-      // JSch's OpenSSHConfig hands these two back in milliseconds (seconds x 1000)
-      if (connectTimeout == null && cfg.getValue("ConnectTimeout") != null) {
-        int ms = parseInt(cfg.getValue("ConnectTimeout"), 0);
-        connectTimeout = ms > 0 ? Duration.ofMillis(ms) : null;
-      }
-      if (keepalive == null && cfg.getValue("ServerAliveInterval") != null) {
-        int ms = parseInt(cfg.getValue("ServerAliveInterval"), 0);
-        keepalive = ms > 0 ? Duration.ofMillis(ms) : null;
-      }
-      if (maxMissed == null && cfg.getValue("ServerAliveCountMax") != null) {
-        maxMissed = Math.max(1, parseInt(cfg.getValue("ServerAliveCountMax"),
-            TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED));
-      }
-    }
-    if (connectTimeout == null) {
-      connectTimeout = TunnelOptions.DEFAULT_CONNECT_TIMEOUT;
-    }
-    if (keepalive == null) {
-      keepalive = TunnelOptions.DEFAULT_KEEPALIVE_INTERVAL;
-    }
-    if (maxMissed == null) {
-      maxMissed = TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED;
-    }
-    if (user == null) {
-      user = System.getProperty("user.name");
-    }
-    if (port == 0) {
-      port = 22;
-    }
-    if (knownHosts == null) {
-      knownHosts = Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
-    }
-    return new ResolvedTarget(alias, user, host, port, List.copyOf(keys), knownHosts,
-        connectTimeout, keepalive, maxMissed);
-  }
-
-  /** Jump hosts from the options, else from ssh config's ProxyJump for the destination. */
-  static List<ResolvedTarget> resolveJumps(TunnelOptions o) {
-    List<io.github.sshcontainer.tunnel.SshTarget> hosts = new ArrayList<>(o.jumpHosts());
-    if (hosts.isEmpty() && o.sshConfig().isPresent()) {
-      try {
-        ConfigRepository.Config cfg = OpenSSHConfig.parseFile(o.sshConfig().get().toString())
-            .getConfig(o.target().host());
-        String jump = cfg.getValue("ProxyJump");
-        if (jump != null && !jump.isBlank() && !jump.trim().equalsIgnoreCase("none")) {
-          for (String hop : jump.split(",")) {
-            hosts.add(io.github.sshcontainer.tunnel.SshTarget.parse(hop.trim()));
-          }
-        }
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read ssh config: " + e, e);
-      }
-    }
-    List<ResolvedTarget> out = new ArrayList<>();
-    for (io.github.sshcontainer.tunnel.SshTarget hop : hosts) {
-      // each hop may itself be an alias with its own HostName, User, Port and keys
-      TunnelOptions.Builder b = o.toBuilder().target(hop).jumpHosts();
-      out.add(resolve(b.build()));
-    }
-    return List.copyOf(out);
-  }
-
   /** Disconnects a session and the jump sessions under it. */
   public void disconnect(Session s) {
     s.disconnect();
@@ -176,22 +74,6 @@ final class SshConnector {
         under.get(i).disconnect();
       }
     }
-  }
-
-  private static int parseInt(String s, int fallback) {
-    try {
-      return Integer.parseInt(s.trim());
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
-  }
-
-  private static Path expandHome(String p) {
-    String s = p.trim();
-    if (s.startsWith("~/")) {
-      return Path.of(System.getProperty("user.home"), s.substring(2));
-    }
-    return Path.of(s);
   }
 
   /**
@@ -226,6 +108,22 @@ final class SshConnector {
               + target.display(), ie);
         }
       }
+    }
+  }
+
+  /**
+   * One attempt, no retry: what the reconnect loop makes each round, so that the tunnel knows
+   * at once when an attempt has failed (and can answer new local connections promptly).
+   *
+   * @throws TunnelException with the classified reason
+   */
+  public Session attempt(ThreadFactory threads) {
+    Attempt a = new Attempt();
+    try {
+      return connectOnce(threads, a);
+    } catch (JSchException | RuntimeException e) {
+      Failures.Classified c = Failures.classifyConnect(e, target, a.verifier);
+      throw new TunnelException(c.reason(), c.message(), e);
     }
   }
 
@@ -286,13 +184,14 @@ final class SshConnector {
       throws JSchException {
     s.setConfig("StrictHostKeyChecking", "yes");
     s.setConfig("HashKnownHosts", "no");
-    s.setConfig("PreferredAuthentications", options.password().isPresent()
+    Authentication auth = options.authentication();
+    s.setConfig("PreferredAuthentications", auth.password().isPresent()
         ? "publickey,password" : "publickey");
     // sign at once instead of first asking whether the key would do: one round trip less
     s.setConfig("enable_pubkey_auth_query", "no");
     s.setConfig("cipher.c2s", CIPHERS);
     s.setConfig("cipher.s2c", CIPHERS);
-    options.password().ifPresent(s::setPassword);
+    auth.password().ifPresent(s::setPassword);
     s.setSocketFactory(new SshSocketFactory(where.connectTimeout()));
     s.setDaemonThread(true);
     s.setThreadFactory(threads);
@@ -303,7 +202,7 @@ final class SshConnector {
 
   private void configureIdentities(JSch jsch) throws JSchException {
     List<Path> keys = target.identityFiles();
-    byte[] passphrase = options.passphrase().orElse(null);
+    byte[] passphrase = options.authentication().passphrase().orElse(null);
     if (!keys.isEmpty()) {
       for (Path key : keys) {
         checkDecrypts(key, passphrase);
@@ -312,12 +211,12 @@ final class SshConnector {
       return;
     }
     Path agentSocket = options.agentSocket().orElse(null);
-    if (options.useAgent() && agentSocket != null && Files.exists(agentSocket)) {
+    if (agentSocket != null && Files.exists(agentSocket)) { // null when the agent is off
       try {
         jsch.setIdentityRepository(new AgentIdentityRepository(
             new SSHAgentConnector(agentSocket)));
         return;
-      } catch (com.jcraft.jsch.AgentProxyException e) {
+      } catch (AgentProxyException e) {
         log.debug("ssh-agent at SSH_AUTH_SOCK not usable, trying default keys", e);
       }
     }

@@ -8,6 +8,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ final class TcpForwarding implements TcpForward {
   private final AtomicBoolean refusalLogged = new AtomicBoolean();
 
   TcpForwarding(String id, LocalListener listener, String remoteHost, int remotePort,
-      java.util.concurrent.ExecutorService pumps, Host host) {
+      ExecutorService pumps, Host host) {
     this.id = id;
     this.listener = listener;
     this.remoteHost = remoteHost;

@@ -1,5 +1,6 @@
 package io.github.sshcontainer.tunnel.internal;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,17 +32,15 @@ final class TunnelThreads {
   /** Creates (does not start) a tracked daemon thread named {@code ssh-container-<id>-<role>}. */
   public Thread create(String role, Runnable body) {
     String name = PREFIX + id + "-" + role;
-    Thread[] self = new Thread[1];
     Thread t = new Thread(() -> {
-      // JSch renames the threads it asks for; ours keep their names
-      Thread.currentThread().setName(name);
+      Thread me = Thread.currentThread();
+      me.setName(name); // JSch renames the threads it asks for; ours keep their names
       try {
         body.run();
       } finally {
-        live.remove(self[0]);
+        live.remove(me);
       }
     }, name);
-    self[0] = t;
     t.setDaemon(true);
     live.add(t);
     return t;
@@ -56,7 +55,7 @@ final class TunnelThreads {
    * Waits until every thread made here has ended, at most until {@code deadlineNanos}
    * ({@link System#nanoTime()} based); returns the names of those still alive.
    */
-  public java.util.List<String> awaitAll(long deadlineNanos) {
+  public List<String> awaitAll(long deadlineNanos) {
     for (Thread t : live) {
       if (t == Thread.currentThread()) {
         continue;

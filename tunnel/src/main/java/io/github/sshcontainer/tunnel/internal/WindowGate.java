@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
  *       has consumed, as JSch itself would (under the channel's monitor, not once it closed).</li>
  * </ul>
  *
- * <p>JSch offers no API for either: {@code lwsize}, {@code Packet}, {@code getRecipient()} and
- * {@code Session.write(Packet)} are package-private. They are reached here, in one place, through
+ * <p>And {@link #remoteWindow} reads what the peer has granted, so that one thread can serve
+ * many connections without ever blocking in JSch's write on one whose window is used up.
+ *
+ * <p>JSch offers no API for any of these: {@code lwsize}, {@code rwsize}, {@code Packet}, {@code
+ * getRecipient()} and {@code Session.write(Packet)} are package-private. They are reached here, in one place, through
  * method handles; this works on the class path (JSch as a named module would need
  * {@code --add-opens com.jcraft.jsch/com.jcraft.jsch=ALL-UNNAMED}). Verified against JSch
  * {@value #VERIFIED_JSCH}; {@code WindowGateTest} fails if the JSch on the class path is another
@@ -45,6 +48,7 @@ final class WindowGate {
 
   private static final MethodHandle SET_LWSIZE;
   private static final MethodHandle GET_LWSIZE_MAX;
+  private static final MethodHandle GET_RWSIZE;
   private static final MethodHandle RECIPIENT;
   private static final MethodHandle NEW_PACKET;
   private static final MethodHandle RESET;
@@ -54,6 +58,7 @@ final class WindowGate {
   static {
     MethodHandle setLw = null;
     MethodHandle getMax = null;
+    MethodHandle getRw = null;
     MethodHandle recipient = null;
     MethodHandle newPacket = null;
     MethodHandle reset = null;
@@ -66,6 +71,7 @@ final class WindowGate {
       MethodHandles.Lookup inJsch = MethodHandles.privateLookupIn(packet, MethodHandles.lookup());
       setLw = channel.findSetter(Channel.class, "lwsize", int.class);
       getMax = channel.findGetter(Channel.class, "lwsize_max", int.class);
+      getRw = channel.findGetter(Channel.class, "rwsize", long.class);
       recipient = channel.findVirtual(Channel.class, "getRecipient", MethodType.methodType(int.class));
       newPacket = inJsch.findConstructor(packet, MethodType.methodType(void.class, Buffer.class))
           .asType(MethodType.methodType(Object.class, Buffer.class));
@@ -83,6 +89,7 @@ final class WindowGate {
     }
     SET_LWSIZE = setLw;
     GET_LWSIZE_MAX = getMax;
+    GET_RWSIZE = getRw;
     RECIPIENT = recipient;
     NEW_PACKET = newPacket;
     RESET = reset;
@@ -113,6 +120,19 @@ final class WindowGate {
     try {
       int max = (int) GET_LWSIZE_MAX.invokeExact(channel);
       SET_LWSIZE.invokeExact(channel, max + len);
+    } catch (Throwable e) {
+      throw new IllegalStateException("JSch window bookkeeping failed", e);
+    }
+  }
+
+  /**
+   * The window the peer has granted us on {@code channel} and we have not used yet ({@code
+   * rwsize}): what can be sent without JSch's write waiting for a {@code WINDOW_ADJUST}. Only the
+   * connection's own writer consumes it, so it only grows until that writer sends.
+   */
+  static long remoteWindow(Channel channel) {
+    try {
+      return (long) GET_RWSIZE.invokeExact(channel);
     } catch (Throwable e) {
       throw new IllegalStateException("JSch window bookkeeping failed", e);
     }

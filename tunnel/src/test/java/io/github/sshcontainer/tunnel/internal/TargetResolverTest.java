@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ssh config fills in only what the caller left unset; a value set in the builder always wins. */
-class SshConnectorResolveTest {
+class TargetResolverTest {
   @TempDir Path tmp;
 
   private Path config() throws Exception {
@@ -28,7 +28,7 @@ class SshConnectorResolveTest {
         .keepalive(TunnelOptions.DEFAULT_KEEPALIVE_INTERVAL,
             TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED)
         .build();
-    ResolvedTarget t = SshConnector.resolve(o);
+    ResolvedTarget t = new TargetResolver(o).destination();
     assertEquals(Duration.ofSeconds(10), t.connectTimeout());
     assertEquals(Duration.ofSeconds(15), t.keepalive());
     assertEquals(3, t.keepaliveMaxMissed());
@@ -41,13 +41,13 @@ class SshConnectorResolveTest {
     TunnelOptions fromConfig = TunnelOptions.builder("box").sshConfig(config()).useAgent(false)
         .build();
     assertTrue(fromConfig.connectTimeout().isEmpty(), "unset must stay empty");
-    ResolvedTarget t = SshConnector.resolve(fromConfig);
+    ResolvedTarget t = new TargetResolver(fromConfig).destination();
     assertEquals(Duration.ofSeconds(3), t.connectTimeout());
     assertEquals(Duration.ofSeconds(4), t.keepalive());
     assertEquals(9, t.keepaliveMaxMissed());
 
-    ResolvedTarget none = SshConnector.resolve(TunnelOptions.builder("box").noSshConfig()
-        .useAgent(false).build());
+    ResolvedTarget none = new TargetResolver(TunnelOptions.builder("box").noSshConfig()
+        .useAgent(false).build()).destination();
     assertEquals(TunnelOptions.DEFAULT_CONNECT_TIMEOUT, none.connectTimeout());
     assertEquals(TunnelOptions.DEFAULT_KEEPALIVE_INTERVAL, none.keepalive());
     assertEquals("box", none.host());

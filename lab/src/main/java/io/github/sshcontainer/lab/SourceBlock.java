@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * The bytes a SOURCE far end sends: a fixed 1 MiB pseudo-random block, repeated. Cheap to make on
  * both sides, so bulk transfers measure the tunnel and not a generator.
  */
-public final class Pattern {
+public final class SourceBlock {
   /** Size of the repeated block. */
   public static final int BLOCK = 1 << 20;
   private static final byte[] DATA = new byte[BLOCK];
@@ -19,7 +19,7 @@ public final class Pattern {
     new SplittableRandom(0x55C0FFEEL).nextBytes(DATA);
   }
 
-  private Pattern() {}
+  private SourceBlock() {}
 
   /** Writes the first {@code n} bytes of the pattern. */
   public static void write(WritableByteChannel out, long n) throws IOException {

@@ -1,6 +1,7 @@
 package io.github.sshcontainer.tunnel.internal;
 
 import com.jcraft.jsch.Session;
+import io.github.sshcontainer.tunnel.LocalEndpoint;
 import io.github.sshcontainer.tunnel.RemoteCommandResult;
 import io.github.sshcontainer.tunnel.RemoteSocket;
 import io.github.sshcontainer.tunnel.TcpForward;
@@ -9,6 +10,8 @@ import io.github.sshcontainer.tunnel.TunnelException.Reason;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.channels.SocketChannel;
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -26,13 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A tunnel's order of open and close. The jobs live in small helpers: {@link SessionHolder} (the
- * session and reconnect), {@link SocketDiscovery} (which remote socket), {@link SpareChannels}
- * (channels opened ahead), {@link Acceptor} (local connections), {@link ForwardedConnection}
- * with {@link Inbound} and {@link LocalWriter} (each connection's two directions and its flow
- * control), {@link RemoteChannels} (opening channels), {@link RemoteExec} (commands).
+ * One tunnel: the order of open and close, and the set of its connections; the public {@code
+ * SocketTunnel} is its face. It forwards nothing itself: the jobs live in small helpers,
+ * {@link SessionHolder} (the session and reconnect), {@link SocketDiscovery} (which remote
+ * socket), {@link SpareChannels} (channels opened ahead), {@link Acceptor} (local connections),
+ * {@link TcpForwarding} (TCP ports), {@link LocalEventLoop} (accepting on the socket and reading
+ * every local socket), {@link ForwardedConnection} with {@link Inbound} and {@link LocalWriter}
+ * (each connection's two directions and its flow control), {@link RemoteChannels} (opening
+ * channels), {@link RemoteExec} (commands). Every kind of connection starts in {@link #join}.
  */
-public final class Forwarder implements AutoCloseable {
+public final class TunnelCoordinator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.tunnel");
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
   private static final Duration PUMP_IDLE = Duration.ofSeconds(3);
@@ -51,10 +58,12 @@ public final class Forwarder implements AutoCloseable {
   /** Pump threads, reused for a few seconds so a burst of short connections starts none. */
   private final ThreadPoolExecutor pumps;
   private LocalWriter writer;
+  /** Null when JSch's window fields are out of reach: connections then pump on their own. */
+  private LocalEventLoop loop;
   private LocalListener listener;
   private Acceptor acceptor;
 
-  private Forwarder(TunnelOptions options) {
+  private TunnelCoordinator(TunnelOptions options) {
     this.id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     this.options = options;
     this.remote = options.remoteSocket().orElseThrow(() -> new IllegalArgumentException(
@@ -66,12 +75,7 @@ public final class Forwarder implements AutoCloseable {
       connector = new SshConnector(options);
       this.target = connector.target();
     } else {
-      Session s = options.session().get();
-      this.target = new ResolvedTarget(s.getHost(), s.getUserName(), s.getHost(), s.getPort(),
-          List.of(), Path.of(""),
-          options.connectTimeout().orElse(TunnelOptions.DEFAULT_CONNECT_TIMEOUT),
-          options.keepaliveInterval().orElse(TunnelOptions.DEFAULT_KEEPALIVE_INTERVAL),
-          options.keepaliveMaxMissed().orElse(TunnelOptions.DEFAULT_KEEPALIVE_MAX_MISSED));
+      this.target = TargetResolver.of(options.session().get(), options);
     }
     this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, PUMP_IDLE.toMillis(),
         TimeUnit.MILLISECONDS, new SynchronousQueue<>(),
@@ -112,8 +116,8 @@ public final class Forwarder implements AutoCloseable {
    *
    * @throws TunnelException if any step fails; nothing is left open then
    */
-  public static Forwarder open(TunnelOptions options) {
-    Forwarder f = new Forwarder(options);
+  public static TunnelCoordinator open(TunnelOptions options) {
+    TunnelCoordinator f = new TunnelCoordinator(options);
     try {
       f.start();
       return f;
@@ -132,6 +136,9 @@ public final class Forwarder implements AutoCloseable {
       SocketDiscovery.find(id, remote, channels, s, target);
     }
     writer = new LocalWriter(threads);
+    if (WindowGate.available()) {
+      loop = new LocalEventLoop(id, threads, pumps);
+    }
     if (remote.isNone()) {
       OpenTunnels.add(this);
       log.info("tunnel {} open: {} for TCP forwards", id, target.display());
@@ -141,17 +148,22 @@ public final class Forwarder implements AutoCloseable {
       spares.offer(openFirst(s));
     }
     try {
-      listener = options.localTcp() ? LocalListener.tcp()
-          : LocalListener.unix(options.localSocket().orElse(null), socketFileName());
+      LocalEndpoint local = options.localEndpoint();
+      listener = local.isTcp() ? LocalListener.tcp()
+          : LocalListener.unix(local.socketPath().orElse(null), socketFileName());
     } catch (UncheckedIOException e) {
       throw new TunnelException(Reason.LOCAL_SOCKET_UNAVAILABLE, e.getMessage()
           + "; check that the directory exists and is writable, or choose another path with "
           + "localSocket(...)", e.getCause());
     }
-    acceptor = new Acceptor(id, listener, spares, pumps, this::serve);
     OpenTunnels.add(this);
-    if (!acceptor.start()) {
-      throw new TunnelException(Reason.CLOSED, "tunnel " + id + " closed while opening");
+    if (loop != null) {
+      loop.listen(listener.channel(), this::accepted);
+    } else {
+      acceptor = new Acceptor(id, listener, spares, pumps, this::serve);
+      if (!acceptor.start()) {
+        throw new TunnelException(Reason.CLOSED, "tunnel " + id + " closed while opening");
+      }
     }
     log.info("tunnel {} open: {} -> {}:{}", id, listener.uri(), target.display(),
         channels.remoteSocket());
@@ -203,39 +215,79 @@ public final class Forwarder implements AutoCloseable {
     return name.isEmpty() || name.length() > 40 ? "remote.sock" : name;
   }
 
-  /** Joins an accepted local connection to a channel and pumps it; runs on a pump thread. */
+  /**
+   * The event loop accepted a connection: joined at once to a spare channel, else handed to a
+   * pump thread to wait for a new one.
+   */
+  private void accepted(SocketChannel local) {
+    RemoteChannels.Opened spare = spares.take();
+    if (spare != null) {
+      serve(local, spare);
+      return;
+    }
+    try {
+      pumps.execute(() -> serve(local, null));
+    } catch (RejectedExecutionException closing) {
+      Acceptor.closeQuietly(local);
+    }
+  }
+
+  /** Serves an accepted local connection with a spare channel or a new one. */
   private void serve(SocketChannel local, RemoteChannels.Opened spare) {
     RemoteChannels.Opened opened = spare;
+    if (opened == null) {
+      try {
+        opened = channels.open(sessions.await(target.connectTimeout()));
+      } catch (TunnelException e) {
+        log.debug("tunnel {}: refusing a local connection: {}", id, e.getMessage());
+        Acceptor.closeQuietly(local);
+        return;
+      }
+    }
+    // refill once this connection's request is on the wire: a CHANNEL_OPEN sent before it
+    // makes sshd connect to the remote socket first, and the request waits behind that
+    join(local, opened, null, spare != null ? spares::refill : null);
+  }
+
+  /**
+   * Joins a local connection to an opened channel and hands it to the event loop (without one:
+   * pumps it on the calling thread until it ends): how every connection starts, the socket's, a
+   * TCP forward's ({@code forward} then tracks it too) and a command's. {@code afterFirstSend},
+   * if any, runs once its first bytes went out.
+   */
+  private void join(SocketChannel local, RemoteChannels.Opened opened, TcpForwarding forward,
+      Runnable afterFirstSend) {
     ForwardedConnection conn;
     try {
-      if (opened == null) {
-        opened = channels.open(sessions.await(target.connectTimeout()));
-      }
-      conn = new ForwardedConnection(local, opened, writer, this::forget);
-    } catch (TunnelException | IOException e) {
-      log.debug("tunnel {}: refusing a local connection: {}", id, e.getMessage());
+      conn = new ForwardedConnection(local, opened, writer, c -> {
+        connections.remove(c);
+        if (forward != null) {
+          forward.ended(c);
+        }
+      }, loop == null ? null : () -> loop.release(local));
+    } catch (IOException e) {
+      log.debug("tunnel {}: refusing a local connection: {}", id, e.toString());
       Acceptor.closeQuietly(local);
-      if (opened != null) {
-        opened.discard();
-      }
+      opened.discard();
       return;
     }
     connections.add(conn);
-    if (closed.get()) {
+    if (forward != null) {
+      forward.track(conn);
+    }
+    if (closed.get() || (forward != null && !forward.isOpen())) {
       conn.close();
       return;
     }
-    if (spare != null) {
-      // refill once this connection's request is on the wire: a CHANNEL_OPEN sent before it
-      // makes sshd connect to the remote socket first, and the request waits behind that
-      conn.afterFirstSend(spares::refill);
+    if (afterFirstSend != null) {
+      conn.afterFirstSend(afterFirstSend);
     }
     conn.attach();
-    conn.pumpLocalToRemote();
-  }
-
-  private void forget(ForwardedConnection c) {
-    connections.remove(c);
+    if (loop != null) {
+      loop.add(conn);
+    } else {
+      conn.pumpLocalToRemote();
+    }
   }
 
   /**
@@ -263,7 +315,7 @@ public final class Forwarder implements AutoCloseable {
     } catch (IOException e) {
       throw new TunnelException(Reason.LOCAL_PORT_UNAVAILABLE, "cannot listen on 127.0.0.1:"
           + localPort + " for a forward to " + host + ":" + port + ": " + e.getMessage()
-          + (e instanceof java.net.BindException ? " (the port is taken: choose another, or 0"
+          + (e instanceof BindException ? " (the port is taken: choose another, or 0"
               + " for any free one)" : ""), e);
     }
     TcpForwarding f = new TcpForwarding(id, l, host, port, pumps, tcpHost);
@@ -296,23 +348,11 @@ public final class Forwarder implements AutoCloseable {
       throw new TunnelException(Reason.LOCAL_SOCKET_UNAVAILABLE, "cannot make a local socket "
           + "pair for `" + command + "`: " + e.getMessage(), e);
     }
-    ForwardedConnection conn;
     try {
-      conn = new ForwardedConnection(pair[0], opened, writer, this::forget);
-    } catch (IOException e) {
+      pumps.execute(() -> join(pair[0], opened, null, null));
+    } catch (RejectedExecutionException closing) {
       opened.discard();
       Acceptor.closeQuietly(pair[0]);
-      Acceptor.closeQuietly(pair[1]);
-      throw new TunnelException(Reason.LOCAL_SOCKET_UNAVAILABLE, e.getMessage(), e);
-    }
-    connections.add(conn);
-    try {
-      pumps.execute(() -> {
-        conn.attach();
-        conn.pumpLocalToRemote();
-      });
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
-      conn.close();
       Acceptor.closeQuietly(pair[1]);
       throw new TunnelException(Reason.CLOSED, "tunnel " + id + " is closed");
     }
@@ -326,31 +366,13 @@ public final class Forwarder implements AutoCloseable {
 
   private final TcpForwarding.Host tcpHost = new TcpForwarding.Host() {
     @Override
-    public RemoteChannels.Opened open(String host, int port, java.net.InetSocketAddress origin) {
+    public RemoteChannels.Opened open(String host, int port, InetSocketAddress origin) {
       return channels.openTcp(sessions.await(target.connectTimeout()), host, port, origin);
     }
 
     @Override
     public void run(SocketChannel local, RemoteChannels.Opened opened, TcpForwarding forward) {
-      ForwardedConnection conn;
-      try {
-        conn = new ForwardedConnection(local, opened, writer, c -> {
-          Forwarder.this.forget(c);
-          forward.ended(c);
-        });
-      } catch (IOException e) {
-        Acceptor.closeQuietly(local);
-        opened.discard();
-        return;
-      }
-      connections.add(conn);
-      forward.track(conn);
-      if (closed.get() || !forward.isOpen()) {
-        conn.close();
-        return;
-      }
-      conn.attach();
-      conn.pumpLocalToRemote();
+      join(local, opened, forward, null);
     }
 
     @Override
@@ -459,6 +481,9 @@ public final class Forwarder implements AutoCloseable {
     pumps.shutdownNow();
     if (writer != null) {
       writer.close();
+    }
+    if (loop != null) {
+      loop.close();
     }
     threads.interruptAll();
     long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();

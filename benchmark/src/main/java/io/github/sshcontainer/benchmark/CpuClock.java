@@ -1,0 +1,44 @@
+package io.github.sshcontainer.benchmark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The CPU time a process has used, user plus system ({@code utime + stime} in {@code
+ * /proc/PID/stat}), threads that already ended included. Clock ticks are 10 ms on Linux, so a
+ * measured phase must run for seconds of CPU to be read to a few percent.
+ */
+final class CpuClock {
+  /** {@code getconf CLK_TCK}: 100 on every Linux the benchmark runs on. */
+  private static final long NANOS_PER_TICK = 10_000_000L;
+
+  private final long pid;
+
+  CpuClock(long pid) {
+    this.pid = pid;
+  }
+
+  /** CPU time used so far, in nanoseconds (always 0 for {@link #none()}). */
+  long nanos() {
+    if (pid < 0) {
+      return 0;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // the command name in parentheses may hold spaces: the fields count from its ')'
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long utime = Long.parseLong(f[11]); // field 14 of the whole line
+      long stime = Long.parseLong(f[12]); // field 15
+      return (utime + stime) * NANOS_PER_TICK;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the CPU time of process " + pid, e);
+    }
+  }
+
+  /** A clock that always reads 0: the direct path has no process in the middle. */
+  static CpuClock none() {
+    return new CpuClock(-1);
+  }
+}

@@ -1,0 +1,262 @@
+package io.github.sshcontainer.benchmark;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.PullPolicy;
+import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.gateway.GatewayOptions;
+import io.github.sshcontainer.gateway.GatewayServer;
+import io.github.sshcontainer.gateway.backend.BackendEvents;
+import io.github.sshcontainer.gateway.backend.DockerBackend;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.lab.DelayProxy;
+import io.github.sshcontainer.lab.DockerCli;
+import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The gateway against what people script today, in one run: {@code ssh gateway true} in
+ * connection mode (login, container, exec, exit, removal) against {@code ssh docker-host docker
+ * run --rm IMAGE true} (OpenSSH plus the Docker CLI on the host), with a plain {@code ssh host
+ * true} as the floor; medians of 10, on loopback and at 20 ms RTT (on the client's leg and on
+ * the gateway's leg to the Docker host); logins per second with 8 clients at once; and memory
+ * per open connection (the gateway's heap and RSS against an sshd session's PSS).
+ *
+ * <p>Usage: {@code GatewayBenchmark [--quick] [--out FILE]}.
+ */
+public final class GatewayBenchmark {
+  private static final Duration SOON = Duration.ofMinutes(2);
+  private final boolean quick;
+  private final Report report;
+
+  private GatewayBenchmark(boolean quick) {
+    this.quick = quick;
+    this.report = new Report(quick, "ssh true", "ssh+docker", "gateway");
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<String> a = Arrays.asList(args);
+    boolean quick = a.contains("--quick");
+    Path out = Path.of(a.contains("--out") ? a.get(a.indexOf("--out") + 1)
+        : "benchmark/target/gateway-benchmark.json");
+    GatewayBenchmark b = new GatewayBenchmark(quick);
+    Lab lab = Lab.shared();
+    b.scenario(lab, "loopback", Duration.ZERO);
+    b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
+    System.out.println(b.report.table("ssh true: OpenSSH login alone; ssh+docker: `ssh host "
+        + "docker run --rm --network none IMAGE true` with " + DockerCli.debian() + " on the "
+        + "host; gateway: `ssh -p PORT user@gateway true` in connection mode, its Docker host "
+        + "reached over SSH (the delay on both of its legs at 20 ms)."));
+    b.report.writeJson(out);
+    System.exit(0);
+  }
+
+  private void scenario(Lab lab, String name, Duration oneWay) throws Exception {
+    DockerDaemon daemon = lab.docker();
+    Path dir = Files.createTempDirectory("sshc-bench-gw");
+    try (Sshd host = lab.startSshd("bench-gw-" + name, lab.hostKey(), List.of());
+        DelayProxy hostLeg = DelayProxy.start(host.port(), oneWay)) {
+      Path hostKh = Files.writeString(dir.resolve("host_kh"), Keys.knownHostsLine(
+          lab.hostKey(), hostLeg.port()) + "\n");
+      DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab.destination())
+          .target(SshTarget.of(lab.user(), "127.0.0.1", hostLeg.port()))
+          .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
+          .remoteSocket(daemon.socket().toString()).build());
+      ContainerSpec spec = ContainerSpec.of(DockerDaemon.BUSYBOX).networkMode("none")
+          .pullPolicy(PullPolicy.NEVER).build();
+      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(spec)
+          .build(), BackendEvents.NONE);
+      Path authorized = Files.copy(Path.of(lab.clientKey() + ".pub"), dir.resolve("ak"));
+      GatewayServer gateway = GatewayServer.start(GatewayOptions.builder(dir.resolve("hk"))
+          .listen("127.0.0.1", 0).authorizedKeys(authorized).maxConnectionsPerUser(100)
+          .maxUnauthenticated(100).build(), backend);
+      try (DelayProxy clientLeg = DelayProxy.start(gateway.port(), oneWay)) {
+        Path gwKh = Files.writeString(dir.resolve("gw_kh"), Keys.knownHostsLine(
+            dir.resolve("hk"), clientLeg.port()) + "\n");
+        OpenSshClient toGateway = new OpenSshClient(lab.clientKey(), gwKh, clientLeg.port(),
+            "bench");
+        OpenSshClient toHost = new OpenSshClient(lab.clientKey(), hostKh, hostLeg.port(),
+            lab.user());
+        String dockerRun = "'" + DockerCli.debian().path() + "' -H unix://" + daemon.socket()
+            + " run --rm --network none " + DockerDaemon.BUSYBOX + " true";
+        Supplier<Long> floor = () -> millis(toHost, "true");
+        Supplier<Long> scripted = () -> millis(toHost, dockerRun);
+        Supplier<Long> ours = () -> millis(toGateway, "true");
+        for (int i = 0; i < 2; i++) { // warm-up
+          floor.get();
+          scripted.get();
+          ours.get();
+        }
+        int n = quick ? 3 : 10;
+        long[][] samples = new long[3][n];
+        long cpu0 = cpuNanos();
+        long cpuGateway = 0;
+        for (int i = 0; i < n; i++) { // alternate, so that drift hits all three alike
+          samples[0][i] = floor.get();
+          samples[1][i] = scripted.get();
+          long c0 = cpuNanos();
+          samples[2][i] = ours.get();
+          cpuGateway += cpuNanos() - c0;
+        }
+        report.add(name, "login+container+exit (median of " + n + ")", "ms", true,
+            median(samples[0]), median(samples[1]), median(samples[2]), "");
+        System.out.printf("gateway JVM CPU per login: %.1f ms (all three paths: %.1f ms)%n",
+            cpuGateway / 1e6 / n, (cpuNanos() - cpu0) / 1e6 / n);
+        int logins = quick ? 16 : 40;
+        report.add(name, "logins/s, 8 clients at once", "1/s", false,
+            rate(8, logins, floor), rate(8, logins, scripted), rate(8, logins, ours), "");
+        if (oneWay.isZero()) {
+          memory(name, toGateway, toHost, host, dir);
+        }
+      } finally {
+        gateway.close();
+        backend.close();
+        docker.close();
+      }
+    }
+  }
+
+  /** Open connections held by ControlMaster processes: the gateway's and sshd's cost of each. */
+  private void memory(String name, OpenSshClient toGateway, OpenSshClient toHost, Sshd host,
+      Path dir) throws Exception {
+    int n = quick ? 4 : 16;
+    long heap0 = heapAfterGc();
+    long rss0 = Probes.rssKiB(ProcessHandle.current().pid());
+    List<Process> masters = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        Path cm = dir.resolve("gcm" + i);
+        masters.add(toGateway.start(toGateway.ssh(List.of("-o", "ControlMaster=yes", "-o",
+            "ControlPath=" + cm), "sleep 600"), dir.resolve("gcm" + i + ".log")));
+      }
+      awaitSessions(toGateway, dir, "gcm", n);
+      long heap = heapAfterGc() - heap0;
+      long rss = Probes.rssKiB(ProcessHandle.current().pid()) - rss0;
+      stop(masters);
+      long pss0 = sshdPssKiB(host);
+      for (int i = 0; i < n; i++) {
+        Path cm = dir.resolve("scm" + i);
+        masters.add(toHost.start(toHost.ssh(List.of("-o", "ControlMaster=yes", "-o",
+            "ControlPath=" + cm), "sleep 600"), dir.resolve("scm" + i + ".log")));
+      }
+      awaitSessions(toHost, dir, "scm", n);
+      long pss = sshdPssKiB(host) - pss0;
+      report.add(name, "memory per open connection (heap; sshd PSS)", "KiB", true, 0,
+          pss / (double) n, heap / 1024.0 / n, "");
+      System.out.printf("gateway RSS growth per open connection: %.0f KiB%n", rss / (double) n);
+    } finally {
+      stop(masters);
+    }
+  }
+
+  private static void awaitSessions(OpenSshClient c, Path dir, String prefix, int n)
+      throws Exception {
+    long end = System.nanoTime() + SOON.toNanos();
+    for (int i = 0; i < n; i++) {
+      Path cm = dir.resolve(prefix + i);
+      while (true) {
+        OpenSshClient.Result r = c.ssh("true", null, SOON, "-o", "ControlMaster=no", "-o",
+            "ControlPath=" + cm);
+        if (r.code() == 0) {
+          break;
+        }
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException("master " + i + " did not come up: " + r.err());
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static void stop(List<Process> ps) throws InterruptedException {
+    for (Process p : ps) {
+      p.destroy();
+    }
+    for (Process p : ps) {
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+    ps.clear();
+  }
+
+  /** PSS of the sshd's descendants (one privileged and one user process per connection). */
+  private static long sshdPssKiB(Sshd sshd) {
+    return ProcessHandle.of(sshd.pid()).map(p -> p.descendants().mapToLong(d ->
+        pssKiB(d.pid())).sum()).orElse(0L);
+  }
+
+  private static long pssKiB(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+        if (line.startsWith("Pss:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (Exception e) {
+      return 0;
+    }
+    return 0;
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static long cpuNanos() {
+    return ((OperatingSystemMXBean) ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static long millis(OpenSshClient c, String command) {
+    long t0 = System.nanoTime();
+    OpenSshClient.Result r = c.ssh(command, null, SOON);
+    if (r.code() != 0) {
+      throw new IllegalStateException("`" + command + "` failed: " + r.err());
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+  }
+
+  private static double rate(int clients, int total, Supplier<Long> login) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      long t0 = System.nanoTime();
+      List<Future<Long>> all = new ArrayList<>();
+      for (int i = 0; i < total; i++) {
+        all.add(pool.submit(login::get));
+      }
+      for (Future<Long> f : all) {
+        f.get(10, TimeUnit.MINUTES);
+      }
+      return total / ((System.nanoTime() - t0) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static double median(long[] v) {
+    long[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+  }
+}

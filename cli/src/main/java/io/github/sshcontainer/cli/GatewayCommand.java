@@ -1,0 +1,324 @@
+package io.github.sshcontainer.cli;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.DockerEndpoint;
+import io.github.sshcontainer.docker.PullPolicy;
+import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.gateway.GatewayCounters;
+import io.github.sshcontainer.gateway.GatewayOptions;
+import io.github.sshcontainer.gateway.GatewayServer;
+import io.github.sshcontainer.gateway.backend.DockerBackend;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+    description = "An SSH server that lands every connection in a container made on demand on "
+        + "the Docker host DEST (ssh://…, an ssh config alias, unix:///path or tcp://host:port "
+        + "with TLS). Public keys only; forwarding refused; nothing runs on this host. Runs "
+        + "until SIGINT or SIGTERM. The first line is `listening on HOST:PORT`.")
+final class GatewayCommand implements Callable<Integer> {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+  private static final Pattern BYTES = Pattern.compile("(\\d+)([kmgKMG])?[bB]?");
+
+  @Mixin
+  SshOptions ssh;
+
+  @Mixin
+  DockerSocketOption socket;
+
+  @Parameters(arity = "0..1", paramLabel = "DEST",
+      description = "The Docker host (default: DOCKER_HOST=ssh://… or the current context).")
+  String dest;
+
+  @Option(names = "--listen", paramLabel = "[HOST:]PORT", defaultValue = "127.0.0.1:2022",
+      description = "Where to listen (default: ${DEFAULT-VALUE}; 0.0.0.0:PORT for every "
+          + "address, port 0 for any free one).")
+  String listen;
+
+  @Option(names = "--image", paramLabel = "IMAGE", required = true,
+      description = "The image of every container.")
+  String image;
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "connection",
+      description = "connection (one container per connection, an exec per session; the "
+          + "default) or session (a container per session).")
+  String mode;
+
+  @Option(names = "--host-key", paramLabel = "FILE",
+      description = "The host key, generated (ed25519) on first start and reused (default: "
+          + "$SSH_CONTAINER_STATE_DIR/gateway_host_ed25519_key, else "
+          + "~/.ssh-container/gateway_host_ed25519_key).")
+  Path hostKey;
+
+  @Option(names = "--authorized-keys", paramLabel = "FILE",
+      description = "authorized_keys (OpenSSH format) for every user name.")
+  Path authorizedKeys;
+
+  @Option(names = "--authorized-keys-dir", paramLabel = "DIR",
+      description = "One authorized_keys file per user: DIR/USER.")
+  Path authorizedKeysDir;
+
+  @Option(names = "--shell", paramLabel = "CMD", defaultValue = "/bin/sh",
+      description = "The shell (words split on spaces); exec runs SHELL -c COMMAND "
+          + "(default: ${DEFAULT-VALUE}).")
+  String shell;
+
+  @Option(names = "--idle-command", paramLabel = "CMD",
+      description = "What keeps a connection's container alive (words split on spaces; "
+          + "default: a shell loop that exits on TERM).")
+  String idleCommand;
+
+  @Option(names = "--subsystem", paramLabel = "NAME=PATH",
+      description = "Run PATH in the container for subsystem NAME, e.g. "
+          + "sftp=/usr/lib/openssh/sftp-server (repeatable).")
+  List<String> subsystems = new ArrayList<>();
+
+  @Option(names = "--env-allow", paramLabel = "NAME",
+      description = "Env variables (SendEnv/SetEnv) that pass, * as a wildcard (repeatable; "
+          + "default: all).")
+  List<String> envAllow = new ArrayList<>();
+
+  @Option(names = "--disable-command", description = "Refuse exec requests.")
+  boolean disableCommand;
+
+  @Option(names = "--disable-shell", description = "Refuse shell requests.")
+  boolean disableShell;
+
+  @Option(names = "--disable-subsystems", description = "Refuse subsystem requests.")
+  boolean disableSubsystems;
+
+  @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "if-not-present",
+      description = "always, if-not-present (a :latest or untagged image is pulled anyway) or "
+          + "never (default: ${DEFAULT-VALUE}).")
+  String pull;
+
+  @Option(names = "--network", paramLabel = "MODE", defaultValue = "none",
+      description = "The containers' network (default: ${DEFAULT-VALUE}).")
+  String network;
+
+  @Option(names = "--memory", paramLabel = "BYTES", description = "Memory limit (512m, 2g).")
+  String memory;
+
+  @Option(names = "--cpus", paramLabel = "N", description = "CPU limit (0.5, 2).")
+  Double cpus;
+
+  @Option(names = "--pids-limit", paramLabel = "N", defaultValue = "256",
+      description = "The most processes per container (default: ${DEFAULT-VALUE}).")
+  long pidsLimit;
+
+  @Option(names = "--privileged", description = "Run privileged containers (never by default).")
+  boolean privileged;
+
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "200",
+      description = "Connections at once (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-user", paramLabel = "N", defaultValue = "10",
+      description = "Connections of one user at once (default: ${DEFAULT-VALUE}).")
+  int maxPerUser;
+
+  @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "50",
+      description = "Connections not yet authenticated (sshd's MaxStartups; default: "
+          + "${DEFAULT-VALUE}).")
+  int maxUnauthenticated;
+
+  @Option(names = "--login-grace-time", paramLabel = "DURATION", defaultValue = "2m",
+      description = "Time to authenticate (default: ${DEFAULT-VALUE}).")
+  String loginGrace;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
+      description = "Close a connection without traffic this long; 0 for never (default: "
+          + "${DEFAULT-VALUE}).")
+  String idleTimeout;
+
+  @Option(names = "--start-timeout", paramLabel = "DURATION", defaultValue = "60s",
+      description = "Time a container may take to start (default: ${DEFAULT-VALUE}).")
+  String startTimeout;
+
+  @Option(names = "--stop-timeout", paramLabel = "DURATION", defaultValue = "10s",
+      description = "After TERM, time before KILL when a container stops (default: "
+          + "${DEFAULT-VALUE}).")
+  String stopTimeout;
+
+  @Option(names = "--tlscacert", paramLabel = "FILE", description = "tcp:// DEST: the CA.")
+  Path tlsCa;
+
+  @Option(names = "--tlscert", paramLabel = "FILE",
+      description = "tcp:// DEST: the client certificate.")
+  Path tlsCert;
+
+  @Option(names = "--tlskey", paramLabel = "FILE", description = "tcp:// DEST: its key.")
+  Path tlsKey;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if ((authorizedKeys == null) == (authorizedKeysDir == null)) {
+      throw usage("give exactly one of --authorized-keys FILE and --authorized-keys-dir DIR");
+    }
+    DockerBackendOptions.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
+      case "connection" -> DockerBackendOptions.Mode.CONNECTION;
+      case "session" -> DockerBackendOptions.Mode.SESSION;
+      default -> throw usage("--mode takes connection or session, got " + mode);
+    };
+    PullPolicy policy;
+    try {
+      policy = PullPolicy.valueOf(pull.toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw usage("--pull takes always, if-not-present or never, got " + pull);
+    }
+    ContainerSpec.Builder c = ContainerSpec.of(image).pullPolicy(policy).networkMode(network)
+        .pidsLimit(pidsLimit).privileged(privileged)
+        .startTimeout(duration("--start-timeout", startTimeout, false))
+        .stopTimeout(duration("--stop-timeout", stopTimeout, false));
+    if (idleCommand != null) {
+      c.idleCommand(words(idleCommand));
+    }
+    if (memory != null) {
+      c.memoryBytes(bytes(memory));
+    }
+    if (cpus != null) {
+      c.cpus(cpus);
+    }
+    DockerBackendOptions.Builder o = DockerBackendOptions.builder(c.build()).mode(m)
+        .shell(words(shell)).disableCommand(disableCommand).disableShell(disableShell)
+        .disableSubsystems(disableSubsystems);
+    for (String s : subsystems) {
+      String[] kv = s.split("=", 2);
+      if (kv.length != 2) {
+        throw usage("--subsystem takes NAME=PATH, got " + s);
+      }
+      o.subsystem(kv[0], words(kv[1]));
+    }
+    for (String e : envAllow) {
+      o.envAllow(e);
+    }
+    GatewayOptions.Builder g = GatewayOptions.builder(hostKey != null ? hostKey
+        : defaultHostKey()).maxConnections(maxConnections).maxConnectionsPerUser(maxPerUser)
+        .maxUnauthenticated(maxUnauthenticated)
+        .loginGraceTime(duration("--login-grace-time", loginGrace, false))
+        .idleTimeout(duration("--idle-timeout", idleTimeout, true));
+    listen(g);
+    if (authorizedKeys != null) {
+      g.authorizedKeys(authorizedKeys);
+    } else {
+      g.authorizedKeysDir(authorizedKeysDir);
+    }
+    GatewayCounters counters = new GatewayCounters();
+    g.events(counters);
+    DockerBackendOptions backendOptions = o.build();
+    GatewayOptions gatewayOptions = g.build();
+    try (DockerClient docker = connect()) {
+      DockerBackend backend = DockerBackend.create(docker, backendOptions, counters);
+      GatewayServer server = GatewayServer.start(gatewayOptions, backend);
+      Thread hook = new Thread(() -> {
+        server.close();
+        backend.close();
+      }, "ssh-container-gateway-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      System.out.println("listening on " + gatewayOptions.host() + ":" + server.port());
+      System.out.flush();
+      TunnelCommand.runUntilEnded();
+      server.close();
+      backend.close();
+      return 0;
+    }
+  }
+
+  private DockerClient connect() {
+    String lower = dest == null ? "" : dest.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("unix://") || lower.startsWith("tcp://")) {
+      DockerEndpoint.Builder b = DockerEndpoint.forHost(dest);
+      if (tlsCa != null || tlsCert != null || tlsKey != null) {
+        if (tlsCa == null || tlsCert == null || tlsKey == null) {
+          throw usage("TLS needs all three: --tlscacert, --tlscert and --tlskey");
+        }
+        b.tlsFiles(tlsCa, tlsCert, tlsKey);
+      }
+      return b.connect();
+    }
+    return SshDocker.connect(socket.apply(ssh.builder(dest, null)).build());
+  }
+
+  private void listen(GatewayOptions.Builder g) {
+    int colon = listen.lastIndexOf(':');
+    String host = colon < 0 ? "127.0.0.1" : listen.substring(0, colon);
+    String port = colon < 0 ? listen : listen.substring(colon + 1);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    try {
+      g.listen(host, Integer.parseInt(port));
+    } catch (NumberFormatException e) {
+      throw usage("--listen takes [HOST:]PORT, got " + listen);
+    }
+  }
+
+  private static Path defaultHostKey() {
+    String state = System.getenv("SSH_CONTAINER_STATE_DIR");
+    Path dir = state != null && !state.isBlank() ? Path.of(state)
+        : Path.of(System.getProperty("user.home"), ".ssh-container");
+    return dir.resolve("gateway_host_ed25519_key");
+  }
+
+  private static List<String> words(String s) {
+    List<String> w = new ArrayList<>(Arrays.asList(s.trim().split("\\s+")));
+    w.removeIf(String::isEmpty);
+    return w;
+  }
+
+  /** {@code 10s}, {@code 2m}, {@code 1h}, {@code 500ms}; a bare number is seconds. */
+  private Duration duration(String option, String text, boolean zeroOk) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw usage(option + " takes a duration such as 10s, 2m or 1h, got " + text);
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    Duration d = switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofSeconds(n);
+    };
+    if (d.isZero() && !zeroOk) {
+      throw usage(option + " must be more than 0, got " + text);
+    }
+    return d;
+  }
+
+  private long bytes(String text) {
+    Matcher m = BYTES.matcher(text.trim());
+    if (!m.matches()) {
+      throw usage("--memory takes bytes such as 536870912, 512m or 2g, got " + text);
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
+    return switch (unit) {
+      case "k" -> n << 10;
+      case "m" -> n << 20;
+      case "g" -> n << 30;
+      default -> n;
+    };
+  }
+
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+}

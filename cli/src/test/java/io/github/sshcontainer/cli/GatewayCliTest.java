@@ -1,0 +1,109 @@
+package io.github.sshcontainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.OnDemandContainer;
+import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.tunnel.TunnelOptions;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ssh-container gateway} as a real process with stdin at /dev/null: its first line, a
+ * login through it, SIGTERM, and SIGKILL followed by a restart that removes the orphans.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class GatewayCliTest {
+  private static final Path JAR = Path.of("target/ssh-container.jar").toAbsolutePath();
+  private static final Duration SOON = Duration.ofSeconds(60);
+  @TempDir Path tmp;
+
+  private static Lab lab() {
+    return Lab.shared();
+  }
+
+  private record Running(Process process, int port) {}
+
+  private Running gateway(Path hostKey, Path authorized) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-jar", JAR.toString(), "gateway", lab().destination(),
+        "--identity", lab().clientKey().toString(), "--known-hosts",
+        lab().knownHosts().toString(), "--remote-socket", lab().docker().socket().toString(),
+        "--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull", "never",
+        "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
+        "--stop-timeout", "2s"));
+    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
+        new File("/dev/null"))).redirectError(tmp.resolve("gateway-" + System.nanoTime()
+        + ".err").toFile()).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+        StandardCharsets.UTF_8));
+    String first = out.readLine();
+    assertTrue(first != null && first.startsWith("listening on 127.0.0.1:"), "first line: "
+        + first);
+    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)));
+  }
+
+  private OpenSshClient client(Path hostKey, int port, String user) throws Exception {
+    Path kh = Files.writeString(tmp.resolve("kh-" + port), Keys.knownHostsLine(hostKey, port)
+        + "\n");
+    return new OpenSshClient(lab().clientKey(), kh, port, user);
+  }
+
+  private static int containersOf(DockerClient docker, String user) {
+    return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(
+        "io.github.sshcontainer.gateway.user", user, OnDemandContainer.MANAGED_LABEL, "true"))
+        .exec().size();
+  }
+
+  @Test
+  void servesWithStdinAtDevNullEndsOnSigtermAndAfterSigkillItsNextStartRemovesTheOrphans()
+      throws Exception {
+    Path hostKey = tmp.resolve("host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("authorized_keys"));
+    try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
+        .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
+        .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
+      Running first = gateway(hostKey, authorized);
+      OpenSshClient c = client(hostKey, first.port(), "cli-user");
+      OpenSshClient.Result r = c.ssh("echo through-the-cli; exit 4", null, SOON);
+      assertEquals(4, r.code(), r.err());
+      assertEquals("through-the-cli\n", r.out());
+      // a session open while the gateway is killed leaves its container behind
+      Process held = c.start(c.ssh(List.of(), "echo held; sleep 600"), tmp.resolve("held"));
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(tmp.resolve("held")).contains("held")) {
+        assertTrue(System.nanoTime() < end, "the session started");
+        Thread.sleep(50);
+      }
+      first.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL
+      held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      assertEquals(1, containersOf(docker, "cli-user"), "orphaned by the kill");
+      Running second = gateway(hostKey, authorized);
+      assertEquals(0, containersOf(docker, "cli-user"), "removed when the gateway started");
+      OpenSshClient again = client(hostKey, second.port(), "cli-user");
+      assertEquals("same host key\n", again.ssh("echo same host key", null, SOON).out());
+      second.process().destroy(); // SIGTERM
+      assertTrue(second.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+      assertEquals(0, containersOf(docker, "cli-user"));
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package io.github.sshcontainer.gateway;
+
+import io.github.sshcontainer.gateway.backend.BackendEvents;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the gateway's SSH server listens, authenticates and limits: sshd's settings for a server
+ * whose every login lands in a container. Authentication is by public key only; forwarding,
+ * agent and X11 requests are refused. Immutable.
+ */
+public final class GatewayOptions {
+  private final String host;
+  private final int port;
+  private final Path hostKey;
+  private final Path authorizedKeys;
+  private final Path authorizedKeysDir;
+  private final int maxConnections;
+  private final int maxConnectionsPerUser;
+  private final int maxUnauthenticated;
+  private final Duration loginGraceTime;
+  private final Duration idleTimeout;
+  private final BackendEvents events;
+
+  private GatewayOptions(Builder b) {
+    host = b.host;
+    port = b.port;
+    hostKey = b.hostKey;
+    authorizedKeys = b.authorizedKeys;
+    authorizedKeysDir = b.authorizedKeysDir;
+    maxConnections = b.maxConnections;
+    maxConnectionsPerUser = b.maxConnectionsPerUser;
+    maxUnauthenticated = b.maxUnauthenticated;
+    loginGraceTime = b.loginGraceTime;
+    idleTimeout = b.idleTimeout;
+    events = b.events;
+  }
+
+  /**
+   * A builder: the host key is read from {@code hostKey}, or generated there (ed25519, mode
+   * 0600) on first start and reused afterwards, so that clients' known_hosts stay valid.
+   */
+  public static Builder builder(Path hostKey) {
+    return new Builder(hostKey);
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path hostKey() {
+    return hostKey;
+  }
+
+  /** One authorized_keys file for every user name. */
+  public Optional<Path> authorizedKeys() {
+    return Optional.ofNullable(authorizedKeys);
+  }
+
+  /** A directory holding one authorized_keys file per user, named as the user. */
+  public Optional<Path> authorizedKeysDir() {
+    return Optional.ofNullable(authorizedKeysDir);
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public int maxConnectionsPerUser() {
+    return maxConnectionsPerUser;
+  }
+
+  public int maxUnauthenticated() {
+    return maxUnauthenticated;
+  }
+
+  public Duration loginGraceTime() {
+    return loginGraceTime;
+  }
+
+  /** Zero: none. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  public BackendEvents events() {
+    return events;
+  }
+
+  @Override
+  public String toString() {
+    return "GatewayOptions[" + host + ":" + port + ", hostKey=" + hostKey + ", "
+        + (authorizedKeys != null ? "authorizedKeys=" + authorizedKeys
+            : "authorizedKeysDir=" + authorizedKeysDir) + ", maxConnections=" + maxConnections
+        + ", perUser=" + maxConnectionsPerUser + ", maxUnauthenticated=" + maxUnauthenticated
+        + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout + "]";
+  }
+
+  /** Collects the options; every setter checks its value at once. */
+  public static final class Builder {
+    private final Path hostKey;
+    private String host = "127.0.0.1";
+    private int port = 2022;
+    private Path authorizedKeys;
+    private Path authorizedKeysDir;
+    private int maxConnections = 200;
+    private int maxConnectionsPerUser = 10;
+    private int maxUnauthenticated = 50;
+    private Duration loginGraceTime = Duration.ofMinutes(2);
+    private Duration idleTimeout = Duration.ofHours(1);
+    private BackendEvents events = BackendEvents.NONE;
+
+    private Builder(Path hostKey) {
+      this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
+    }
+
+    /**
+     * Where to listen. Default: 127.0.0.1:2022, this machine only; {@code 0.0.0.0} serves
+     * every address. Port 0: any free one ({@link GatewayServer#port()} tells).
+     */
+    public Builder listen(String host, int port) {
+      if (Objects.requireNonNull(host, "host").isBlank()) {
+        throw new IllegalArgumentException("listen host must not be blank (0.0.0.0 for all)");
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("listen port " + port + " must be 0..65535");
+      }
+      this.host = host;
+      this.port = port;
+      return this;
+    }
+
+    /** One authorized_keys file (OpenSSH format) for every user name. */
+    public Builder authorizedKeys(Path file) {
+      this.authorizedKeys = Objects.requireNonNull(file, "file");
+      this.authorizedKeysDir = null;
+      return this;
+    }
+
+    /** A directory with one authorized_keys file per user: {@code DIR/USER}. */
+    public Builder authorizedKeysDir(Path dir) {
+      this.authorizedKeysDir = Objects.requireNonNull(dir, "dir");
+      this.authorizedKeys = null;
+      return this;
+    }
+
+    /** Connections at once, authenticated or not. Default: 200. */
+    public Builder maxConnections(int max) {
+      this.maxConnections = positive("maxConnections", max);
+      return this;
+    }
+
+    /** Authenticated connections of one user at once. Default: 10. */
+    public Builder maxConnectionsPerUser(int max) {
+      this.maxConnectionsPerUser = positive("maxConnectionsPerUser", max);
+      return this;
+    }
+
+    /**
+     * Connections not yet authenticated at once (sshd's MaxStartups): more are dropped before
+     * the key exchange. Default: 50, a class logging in at the same moment.
+     */
+    public Builder maxUnauthenticated(int max) {
+      this.maxUnauthenticated = positive("maxUnauthenticated", max);
+      return this;
+    }
+
+    /** How long a client may take to authenticate (sshd's LoginGraceTime). Default: 2 min. */
+    public Builder loginGraceTime(Duration d) {
+      Objects.requireNonNull(d, "loginGraceTime");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("loginGraceTime " + d + " must be positive");
+      }
+      this.loginGraceTime = d;
+      return this;
+    }
+
+    /** A connection with no traffic this long is closed; zero for never. Default: 1 hour. */
+    public Builder idleTimeout(Duration d) {
+      Objects.requireNonNull(d, "idleTimeout");
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout " + d + " must not be negative");
+      }
+      this.idleTimeout = d;
+      return this;
+    }
+
+    /** Receives what happens (for metrics). Default: {@link BackendEvents#NONE}. */
+    public Builder events(BackendEvents events) {
+      this.events = Objects.requireNonNull(events, "events");
+      return this;
+    }
+
+    private static int positive(String what, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + " " + n + " must be at least 1");
+      }
+      return n;
+    }
+
+    /**
+     * @throws IllegalStateException without authorized keys (a file or a directory)
+     */
+    public GatewayOptions build() {
+      if (authorizedKeys == null && authorizedKeysDir == null) {
+        throw new IllegalStateException("the gateway authenticates by public key only: give "
+            + "authorizedKeys(FILE) or authorizedKeysDir(DIR)");
+      }
+      return new GatewayOptions(this);
+    }
+  }
+}

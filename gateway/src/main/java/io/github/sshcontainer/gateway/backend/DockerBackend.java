@@ -1,0 +1,148 @@
+package io.github.sshcontainer.gateway.backend;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.OnDemandContainer;
+import io.github.sshcontainer.docker.PullPolicy;
+import io.github.sshcontainer.docker.RemoteDockerException;
+import io.github.sshcontainer.gateway.backend.BackendException.Reason;
+import io.github.sshcontainer.gateway.internal.DockerConnection;
+import io.github.sshcontainer.gateway.internal.UserMessages;
+import io.github.sshcontainer.tunnel.TunnelException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ContainerSSH's Docker backend: each connection lands in a container made on demand on the
+ * daemon {@code docker} reaches (over SSH, a local socket or TLS), one per connection with an
+ * exec per session, or one per session ({@link DockerBackendOptions.Mode}). Containers carry
+ * the ssh-container owner label and labels naming the user, client and connection; a backend
+ * that starts removes the containers a killed gateway of this host left.
+ *
+ * <p>The caller owns {@code docker} and closes it after the backend. Thread-safe.
+ */
+public final class DockerBackend implements ContainerBackend {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+  /** The user name the container's connection logged in as. */
+  public static final String USER_LABEL = "io.github.sshcontainer.gateway.user";
+  /** The client's address, {@code host:port}. */
+  public static final String CLIENT_LABEL = "io.github.sshcontainer.gateway.client";
+  /** The gateway's connection id. */
+  public static final String CONNECTION_LABEL = "io.github.sshcontainer.gateway.connection";
+
+  private final DockerClient docker;
+  private final DockerBackendOptions options;
+  private final BackendEvents events;
+  private final Set<DockerConnection> open = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private DockerBackend(DockerClient docker, DockerBackendOptions options,
+      BackendEvents events) {
+    this.docker = docker;
+    this.options = options;
+    this.events = events;
+  }
+
+  /**
+   * A backend on {@code docker}. It removes the orphans of gateways of this host that were
+   * killed, and checks the image: one that is missing under pull policy NEVER is a WARN here
+   * (the gateway still starts) and an error for each session.
+   */
+  public static DockerBackend create(DockerClient docker, DockerBackendOptions options,
+      BackendEvents events) {
+    Objects.requireNonNull(docker, "docker");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(events, "events");
+    DockerBackend b = new DockerBackend(docker, options, events);
+    try {
+      List<String> removed = OnDemandContainer.removeOrphans(docker);
+      if (!removed.isEmpty()) {
+        log.info("gateway: removed {} containers left by a gateway that was killed",
+            removed.size());
+      }
+    } catch (RuntimeException e) {
+      log.warn("gateway: cannot look for orphaned containers: {}", e.getMessage());
+    }
+    if (options.container().pullPolicy() == PullPolicy.NEVER) {
+      try {
+        docker.inspectImageCmd(options.container().image()).exec();
+      } catch (RuntimeException e) {
+        log.warn("gateway: the image {} is not on the Docker host and the pull policy is "
+            + "never: every session will fail until it is loaded there (docker load)",
+            options.container().image());
+      }
+    }
+    return b;
+  }
+
+  public DockerBackendOptions options() {
+    return options;
+  }
+
+  @Override
+  public void checkRequest(SessionRequest request) {
+    switch (request.kind()) {
+      case SHELL -> {
+        if (options.disableShell()) {
+          throw new BackendException(Reason.REFUSED, "shell sessions are disabled on this "
+              + "gateway; run a command instead (ssh HOST COMMAND)");
+        }
+      }
+      case EXEC -> {
+        if (options.disableCommand()) {
+          throw new BackendException(Reason.REFUSED, "running commands is disabled on this "
+              + "gateway; open a shell instead (ssh HOST)");
+        }
+      }
+      case SUBSYSTEM -> {
+        if (options.disableSubsystems()) {
+          throw new BackendException(Reason.REFUSED, "subsystems (such as sftp) are disabled "
+              + "on this gateway");
+        }
+        if (!options.subsystems().containsKey(request.argument())) {
+          throw new BackendException(Reason.REFUSED, "no subsystem '" + request.argument()
+              + "' on this gateway" + (options.subsystems().isEmpty() ? ""
+                  : " (it has: " + String.join(", ", options.subsystems().keySet()) + ")"));
+        }
+      }
+      default -> throw new IllegalStateException(request.kind().name());
+    }
+  }
+
+  @Override
+  public ConnectionHandler onConnection(ConnectionInfo connection) {
+    if (closed.get()) {
+      throw new BackendException(Reason.UNAVAILABLE, "the gateway is shutting down");
+    }
+    try {
+      DockerConnection c = DockerConnection.open(docker, options, events, connection,
+          open::remove);
+      open.add(c);
+      return c;
+    } catch (RemoteDockerException | TunnelException e) {
+      BackendException b = UserMessages.of(e, options.container().image());
+      log.warn("gateway connection {} ({}): no container: {}", connection.connectionId(),
+          connection.display(), e.getMessage());
+      events.failed(connection, b);
+      throw b;
+    }
+  }
+
+  /** Connections open now. */
+  public int openConnections() {
+    return open.size();
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      for (DockerConnection c : List.copyOf(open)) {
+        c.close();
+      }
+    }
+  }
+}

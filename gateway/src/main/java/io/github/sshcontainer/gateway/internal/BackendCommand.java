@@ -1,0 +1,216 @@
+package io.github.sshcontainer.gateway.internal;
+
+import io.github.sshcontainer.docker.ExitStatus;
+import io.github.sshcontainer.gateway.backend.BackendException;
+import io.github.sshcontainer.gateway.backend.ConnectionHandler;
+import io.github.sshcontainer.gateway.backend.SessionHandler;
+import io.github.sshcontainer.gateway.backend.SessionIo;
+import io.github.sshcontainer.gateway.backend.SessionRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.Signal;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The program of one session channel, as MINA sees it: its start hands the channel's streams,
+ * env and pty to the backend on a worker thread (never MINA's I/O thread: a container may be
+ * starting), window changes and signals go to the backend as they come, and the backend's exit
+ * becomes exit-status or exit-signal. A failure is one stderr line and exit status 1.
+ */
+final class BackendCommand implements Command {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+  /** What MINA itself puts in the environment; the client's own env requests are the rest. */
+  private static final Set<String> MINA_VARIABLES = Set.of(Environment.ENV_USER,
+      Environment.ENV_COLUMNS, Environment.ENV_LINES, Environment.ENV_TERM);
+
+  private final GatewayChannel channel;
+  private final SessionRequest request;
+  private final CompletableFuture<ConnectionHandler> connection;
+  private final Executor workers;
+  private final String connectionId;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private final AtomicBoolean destroyed = new AtomicBoolean();
+  private InputStream in;
+  private OutputStream out;
+  private OutputStream err;
+  private ExitCallback exit;
+  private volatile SessionHandler handler;
+
+  BackendCommand(GatewayChannel channel, SessionRequest request,
+      CompletableFuture<ConnectionHandler> connection, Executor workers, String connectionId) {
+    this.channel = channel;
+    this.request = request;
+    this.connection = connection;
+    this.workers = workers;
+    this.connectionId = connectionId;
+  }
+
+  @Override
+  public void setInputStream(InputStream in) {
+    this.in = in;
+  }
+
+  @Override
+  public void setOutputStream(OutputStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public void setErrorStream(OutputStream err) {
+    this.err = err;
+  }
+
+  @Override
+  public void setExitCallback(ExitCallback callback) {
+    this.exit = callback;
+  }
+
+  @Override
+  public void start(ChannelSession ignored, Environment env) {
+    env.addSignalListener((ch, signal) -> {
+      SessionHandler h = handler;
+      if (h == null) {
+        return;
+      }
+      if (signal == Signal.WINCH) {
+        h.onWindowChange(number(env, Environment.ENV_COLUMNS, 80),
+            number(env, Environment.ENV_LINES, 24));
+      } else {
+        workers.execute(() -> h.onSignal(signal.name()));
+      }
+    });
+    connection.whenCompleteAsync((conn, failure) -> {
+      if (failure != null) {
+        fail(cause(failure));
+        return;
+      }
+      run(conn, env);
+    }, workers);
+  }
+
+  private void run(ConnectionHandler conn, Environment env) {
+    if (destroyed.get()) {
+      return;
+    }
+    SessionHandler h;
+    try {
+      h = conn.onSessionChannel();
+    } catch (RuntimeException e) {
+      fail(new BackendException(BackendException.Reason.UNAVAILABLE, "the connection is "
+          + "closing", e));
+      return;
+    }
+    handler = h;
+    for (Map.Entry<String, String> v : env.getEnv().entrySet()) {
+      if (!MINA_VARIABLES.contains(v.getKey())) {
+        h.onEnv(v.getKey(), v.getValue());
+      }
+    }
+    if (channel.pty()) {
+      h.onPty(channel.term(), number(env, Environment.ENV_COLUMNS, 80),
+          number(env, Environment.ENV_LINES, 24));
+    }
+    try {
+      h.onStart(request, new SessionIo() {
+        @Override
+        public InputStream stdin() {
+          return in;
+        }
+
+        @Override
+        public OutputStream stdout() {
+          return out;
+        }
+
+        @Override
+        public OutputStream stderr() {
+          return err;
+        }
+
+        @Override
+        public void exited(ExitStatus status) {
+          finish(status);
+        }
+      });
+      if (destroyed.get()) {
+        h.close();
+      }
+    } catch (BackendException e) {
+      fail(e);
+    } catch (RuntimeException e) {
+      log.warn("gateway connection {}: {} failed", connectionId, request, e);
+      fail(new BackendException(BackendException.Reason.FAILED, "the session could not start",
+          e));
+    }
+  }
+
+  private static BackendException cause(Throwable t) {
+    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    return c instanceof BackendException b ? b : new BackendException(
+        BackendException.Reason.FAILED, "the session could not start", c);
+  }
+
+  private void fail(BackendException e) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      err.write(("gateway: " + e.getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8));
+      err.flush();
+    } catch (IOException gone) {
+      // the client went away: nothing to tell
+    }
+    exit.onExit(1, e.getMessage());
+  }
+
+  private void finish(ExitStatus status) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      out.flush();
+    } catch (IOException gone) {
+      // the channel is closing
+    }
+    if (status.isSignal()) {
+      try {
+        channel.exitWithSignal(status.signal().orElseThrow());
+      } catch (IOException e) {
+        exit.onExit(status.code());
+      }
+    } else {
+      exit.onExit(status.code());
+    }
+  }
+
+  private static int number(Environment env, String name, int fallback) {
+    try {
+      return Integer.parseInt(env.getEnv().getOrDefault(name, String.valueOf(fallback)));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  @Override
+  public void destroy(ChannelSession ignored) {
+    if (destroyed.compareAndSet(false, true)) {
+      SessionHandler h = handler;
+      if (h != null) {
+        workers.execute(h::close);
+      }
+    }
+  }
+}

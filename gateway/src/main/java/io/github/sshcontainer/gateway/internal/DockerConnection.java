@@ -1,0 +1,150 @@
+package io.github.sshcontainer.gateway.internal;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.ExitStatus;
+import io.github.sshcontainer.docker.OnDemandContainer;
+import io.github.sshcontainer.gateway.backend.BackendEvents;
+import io.github.sshcontainer.gateway.backend.ConnectionHandler;
+import io.github.sshcontainer.gateway.backend.ConnectionInfo;
+import io.github.sshcontainer.gateway.backend.DockerBackend;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.backend.SessionHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection of the Docker backend: in connection mode its container (made here, stopped
+ * and removed on close), in session mode the containers of its sessions. Its close logs the one
+ * INFO line of the connection.
+ */
+public final class DockerConnection implements ConnectionHandler {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+
+  private final DockerClient docker;
+  private final DockerBackendOptions options;
+  private final BackendEvents events;
+  private final ConnectionInfo info;
+  private final ContainerSpec spec;
+  private final OnDemandContainer container;
+  private final Consumer<DockerConnection> onClose;
+  private final long openedNanos = System.nanoTime();
+  private final Set<DockerSession> sessions = ConcurrentHashMap.newKeySet();
+  private final List<String> containers = new CopyOnWriteArrayList<>();
+  private final AtomicInteger sessionCount = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile ExitStatus lastExit;
+
+  private DockerConnection(DockerClient docker, DockerBackendOptions options,
+      BackendEvents events, ConnectionInfo info, ContainerSpec spec,
+      OnDemandContainer container, Consumer<DockerConnection> onClose) {
+    this.docker = docker;
+    this.options = options;
+    this.events = events;
+    this.info = info;
+    this.spec = spec;
+    this.container = container;
+    this.onClose = onClose;
+    if (container != null) {
+      containers.add(container.id());
+    }
+  }
+
+  /** In connection mode, launches the connection's container (blocking). */
+  public static DockerConnection open(DockerClient docker, DockerBackendOptions options,
+      BackendEvents events, ConnectionInfo info, Consumer<DockerConnection> onClose) {
+    ContainerSpec spec = options.container().toBuilder()
+        .label(DockerBackend.USER_LABEL, info.user())
+        .label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
+            + info.client().getPort())
+        .label(DockerBackend.CONNECTION_LABEL, info.connectionId())
+        .build();
+    OnDemandContainer container = null;
+    if (options.mode() == Mode.CONNECTION) {
+      long t0 = System.nanoTime();
+      container = OnDemandContainer.launch(docker, spec);
+      events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
+    }
+    events.connectionOpened(info);
+    return new DockerConnection(docker, options, events, info, spec, container, onClose);
+  }
+
+  @Override
+  public SessionHandler onSessionChannel() {
+    if (closed.get()) {
+      throw new IllegalStateException("connection " + info.connectionId() + " is closed");
+    }
+    int n = sessionCount.incrementAndGet();
+    DockerSession s = new DockerSession(this, n);
+    sessions.add(s);
+    return s;
+  }
+
+  DockerClient docker() {
+    return docker;
+  }
+
+  DockerBackendOptions options() {
+    return options;
+  }
+
+  BackendEvents events() {
+    return events;
+  }
+
+  ConnectionInfo info() {
+    return info;
+  }
+
+  ContainerSpec spec() {
+    return spec;
+  }
+
+  /** The connection's container in connection mode; null in session mode. */
+  OnDemandContainer container() {
+    return container;
+  }
+
+  void containerMade(String id) {
+    containers.add(id);
+  }
+
+  void sessionEnded(DockerSession s, ExitStatus status) {
+    if (status != null) {
+      lastExit = status;
+    }
+    sessions.remove(s);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (container != null) {
+      // first: its end ends every exec in it at once, bounded by the stop timeout, where
+      // stopping each exec would wait for each in turn
+      container.close(); // TERM to the idle command, KILL after the stop timeout, remove
+    }
+    for (DockerSession s : List.copyOf(sessions)) {
+      s.close();
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - openedNanos);
+    events.connectionClosed(info, took);
+    onClose.accept(this);
+    log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}",
+        info.connectionId(), info.user(), info.client().getHostString() + ":"
+            + info.client().getPort(), containers.size() == 1 ? "container" : "containers",
+        containers.stream().map(id -> id.substring(0, Math.min(12, id.length()))).toList(),
+        sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit);
+  }
+}

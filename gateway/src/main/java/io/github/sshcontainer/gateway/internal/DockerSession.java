@@ -1,0 +1,190 @@
+package io.github.sshcontainer.gateway.internal;
+
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.DockerExec;
+import io.github.sshcontainer.docker.ExecSession;
+import io.github.sshcontainer.docker.ExecSpec;
+import io.github.sshcontainer.docker.OnDemandContainer;
+import io.github.sshcontainer.docker.RemoteDockerException;
+import io.github.sshcontainer.gateway.backend.BackendException;
+import io.github.sshcontainer.gateway.backend.BackendException.Reason;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.backend.SessionHandler;
+import io.github.sshcontainer.gateway.backend.SessionIo;
+import io.github.sshcontainer.gateway.backend.SessionRequest;
+import io.github.sshcontainer.tunnel.TunnelException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session channel of the Docker backend: its program is an exec in the connection's
+ * container, or (session mode) a container of its own. The program's stdio is joined straight
+ * to the channel's streams: docker-java's stream thread writes the output into the channel, and
+ * the exit is reported once all of it was written.
+ */
+final class DockerSession implements SessionHandler {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+
+  /** What a shell takes as a variable name. */
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final DockerConnection connection;
+  private final int number;
+  private final Map<String, String> env = new LinkedHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private String term;
+  private int columns;
+  private int rows;
+  private volatile ExecSession running;
+  private volatile SessionRequest request;
+
+  DockerSession(DockerConnection connection, int number) {
+    this.connection = connection;
+    this.number = number;
+  }
+
+  @Override
+  public synchronized void onEnv(String name, String value) {
+    if (!ENV_NAME.matcher(name).matches()) {
+      log.debug("gateway connection {}: env name '{}' is not a variable name; dropped",
+          connection.info().connectionId(), name);
+    } else if (connection.options().envAllowed(name)) {
+      env.put(name, value);
+    } else {
+      log.debug("gateway connection {}: env {} not allowed (--env-allow)",
+          connection.info().connectionId(), name);
+    }
+  }
+
+  @Override
+  public synchronized void onPty(String term, int columns, int rows) {
+    this.term = term;
+    this.columns = Math.max(1, columns);
+    this.rows = Math.max(1, rows);
+  }
+
+  private List<String> argv(SessionRequest r) {
+    DockerBackendOptions o = connection.options();
+    return switch (r.kind()) {
+      case SHELL -> o.shell();
+      case EXEC -> {
+        List<String> a = new ArrayList<>(o.shell());
+        a.add("-c");
+        a.add(r.argument());
+        yield a;
+      }
+      case SUBSYSTEM -> o.subsystems().get(r.argument());
+    };
+  }
+
+  @Override
+  public void onStart(SessionRequest r, SessionIo io) {
+    this.request = r;
+    connection.events().requested(connection.info(), r);
+    List<String> argv = argv(r);
+    if (argv == null) {
+      throw new BackendException(Reason.REFUSED, "no subsystem '" + r.argument() + "'");
+    }
+    Map<String, String> vars;
+    String tty;
+    int c;
+    int h;
+    synchronized (this) {
+      vars = new LinkedHashMap<>(env);
+      tty = r.kind() == SessionRequest.Kind.SUBSYSTEM ? null : term;
+      c = columns;
+      h = rows;
+    }
+    if (tty != null) {
+      vars.put("TERM", tty);
+    }
+    ExecSession s;
+    try {
+      if (connection.options().mode() == Mode.CONNECTION) {
+        ExecSpec.Builder spec = ExecSpec.of(argv).stdin(io.stdin()).stdout(io.stdout())
+            .stderr(io.stderr()).stopTimeout(connection.spec().stopTimeout());
+        vars.forEach(spec::env);
+        if (tty != null) {
+          spec.tty(c, h);
+        }
+        s = DockerExec.start(connection.docker(), connection.container().id(), spec.build());
+      } else {
+        ContainerSpec.Builder spec = connection.spec().toBuilder().command(argv);
+        vars.forEach(spec::env);
+        if (tty != null) {
+          spec.tty(c, h);
+        }
+        long t0 = System.nanoTime();
+        s = OnDemandContainer.start(connection.docker(), spec.build(), io.stdin(), io.stdout(),
+            io.stderr());
+        connection.containerMade(s.containerId());
+        connection.events().containerStarted(connection.info(),
+            Duration.ofNanos(System.nanoTime() - t0));
+      }
+    } catch (RemoteDockerException | TunnelException e) {
+      BackendException b = UserMessages.of(e, connection.options().container().image());
+      log.warn("gateway connection {} session {}: {} failed: {}",
+          connection.info().connectionId(), number, r, e.getMessage());
+      connection.events().failed(connection.info(), b);
+      connection.sessionEnded(this, null);
+      throw b;
+    }
+    running = s;
+    if (closed.get()) {
+      s.close();
+    }
+    s.onExit(status -> {
+      connection.events().sessionEnded(connection.info(), r, status);
+      connection.sessionEnded(this, status);
+      io.exited(status);
+    });
+  }
+
+  @Override
+  public void onWindowChange(int columns, int rows) {
+    synchronized (this) {
+      this.columns = Math.max(1, columns);
+      this.rows = Math.max(1, rows);
+    }
+    ExecSession s = running;
+    if (s != null) {
+      s.resize(Math.max(1, columns), Math.max(1, rows));
+    }
+  }
+
+  @Override
+  public void onSignal(String signal) {
+    ExecSession s = running;
+    if (s == null) {
+      return;
+    }
+    try {
+      s.signal(signal);
+    } catch (RuntimeException e) {
+      log.debug("gateway connection {} session {}: signal {} not delivered: {}",
+          connection.info().connectionId(), number, signal, e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    ExecSession s = running;
+    if (s != null) {
+      s.close();
+    }
+    if (request == null || s == null) {
+      connection.sessionEnded(this, null);
+    }
+  }
+}

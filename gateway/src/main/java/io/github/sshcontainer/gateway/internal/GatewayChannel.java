@@ -1,0 +1,130 @@
+package io.github.sshcontainer.gateway.internal;
+
+import io.github.sshcontainer.gateway.backend.BackendException;
+import io.github.sshcontainer.gateway.backend.ContainerBackend;
+import io.github.sshcontainer.gateway.backend.SessionRequest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.ChannelOutputStream;
+import org.apache.sshd.common.channel.PtyMode;
+import org.apache.sshd.common.channel.RequestHandler;
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.server.channel.ChannelSession;
+
+/**
+ * A session channel of the gateway: MINA's, with shell, exec and subsystem mapped onto the
+ * backend instead of a program on this host (nothing here ever runs one). A request the backend
+ * refuses gets one stderr line, exit status 1 and a channel failure, then the channel closes.
+ * It also sends {@code exit-signal}, which MINA's own session has no call for.
+ */
+public final class GatewayChannel extends ChannelSession {
+  private final ContainerBackend backend;
+  private final ConnectionRegistry connections;
+  private final Executor workers;
+  private volatile boolean pty;
+  private volatile String term = "";
+  private volatile boolean closeAfterReply;
+
+  GatewayChannel(ContainerBackend backend, ConnectionRegistry connections, Executor workers) {
+    this.backend = backend;
+    this.connections = connections;
+    this.workers = workers;
+  }
+
+  @Override
+  protected RequestHandler.Result handlePtyReqParsed(String term, int columns, int rows,
+      int width, int height, Map<PtyMode, Integer> modes) throws IOException {
+    this.pty = true;
+    this.term = term;
+    return super.handlePtyReqParsed(term, columns, rows, width, height, modes);
+  }
+
+  @Override
+  protected RequestHandler.Result handleShellParsed(String request) throws IOException {
+    return start(request, SessionRequest.shell());
+  }
+
+  @Override
+  protected RequestHandler.Result handleExecParsed(String request, String command)
+      throws IOException {
+    return start(request, SessionRequest.exec(command));
+  }
+
+  @Override
+  protected RequestHandler.Result handleSubsystemParsed(String request, String name)
+      throws IOException {
+    return start(request, SessionRequest.subsystem(name));
+  }
+
+  private RequestHandler.Result start(String type, SessionRequest request) throws IOException {
+    if (isClosing()) {
+      return RequestHandler.Result.ReplyFailure;
+    }
+    try {
+      backend.checkRequest(request);
+    } catch (BackendException refused) {
+      refuse(refused.getMessage());
+      return RequestHandler.Result.ReplyFailure;
+    }
+    commandInstance = new BackendCommand(this, request, connections.handlerOf(getServerSession()),
+        workers, connections.idOf(getSession()));
+    return prepareChannelCommand(type, commandInstance);
+  }
+
+  /** One stderr line and exit status 1 now; the channel closes after the failure reply. */
+  private void refuse(String why) throws IOException {
+    OutputStream err = new ChannelOutputStream(this, getRemoteWindow(), log,
+        SshConstants.SSH_MSG_CHANNEL_EXTENDED_DATA, false);
+    err.write(("gateway: " + why + "\r\n").getBytes(StandardCharsets.UTF_8));
+    err.flush();
+    sendExitStatus(1);
+    closeAfterReply = true;
+  }
+
+  @Override
+  protected IoWriteFuture sendResponse(Buffer buffer, String req, RequestHandler.Result result,
+      boolean wantReply) throws IOException {
+    IoWriteFuture f = super.sendResponse(buffer, req, result, wantReply);
+    if (closeAfterReply) {
+      closeAfterReply = false;
+      sendEof();
+      close(false);
+    }
+    return f;
+  }
+
+  boolean pty() {
+    return pty;
+  }
+
+  String term() {
+    return term;
+  }
+
+  /** Ends the channel with {@code exit-signal}: the program died of {@code signal}. */
+  void exitWithSignal(String signal) throws IOException {
+    if (isClosing()) {
+      return;
+    }
+    Buffer b = getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST, 64);
+    b.putUInt(getRecipient());
+    b.putString("exit-signal");
+    b.putBoolean(false);
+    b.putString(signal);
+    b.putBoolean(false); // no core dump
+    b.putString("");
+    b.putString("");
+    writePacket(b);
+    if (out != null) {
+      out.close();
+    }
+    sendEof();
+    commandExitFuture.setClosed();
+    close(false);
+  }
+}

@@ -1,0 +1,104 @@
+package io.github.sshcontainer.gateway.internal;
+
+import io.github.sshcontainer.gateway.backend.BackendEvents;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
+import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Public-key authentication against OpenSSH authorized_keys: one file for every user name, or
+ * {@code DIR/USER} per user (user names limited to {@code [A-Za-z0-9._-]}, so that a name
+ * cannot reach outside DIR). Each refused key is logged with its fingerprint, never more.
+ */
+public final class KeyAuthenticator implements PublickeyAuthenticator {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+  private static final Pattern USER = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._-]{0,63}");
+
+  private final PublickeyAuthenticator single;
+  private final Path dir;
+  private final BackendEvents events;
+
+  private KeyAuthenticator(PublickeyAuthenticator single, Path dir, BackendEvents events) {
+    this.single = single;
+    this.dir = dir;
+    this.events = events;
+  }
+
+  /** One authorized_keys file for every user (reread when it changes). */
+  public static KeyAuthenticator file(Path file, BackendEvents events) {
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException("authorized keys file " + file + " cannot be read");
+    }
+    return new KeyAuthenticator(new AuthorizedKeysAuthenticator(file), null, events);
+  }
+
+  /** {@code dir/USER} per user. */
+  public static KeyAuthenticator directory(Path dir, BackendEvents events) {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("authorized keys directory " + dir
+          + " is not a directory");
+    }
+    return new KeyAuthenticator(null, dir, events);
+  }
+
+  @Override
+  public boolean authenticate(String user, PublicKey key, ServerSession session) {
+    boolean ok;
+    String why;
+    if (single != null) {
+      ok = single.authenticate(user, key, session);
+      why = "not in the authorized keys";
+    } else if (!USER.matcher(user).matches()) {
+      ok = false;
+      why = "not a user name the gateway accepts";
+    } else {
+      Path file = dir.resolve(user);
+      if (!Files.isReadable(file)) {
+        ok = false;
+        why = "no authorized keys for this user";
+      } else {
+        ok = matches(file, user, key, session);
+        why = "not in " + user + "'s authorized keys";
+      }
+    }
+    if (!ok) {
+      String client = client(session.getClientAddress());
+      log.info("gateway: refused public key {} for {} from {}: {}",
+          KeyUtils.getFingerPrint(key), user, client, why);
+      events.loginFailed(user, client, why);
+    }
+    return ok;
+  }
+
+  private static boolean matches(Path file, String user, PublicKey key, ServerSession session) {
+    try {
+      List<AuthorizedKeyEntry> entries = AuthorizedKeyEntry.readAuthorizedKeys(file);
+      return PublickeyAuthenticator.fromAuthorizedEntries(file, session, entries,
+          PublicKeyEntryResolver.IGNORING).authenticate(user, key, session);
+    } catch (IOException | GeneralSecurityException e) {
+      log.warn("gateway: cannot read {}: {}", file, e.getMessage());
+      return false;
+    }
+  }
+
+  static String client(SocketAddress address) {
+    if (address instanceof InetSocketAddress a) {
+      return a.getHostString() + ":" + a.getPort();
+    }
+    return String.valueOf(address);
+  }
+}

@@ -1,0 +1,131 @@
+package io.github.sshcontainer.gateway;
+
+import static io.github.sshcontainer.gateway.LabGateway.busybox;
+import static io.github.sshcontainer.gateway.LabGateway.dockerHost;
+import static io.github.sshcontainer.gateway.LabGateway.lab;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.PullPolicy;
+import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.lab.DockerDaemon;
+import io.github.sshcontainer.lab.Keys;
+import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SshTarget;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What breaks: a client killed, the Docker host's sshd restarted, bad images, a dead daemon. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class GatewayFaultsTest {
+  private static final Duration SOON = Duration.ofSeconds(60);
+  @TempDir Path tmp;
+
+  @Test
+  void aClientKilledMidSessionLeavesNoContainerBeyondTheStopTimeoutAndFiveSeconds()
+      throws Exception {
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"),
+        DockerBackendOptions.builder(busybox().build()).build())) {
+      OpenSshClient c = g.client("victim");
+      Process ssh = c.start(c.ssh(List.of(), "echo started; sleep 600"), tmp.resolve("v.log"));
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(tmp.resolve("v.log")).contains("started")) {
+        assertTrue(System.nanoTime() < end, "the session started");
+        Thread.sleep(50);
+      }
+      assertEquals(1, g.containersOf("victim").size());
+      ssh.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no goodbye
+      long t0 = System.nanoTime();
+      end = t0 + TimeUnit.SECONDS.toNanos(2 + 5); // the stop timeout is 2 s
+      while (!g.containersOf("victim").isEmpty() && System.nanoTime() < end) {
+        Thread.sleep(50);
+      }
+      assertEquals(List.of(), g.containersOf("victim"), "gone within stop timeout + 5 s");
+      System.out.printf("FIGURES gateway: container gone %d ms after the client was killed%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+  }
+
+  @Test
+  void afterTheDockerHostsSshdRestartsNewConnectionsWorkOnceTheTunnelIsBack()
+      throws Exception {
+    try (Sshd own = lab().startSshd("gw-restart-" + System.nanoTime(), lab().hostKey(),
+        List.of())) {
+      Path kh = Files.writeString(tmp.resolve("kh"), Keys.knownHostsLine(lab().hostKey(),
+          own.port()) + "\n");
+      DockerClient docker = SshDocker.connect(dockerHost().knownHosts(kh)
+          .target(SshTarget.of(lab().user(), "127.0.0.1", own.port())).build());
+      try (LabGateway g = LabGateway.start(tmp.resolve("gw"), docker,
+          DockerBackendOptions.builder(busybox().build()).build(), o -> o)) {
+        OpenSshClient c = g.client("restart");
+        Process held = c.start(c.ssh(List.of(), "echo held; sleep 30"), tmp.resolve("h.log"));
+        assertEquals("before\n", c.ssh("echo before", null, SOON).out());
+        own.restart();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        OpenSshClient.Result r = c.ssh("echo after", null, SOON);
+        while (r.code() != 0 && System.nanoTime() < end) {
+          Thread.sleep(200);
+          r = c.ssh("echo after", null, SOON);
+        }
+        assertEquals(0, r.code(), "a new connection works again: " + r.err());
+        assertEquals("after\n", r.out());
+        held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aMissingImageUnderNeverIsOneClearLineAndTheGatewayKeepsServing() throws Exception {
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), DockerBackendOptions.builder(
+        ContainerSpec.of("sshc-lab/missing:1").networkMode("none").pullPolicy(PullPolicy.NEVER)
+            .build()).build())) {
+      for (int i = 0; i < 2; i++) {
+        OpenSshClient.Result r = g.client("missing").ssh("true", null, SOON);
+        assertNotEquals(0, r.code());
+        List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(1, lines.size(), "one line: " + r.err());
+        assertTrue(lines.get(0).startsWith("gateway: ") && lines.get(0)
+            .contains("sshc-lab/missing:1"), lines.get(0));
+      }
+      assertTrue(g.counters.snapshot().failures() >= 2, "" + g.counters.snapshot());
+    }
+  }
+
+  @Test
+  void aContainerThatFailsToStartAndADaemonThatIsDownAreClearLines() throws Exception {
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), DockerBackendOptions.builder(
+        busybox().idleCommand(List.of("/no/such/program")).build()).build())) {
+      OpenSshClient.Result r = g.client("badidle").ssh("true", null, SOON);
+      assertNotEquals(0, r.code());
+      assertTrue(r.err().startsWith("gateway: the container from " + DockerDaemon.BUSYBOX
+          + " did not start"), r.err());
+    }
+    DockerDaemon second = DockerDaemon.start(tmp.resolve("d2"));
+    try {
+      DockerClient docker = SshDocker.connect(dockerHost().remoteSocket(second.socket()
+          .toString()).build());
+      try (LabGateway g = LabGateway.start(tmp.resolve("gw2"), docker,
+          DockerBackendOptions.builder(busybox().build()).build(), o -> o)) {
+        second.stop();
+        OpenSshClient.Result r = g.client("daemondown").ssh("true", null, SOON);
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("gateway: the container host does not answer"), r.err());
+        assertFalse(r.err().contains(second.socket().toString()), "no gateway detail leaks");
+      }
+    } finally {
+      second.close();
+    }
+  }
+}

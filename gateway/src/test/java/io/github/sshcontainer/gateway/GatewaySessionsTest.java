@@ -1,0 +1,209 @@
+package io.github.sshcontainer.gateway;
+
+import static io.github.sshcontainer.gateway.LabGateway.busybox;
+import static io.github.sshcontainer.gateway.LabGateway.lab;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.jcraft.jsch.ChannelExec;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.Session;
+import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.Tmux;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Shells on a terminal, sessions sharing a connection's container, signals, session mode. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class GatewaySessionsTest {
+  private static final Duration SOON = Duration.ofSeconds(60);
+  @TempDir static Path tmp;
+  private static LabGateway gateway;
+
+  @BeforeAll
+  static void start() {
+    gateway = LabGateway.start(tmp.resolve("gw"),
+        DockerBackendOptions.builder(busybox().build()).build());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  @Test
+  void aShellOnATerminalHasTheWindowsSizeAndFollowsItsResize() throws Exception {
+    OpenSshClient c = gateway.client("tty");
+    try (Tmux t = Tmux.start(c.ssh(List.of("-tt"), null), 100, 30)) {
+      t.await("/ #", SOON); // busybox sh's prompt (capture-pane drops the trailing space)
+      t.type("stty size");
+      t.await("30 100", SOON);
+      t.resize(120, 40);
+      t.type("stty size");
+      t.await("40 120", SOON);
+      t.type("echo TERM=$TERM");
+      assertTrue(t.await("TERM=", SOON).contains("TERM=tmux")
+          || t.screen().contains("TERM=screen"), "TERM is the client's: " + t.screen());
+      t.type("exit");
+    }
+  }
+
+  @Test
+  void sessionsOfOneConnectionShareItsContainerWhichGoesWithTheConnection() throws Exception {
+    OpenSshClient c = gateway.client("shared");
+    Path control = tmp.resolve("cm-" + System.nanoTime());
+    List<String> master = new ArrayList<>(List.of("-o", "ControlMaster=yes", "-o",
+        "ControlPath=" + control, "-N"));
+    Process m = c.start(c.ssh(master, null), tmp.resolve("master.log"));
+    try {
+      List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
+      OpenSshClient.Result first = awaitMux(c, mux, "echo one > /tmp/shared; hostname");
+      assertEquals(0, first.code(), first.err());
+      OpenSshClient.Result second = c.ssh("cat /tmp/shared; hostname", null, SOON,
+          mux.toArray(String[]::new));
+      assertEquals(0, second.code(), second.err());
+      assertEquals("one\n" + first.out(), second.out(), "the same container");
+      assertEquals(1, gateway.containersOf("shared").size());
+    } finally {
+      m.destroy();
+      m.waitFor(10, TimeUnit.SECONDS);
+    }
+    awaitNoContainers("shared");
+  }
+
+  /**
+   * Waits (bounded) until the master answers {@code ssh -O check}: before that, a client with
+   * the same ControlPath would open a connection of its own. Then runs {@code cmd} through it.
+   */
+  private static OpenSshClient.Result awaitMux(OpenSshClient c, List<String> mux, String cmd)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<String> check = new ArrayList<>(mux);
+    check.addAll(List.of("-O", "check"));
+    while (c.ssh(null, null, SOON, check.toArray(String[]::new)).code() != 0) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("the ControlMaster did not come up");
+      }
+      Thread.sleep(50);
+    }
+    return c.ssh(cmd, null, SOON, mux.toArray(String[]::new));
+  }
+
+  private static void awaitNoContainers(String user) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2 + 5); // stop timeout + 5 s
+    while (!gateway.containersOf(user).isEmpty() && System.nanoTime() < end) {
+      Thread.sleep(50);
+    }
+    assertEquals(List.of(), gateway.containersOf(user), "removed within the stop timeout + 5 s");
+  }
+
+  @Test
+  void inSessionModeTwoSessionsGetTwoContainersAndBothAreRemoved() throws Exception {
+    try (LabGateway session = LabGateway.start(tmp.resolve("gw-session"),
+        DockerBackendOptions.builder(busybox().build()).mode(DockerBackendOptions.Mode.SESSION)
+            .build())) {
+      OpenSshClient c = session.client("per-session");
+      Path control = tmp.resolve("cs-" + System.nanoTime());
+      Process m = c.start(c.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath="
+          + control, "-N"), null), tmp.resolve("master2.log"));
+      try {
+        List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
+        OpenSshClient.Result a = awaitMux(c, mux, "hostname; exit 3");
+        OpenSshClient.Result b = c.ssh("hostname", null, SOON, mux.toArray(String[]::new));
+        assertEquals(3, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        assertNotEquals(a.out(), b.out(), "two containers");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!session.containersOf("per-session").isEmpty() && System.nanoTime() < end) {
+          Thread.sleep(50);
+        }
+        assertEquals(List.of(), session.containersOf("per-session"),
+            "each removed when its session ended");
+      } finally {
+        m.destroy();
+        m.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void termFromAClientLibraryReachesATrap() throws Exception {
+    JSch jsch = new JSch();
+    jsch.addIdentity(lab().clientKey().toString());
+    jsch.setKnownHosts(gateway.knownHosts().toString());
+    Session s = jsch.getSession("signal", "127.0.0.1", gateway.server.port());
+    s.setConfig("StrictHostKeyChecking", "yes");
+    s.connect(30_000);
+    try {
+      ChannelExec exec = (ChannelExec) s.openChannel("exec");
+      exec.setCommand("trap 'echo got TERM; exit 3' TERM; echo ready; "
+          + "while :; do sleep 1 & wait $!; done");
+      InputStream out = exec.getInputStream();
+      exec.connect(30_000);
+      StringBuilder text = new StringBuilder();
+      readUntil(out, text, "ready");
+      exec.sendSignal("TERM");
+      readUntil(out, text, "got TERM");
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!exec.isClosed() && System.nanoTime() < end) {
+        Thread.sleep(20);
+      }
+      assertEquals(3, exec.getExitStatus(), text.toString());
+    } finally {
+      s.disconnect();
+    }
+  }
+
+  private static void readUntil(InputStream in, StringBuilder text, String expected)
+      throws Exception {
+    byte[] buf = new byte[1024];
+    while (text.indexOf(expected) < 0) {
+      int n = in.read(buf);
+      if (n < 0) {
+        throw new AssertionError("ended before '" + expected + "': " + text);
+      }
+      text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aProcessKilledBySignalEndsWithExitSignal() throws Exception {
+    JSch jsch = new JSch();
+    jsch.addIdentity(lab().clientKey().toString());
+    jsch.setKnownHosts(gateway.knownHosts().toString());
+    Session s = jsch.getSession("killed", "127.0.0.1", gateway.server.port());
+    s.setConfig("StrictHostKeyChecking", "yes");
+    s.connect(30_000);
+    try {
+      ChannelExec exec = (ChannelExec) s.openChannel("exec");
+      exec.setCommand("echo ready; exec sleep 600");
+      InputStream out = exec.getInputStream();
+      exec.connect(30_000);
+      readUntil(out, new StringBuilder(), "ready");
+      exec.sendSignal("KILL");
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!exec.isClosed() && System.nanoTime() < end) {
+        Thread.sleep(20);
+      }
+      assertTrue(exec.isClosed());
+      // JSch reports an exit-signal as no exit status (-1); OpenSSH's ssh prints it
+      assertEquals(-1, exec.getExitStatus());
+    } finally {
+      s.disconnect();
+    }
+    OpenSshClient.Result r = gateway.client("killed2").ssh("kill -KILL $$", null, SOON);
+    assertEquals(137, r.code(), "as the shell's own status: " + r.err());
+  }
+}
