@@ -9,6 +9,8 @@
 #   with 8 clients, memory per open connection
 # JSON goes to benchmark/target/*.json.
 set -euo pipefail
+# Debian's Maven 3.8.7 writes ESC[0m at exit even under -q; see test.sh
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 cd "$(dirname "$0")/.."
 what=all
 case "${1:-}" in tunnel|docker|containerd|cli|gateway|all) what=$1; shift ;; esac

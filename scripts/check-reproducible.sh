@@ -3,6 +3,8 @@
 # (project.build.outputTimestamp fixes the entry times). Exit 1 names the jars that differ.
 # Usage: scripts/check-reproducible.sh [extra Maven arguments]
 set -euo pipefail
+# Debian's Maven 3.8.7 writes ESC[0m at exit even under -q; see test.sh
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/sshc-repro-XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -5,6 +5,8 @@
 # otherwise says so (Central refuses unsigned bundles).
 # Usage: scripts/release-bundle.sh [extra Maven arguments]
 set -euo pipefail
+# Debian's Maven 3.8.7 writes ESC[0m at exit even under -q; see test.sh
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 cd "$(dirname "$0")/.."
 rm -rf target/staging target/central-bundle.zip
 sign=(-Dgpg.skip=true)

@@ -3,6 +3,8 @@
 # BOM imported) gets on its runtime class path: number of jars and their total size.
 # Needs the artifacts installed (mvn install -DskipTests). Usage: scripts/runtime-sizes.sh
 set -euo pipefail
+# Debian's Maven 3.8.7 writes ESC[0m at exit even under -q; see test.sh
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 cd "$(dirname "$0")/.."
 version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -n 1)
 work=$(mktemp -d)

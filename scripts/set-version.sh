@@ -3,6 +3,8 @@
 # consumer projects' poms and the READMEs. The CLI reads its version from its jar's manifest.
 # Usage: scripts/set-version.sh 0.1.0      (then add the version's section to CHANGELOG.md)
 set -euo pipefail
+# Debian's Maven 3.8.7 writes ESC[0m at exit even under -q; see test.sh
+export MAVEN_OPTS="-Djansi.noreset=true${MAVEN_OPTS:+ $MAVEN_OPTS}"
 cd "$(dirname "$0")/.."
 new=${1:?usage: scripts/set-version.sh NEW_VERSION}
 [[ "$new" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[A-Za-z0-9.]+)?$ ]] || {

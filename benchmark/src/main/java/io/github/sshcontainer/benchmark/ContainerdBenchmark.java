@@ -1,6 +1,7 @@
 package io.github.sshcontainer.benchmark;
 
 import io.github.sshcontainer.containerd.ContainerdClient;
+import io.github.sshcontainer.containerd.PullOptions;
 import io.github.sshcontainer.containerd.RunSpec;
 import io.github.sshcontainer.containerd.RunningTask;
 import io.github.sshcontainer.containerd.SshContainerd;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Live task I/O over SSH against the lab's containerd: a line written to a running task's
@@ -114,7 +116,7 @@ public final class ContainerdBenchmark {
           .identityFile(lab.clientKey()).knownHosts(lab.knownHosts()).noSshConfig()
           .useAgent(false).remoteSocket(lab.containerd().socket().toString()).build(), ns)) {
         long t0 = System.nanoTime();
-        ctr.pull(ref, io.github.sshcontainer.containerd.PullOptions.defaults());
+        ctr.pull(ref, PullOptions.defaults());
         ours[i] = (System.nanoTime() - t0) / 1e6;
       }
       String ns2 = "sshc-bench-ctr-" + UUID.randomUUID().toString().substring(0, 8);
@@ -122,7 +124,7 @@ public final class ContainerdBenchmark {
       Process p = new ProcessBuilder("ctr", "-a", lab.containerd().socket().toString(), "-n",
           ns2, "images", "pull", "--plain-http", ref).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
         throw new IllegalStateException("ctr images pull failed");
       }
       ctrOnHost[i] = (System.nanoTime() - t0) / 1e6;

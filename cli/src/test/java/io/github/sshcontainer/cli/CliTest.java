@@ -530,6 +530,15 @@ class CliTest {
         "README-zh-CN.md", "LICENSE", "CHANGELOG.md")) {
       assertTrue(Files.exists(home.resolve(f)), f + " is in the archive");
     }
+    // every docs/ page the source tree has, so the READMEs' links work in the unpacked archive
+    Path docs = Path.of("..", "docs");
+    try (var pages = Files.walk(docs)) {
+      for (Path page : pages.filter(p -> p.toString().endsWith(".md")).toList()) {
+        Path inArchive = home.resolve("docs").resolve(docs.relativize(page).toString());
+        assertTrue(Files.exists(inArchive), inArchive + " is in the archive");
+      }
+    }
+    assertTrue(Files.exists(home.resolve("docs/zh-CN/gateway.md")), "the docs' Chinese pages");
     Path jreOnly = Files.createDirectories(tmp.resolve("jre-only-dist"));
     for (String tool : new String[] {"bash", "dirname", "readlink", "env"}) {
       Files.createSymbolicLink(jreOnly.resolve(tool), Path.of("/usr/bin", tool));

@@ -1,5 +1,6 @@
 package io.github.sshcontainer.containerd;
 
+import com.google.protobuf.Empty;
 import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
 import io.github.sshcontainer.containerd.api.containers.DeleteContainerRequest;
 import io.github.sshcontainer.containerd.api.tasks.KillRequest;
@@ -8,11 +9,12 @@ import io.github.sshcontainer.containerd.api.version.VersionGrpc;
 import io.github.sshcontainer.containerd.internal.Events;
 import io.github.sshcontainer.containerd.internal.GrpcChannels;
 import io.github.sshcontainer.containerd.internal.ImageImporter;
+import io.github.sshcontainer.containerd.internal.RegistryPuller;
 import io.github.sshcontainer.containerd.internal.Rpc;
+import io.github.sshcontainer.containerd.internal.TaskRunner;
 import io.github.sshcontainer.registry.CredentialsException;
 import io.github.sshcontainer.registry.DockerCredentials;
 import io.github.sshcontainer.registry.RegistryAuth;
-import io.github.sshcontainer.containerd.internal.TaskRunner;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -64,16 +66,8 @@ public final class ContainerdClient implements AutoCloseable {
 
   /** The same connection, sending {@code namespace} instead. Closing the view does nothing. */
   public ContainerdClient withNamespace(String namespace) {
-    return new ContainerdClient(owned, rpc.withNamespace(checkNamespace(namespace)), ownsTunnel,
-        false, closed);
-  }
-
-  static String checkNamespace(String ns) {
-    if (!Objects.requireNonNull(ns, "namespace").matches("[A-Za-z0-9]([A-Za-z0-9._-]{0,75})")) {
-      throw new IllegalArgumentException("namespace '" + ns + "' must be 1-76 letters, digits,"
-          + " '.', '_' or '-', starting with a letter or digit");
-    }
-    return ns;
+    return new ContainerdClient(owned, rpc.withNamespace(SpecChecks.identifier("namespace",
+        namespace)), ownsTunnel, false, closed);
   }
 
   public String namespace() {
@@ -107,7 +101,7 @@ public final class ContainerdClient implements AutoCloseable {
   /** The daemon's version, e.g. {@code 1.6.20~ds1}. */
   public String serverVersion() {
     return rpc.call("version", () -> rpc.stub(VersionGrpc::newBlockingStub)
-        .version(com.google.protobuf.Empty.getDefaultInstance()).getVersion());
+        .version(Empty.getDefaultInstance()).getVersion());
   }
 
   /**
@@ -122,9 +116,10 @@ public final class ContainerdClient implements AutoCloseable {
   }
 
   /**
-   * Runs a task from an image to its end: container and snapshot made, output written to a
-   * file on the remote host, exit status awaited, output brought back over SSH, and then the
-   * task, container, snapshot and log file removed, on success or failure.
+   * Runs a task from an image to its end: container and snapshot made, output kept in a log on
+   * the remote host, exit status awaited, and once the task's stdout and stderr have ended, every
+   * byte of both brought back over SSH (up to {@link RunSpec#maxLogBytes()}); then the task,
+   * container, snapshot and log removed, on success or failure.
    */
   public TaskResult run(RunSpec spec) {
     try (RunningTask task = start(spec)) {
@@ -141,7 +136,7 @@ public final class ContainerdClient implements AutoCloseable {
    *     registry cannot be reached from here
    */
   public ImportedImage pull(String ref, PullOptions options) {
-    java.util.Objects.requireNonNull(ref, "ref");
+    Objects.requireNonNull(ref, "ref");
     String platform = options.platform().orElseGet(this::remotePlatform);
     RegistryAuth auth;
     try {
@@ -155,14 +150,14 @@ public final class ContainerdClient implements AutoCloseable {
           + "identity token, which this client cannot use yet; give a user and password (or "
           + "access token as the password) with PullOptions.basicAuth");
     }
-    return new io.github.sshcontainer.containerd.internal.RegistryPuller(rpc, options,
+    return new RegistryPuller(rpc, options,
         auth == null ? null : auth.username().orElse(null), auth == null ? null : auth.secret(),
         auth == null ? null : auth.source()).pull(ref, platform);
   }
 
   /** {@code linux/<arch>} of the remote host, from {@code uname -m}. */
   private String remotePlatform() {
-    String machine = rpc.tunnel().run("uname -m", java.time.Duration.ofSeconds(30), 256)
+    String machine = rpc.tunnel().run("uname -m", Duration.ofSeconds(30), 256)
         .stdoutText().trim();
     String arch = switch (machine) {
       case "x86_64", "amd64" -> "amd64";

@@ -91,11 +91,7 @@ public final class PullOptions {
     private Builder() {}
 
     public Builder platform(String platform) {
-      if (!Objects.requireNonNull(platform, "platform").matches("[a-z0-9]+/[a-z0-9_]+(/\\w+)?")) {
-        throw new IllegalArgumentException("platform '" + platform + "' must be os/arch or "
-            + "os/arch/variant, e.g. linux/arm64");
-      }
-      this.platform = platform;
+      this.platform = SpecChecks.platform(platform);
       return this;
     }
 
@@ -131,10 +127,7 @@ public final class PullOptions {
     }
 
     public Builder timeout(Duration timeout) {
-      if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout " + timeout + " must be positive");
-      }
-      this.timeout = timeout;
+      this.timeout = SpecChecks.positive("timeout", timeout);
       return this;
     }
 

@@ -138,11 +138,7 @@ public final class RunSpec {
 
     /** Container id: letters, digits, '.', '_' and '-', at most 76 characters. */
     public Builder id(String id) {
-      if (!Objects.requireNonNull(id, "id").matches("[A-Za-z0-9][A-Za-z0-9._-]{0,75}")) {
-        throw new IllegalArgumentException("container id '" + id + "' must be 1-76 letters, "
-            + "digits, '.', '_' or '-', starting with a letter or digit");
-      }
-      this.id = id;
+      this.id = SpecChecks.identifier("container id", id);
       return this;
     }
 
@@ -172,10 +168,10 @@ public final class RunSpec {
     }
 
     /**
-     * Directory on the remote host where containerd writes the task's output (stdout and stderr
-     * together, as containerd's file:// logging does), or a live task's private FIFO directory is
-     * made; the SSH user must be able to read, write and remove files there. Default: {@code
-     * /tmp}.
+     * Directory on the remote host where the task's private directory (0700) is made: the FIFOs
+     * containerd's shim writes its stdout and stderr to and, without {@link #live()}, the log
+     * both are appended to while it runs; the SSH user must be able to write there. The private
+     * directory is removed with the task. Default: {@code /tmp}.
      */
     public Builder logDir(String dir) {
       this.logDir = SpecChecks.absolute("log directory", dir);
@@ -184,20 +180,13 @@ public final class RunSpec {
 
     /** How much of the output to bring back. Default: 16 MiB. */
     public Builder maxLogBytes(int bytes) {
-      if (bytes < 0) {
-        throw new IllegalArgumentException("maxLogBytes " + bytes + " must not be negative");
-      }
-      this.maxLogBytes = bytes;
+      this.maxLogBytes = SpecChecks.notNegative("maxLogBytes", bytes);
       return this;
     }
 
     /** Deadline for the task to exit. Default: 10 minutes. */
     public Builder timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout " + timeout + " must be positive");
-      }
-      this.timeout = timeout;
+      this.timeout = SpecChecks.positive("timeout", timeout);
       return this;
     }
 

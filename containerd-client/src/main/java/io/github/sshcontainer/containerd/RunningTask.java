@@ -1,6 +1,7 @@
 package io.github.sshcontainer.containerd;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** A started task: signal it, wait for it, and close to remove everything it used. */
 public interface RunningTask extends AutoCloseable {
@@ -14,7 +15,7 @@ public interface RunningTask extends AutoCloseable {
   void kill(int signal);
 
   /** The live streams, when the spec asked for them ({@link RunSpec.Builder#live()}). */
-  java.util.Optional<TaskIo> io();
+  Optional<TaskIo> io();
 
   /**
    * Waits for the task to exit and brings its output back (for a live task the output was

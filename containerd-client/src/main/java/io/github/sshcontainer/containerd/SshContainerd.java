@@ -1,5 +1,7 @@
 package io.github.sshcontainer.containerd;
 
+import com.google.protobuf.Empty;
+import io.github.sshcontainer.containerd.api.version.VersionGrpc;
 import io.github.sshcontainer.containerd.internal.GrpcChannels;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.github.sshcontainer.tunnel.TunnelException;
@@ -7,6 +9,7 @@ import io.github.sshcontainer.tunnel.TunnelOptions;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Entry point: a ready {@link ContainerdClient} for a containerd on a remote host, reached through
@@ -38,7 +41,7 @@ public final class SshContainerd {
    * @throws ContainerdException UNAVAILABLE if containerd does not answer in time
    */
   public static ContainerdClient connect(TunnelOptions options, String namespace) {
-    ContainerdClient.checkNamespace(namespace);
+    SpecChecks.identifier("namespace", namespace);
     TunnelOptions o = options.remoteSocket().isPresent() ? options
         : options.toBuilder().remoteSocket(CONTAINERD_SOCKET).build();
     SocketTunnel tunnel = SocketTunnel.open(o);
@@ -52,7 +55,7 @@ public final class SshContainerd {
 
   /** A client over the caller's tunnel, which it does not close. */
   public static ContainerdClient connect(SocketTunnel tunnel, String namespace) {
-    ContainerdClient.checkNamespace(namespace);
+    SpecChecks.identifier("namespace", namespace);
     return build(Objects.requireNonNull(tunnel, "tunnel"), false, namespace,
         DEFAULT_READY_DEADLINE);
   }
@@ -68,10 +71,9 @@ public final class SshContainerd {
     while (true) {
       attempts++;
       try {
-        client.stub(io.github.sshcontainer.containerd.api.version.VersionGrpc::newBlockingStub)
-            .withDeadlineAfter(Math.max(1000, ready.toMillis() / 4),
-            java.util.concurrent.TimeUnit.MILLISECONDS)
-            .version(com.google.protobuf.Empty.getDefaultInstance());
+        client.stub(VersionGrpc::newBlockingStub)
+            .withDeadlineAfter(Math.max(1000, ready.toMillis() / 4), TimeUnit.MILLISECONDS)
+            .version(Empty.getDefaultInstance());
         return client;
       } catch (StatusRuntimeException e) {
         if (System.nanoTime() + wait * 1_000_000 > end) {

@@ -15,7 +15,11 @@ public interface TaskIo {
   InputStream stderr();
 
   /**
-   * Its stdin, when the spec opened it; {@code close()} gives the process end of input.
+   * Its stdin, when the spec opened it; {@code close()} gives the process end of input once
+   * every byte written has reached it. On a terminal that end is the terminal's own, Ctrl-D
+   * (twice after a partial line), as a user would type it: the terminal stays, so what the
+   * process prints afterwards arrives and {@link #resize} still works; a program that reads
+   * its terminal raw sees the byte 4.
    *
    * @throws IllegalStateException when stdin was not opened
    */

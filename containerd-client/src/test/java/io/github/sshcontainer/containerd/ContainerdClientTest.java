@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Empty;
 import io.github.sshcontainer.containerd.api.containers.ContainersGrpc;
 import io.github.sshcontainer.containerd.api.containers.ListContainersRequest;
+import io.github.sshcontainer.containerd.api.images.CreateImageRequest;
 import io.github.sshcontainer.containerd.api.images.DeleteImageRequest;
+import io.github.sshcontainer.containerd.api.images.GetImageRequest;
 import io.github.sshcontainer.containerd.api.images.ImagesGrpc;
 import io.github.sshcontainer.containerd.api.images.ListImagesRequest;
 import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
@@ -26,13 +28,20 @@ import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
 import io.github.sshcontainer.containerd.api.transfer.TransferGrpc;
 import io.github.sshcontainer.containerd.api.transfer.TransferRequest;
 import io.github.sshcontainer.containerd.api.version.VersionGrpc;
+import io.github.sshcontainer.containerd.internal.Rpc;
 import io.github.sshcontainer.lab.ContainerdDaemon;
+import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.TunnelException;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,11 +49,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The containerd client through the tunnel against the lab's real containerd 1.6. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -78,11 +93,11 @@ class ContainerdClientTest {
   /** Connecting warns about nothing, through JUL or through SLF4J (gRPC's Netty uses either). */
   @Test
   void connectLogsNoGrpcWarnings() {
-    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler h = new java.util.logging.Handler() {
+    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    Handler h = new Handler() {
       @Override
-      public void publish(java.util.logging.LogRecord r) {
-        if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
           warnings.add(r);
         }
       }
@@ -93,19 +108,19 @@ class ContainerdClientTest {
       @Override
       public void close() {}
     };
-    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    Logger root = Logger.getLogger("");
     root.addHandler(h);
     // with an SLF4J provider present (slf4j-simple here) Netty logs through SLF4J to stderr
-    java.io.PrintStream err = System.err;
-    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+    PrintStream err = System.err;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
     try (ContainerdClient c = SshContainerd.connect(options().build(), ns)) {
       assertTrue(c.serverVersion().length() > 0);
     } finally {
       System.setErr(err);
       root.removeHandler(h);
     }
-    String stderr = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    String stderr = printed.toString(StandardCharsets.UTF_8);
     err.print(stderr);
     assertTrue(warnings.isEmpty(), "gRPC warned: " + warnings.stream()
         .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
@@ -153,9 +168,8 @@ class ContainerdClientTest {
   }
 
   /** The internal call context the client's operations use, to test its translations. */
-  private static io.github.sshcontainer.containerd.internal.Rpc rpc() {
-    return new io.github.sshcontainer.containerd.internal.Rpc(ctr.channel(), ctr.tunnel(),
-        ctr.namespace(), java.time.Duration.ofSeconds(60));
+  private static Rpc rpc() {
+    return new Rpc(ctr.channel(), ctr.tunnel(), ctr.namespace(), Duration.ofSeconds(60));
   }
 
   @Test
@@ -185,15 +199,29 @@ class ContainerdClientTest {
     assertNothingLeft(spec.id().orElseThrow());
   }
 
+  /**
+   * 1 MiB on each stream written at once, then an immediate exit: run() returns every byte of
+   * both. (containerd's own file logging loses the end of stderr whenever the stdout copy ends
+   * first: its stdout copy closes the file both share.)
+   */
+  @Test
+  void runReturnsEveryByteOfBothStreams() throws Exception {
+    String id = "bytes-" + UUID.randomUUID().toString().substring(0, 8);
+    TaskResult r = ctr.run(RunSpec.of(IMAGE).id(id).args("sh", "-c", KnownOutput.BOTH_STREAMS)
+        .build());
+    assertEquals(0, r.exitStatus());
+    KnownOutput.assertBothIn(r.output());
+    assertNothingLeft(id);
+  }
+
   /** Hardened hosts remove the sftp subsystem; task output comes back over exec channels. */
   @Test
-  void runWorksOnAnSshdWithoutSftp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
-      throws Exception {
+  void runWorksOnAnSshdWithoutSftp(@TempDir Path tmp) throws Exception {
     Lab lab = Lab.shared();
-    try (io.github.sshcontainer.lab.Sshd noSftp = lab.startSshd("nosftp-" + System.nanoTime(),
-        lab.hostKey(), List.of("Subsystem none /bin/false"))) {
-      java.nio.file.Path kh = Files.writeString(tmp.resolve("kh"),
-          io.github.sshcontainer.lab.Keys.knownHostsLine(lab.hostKey(), noSftp.port()) + "\n");
+    try (Sshd noSftp = lab.startSshd("nosftp-" + System.nanoTime(), lab.hostKey(),
+        List.of("Subsystem none /bin/false"))) {
+      Path kh = Files.writeString(tmp.resolve("kh"),
+          Keys.knownHostsLine(lab.hostKey(), noSftp.port()) + "\n");
       Process sftp = new ProcessBuilder("sftp", "-b", "-", "-P", String.valueOf(noSftp.port()),
           "-i", lab.clientKey().toString(), "-o", "UserKnownHostsFile=" + kh,
           "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", lab.user() + "@127.0.0.1")
@@ -204,8 +232,7 @@ class ContainerdClientTest {
       assertTrue(sftp.exitValue() != 0, "this sshd must refuse sftp, but: " + said);
       String id = "nosftp-" + UUID.randomUUID().toString().substring(0, 8);
       try (ContainerdClient c = SshContainerd.connect(options().knownHosts(kh)
-          .target(io.github.sshcontainer.tunnel.SshTarget.of(lab.user(), "127.0.0.1",
-              noSftp.port())).build(), ns)) {
+          .target(SshTarget.of(lab.user(), "127.0.0.1", noSftp.port())).build(), ns)) {
         TaskResult r = c.run(RunSpec.of(IMAGE).id(id)
             .args("sh", "-c", "echo no-sftp-needed; exit 2").build());
         assertEquals(2, r.exitStatus());
@@ -308,10 +335,9 @@ class ContainerdClientTest {
     String name = "docker.io/sshc-lab/busybox:copy";
     ContainerdClient view = ctr;
     view.stub(ImagesGrpc::newBlockingStub)
-        .create(io.github.sshcontainer.containerd.api.images.CreateImageRequest
-        .newBuilder().setImage(view.stub(ImagesGrpc::newBlockingStub).get(
-            io.github.sshcontainer.containerd.api.images.GetImageRequest.newBuilder()
-                .setName(IMAGE).build()).getImage().toBuilder().setName(name)).build());
+        .create(CreateImageRequest.newBuilder().setImage(view.stub(ImagesGrpc::newBlockingStub)
+            .get(GetImageRequest.newBuilder().setName(IMAGE).build()).getImage().toBuilder()
+            .setName(name)).build());
     view.stub(ImagesGrpc::newBlockingStub)
         .delete(DeleteImageRequest.newBuilder().setName(name).build());
     assertFalse(view.stub(ImagesGrpc::newBlockingStub)

@@ -2,18 +2,22 @@ package io.github.sshcontainer.containerd;
 
 import static io.github.sshcontainer.containerd.ContainerdClientTest.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.containerd.api.leases.LeasesGrpc;
 import io.github.sshcontainer.containerd.api.leases.ListRequest;
 import io.github.sshcontainer.containerd.api.snapshots.ListSnapshotsRequest;
 import io.github.sshcontainer.containerd.api.snapshots.SnapshotsGrpc;
+import io.github.sshcontainer.lab.ContainerdDaemon;
+import io.github.sshcontainer.lab.DelayProxy;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.tunnel.SshTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -73,8 +77,7 @@ class ContainerdFaultsTest {
   @Test
   void daemonRestartedThenTheSameClientWorks() throws Exception {
     Lab lab = Lab.shared();
-    try (io.github.sshcontainer.lab.ContainerdDaemon second =
-        io.github.sshcontainer.lab.ContainerdDaemon.start(lab.dir().resolve("c2"));
+    try (ContainerdDaemon second = ContainerdDaemon.start(lab.dir().resolve("c2"));
         ContainerdClient ctr = SshContainerd.connect(options()
             .remoteSocket(second.socket().toString()).build(), "default")) {
       String v = ctr.serverVersion();
@@ -87,19 +90,17 @@ class ContainerdFaultsTest {
   void networkStalledPastKeepaliveFailsInFlightCallsThenRecovers() throws Exception {
     Lab lab = Lab.shared();
     try (Sshd sshd = lab.startSshd("cstall-" + System.nanoTime(), lab.hostKey(), List.of());
-        io.github.sshcontainer.lab.DelayProxy proxy = io.github.sshcontainer.lab.DelayProxy
-            .start(sshd.port(), java.time.Duration.ofMillis(1))) {
+        DelayProxy proxy = DelayProxy.start(sshd.port(), Duration.ofMillis(1))) {
       Path kh = tmp.resolve("kh-stall");
       Files.writeString(kh, Keys.knownHostsLine(lab.hostKey(), proxy.port()) + "\n");
       try (ContainerdClient ctr = SshContainerd.connect(options().knownHosts(kh)
           .target(SshTarget.of(lab.user(), "127.0.0.1", proxy.port()))
-          .keepalive(java.time.Duration.ofSeconds(1), 2)
-          .connectTimeout(java.time.Duration.ofSeconds(3)).build(), "default")) {
+          .keepalive(Duration.ofSeconds(1), 2)
+          .connectTimeout(Duration.ofSeconds(3)).build(), "default")) {
         String v = ctr.serverVersion();
         proxy.freeze(true);
         long t0 = System.nanoTime();
-        ContainerdException e = org.junit.jupiter.api.Assertions.assertThrows(
-            ContainerdException.class, ctr::serverVersion);
+        ContainerdException e = assertThrows(ContainerdException.class, ctr::serverVersion);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms < 15_000, "the call in flight failed after " + ms + " ms");
         assertTrue(e.reason() == ContainerdException.Reason.UNAVAILABLE

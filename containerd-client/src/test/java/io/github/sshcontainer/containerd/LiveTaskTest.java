@@ -12,9 +12,12 @@ import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.tunnel.SshTarget;
 import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -105,8 +109,8 @@ class LiveTaskTest {
       CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
         try {
           return new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       });
       try (OutputStream in = io.stdin()) {
@@ -154,6 +158,115 @@ class LiveTaskTest {
       assertTrue(rest.contains("/dev/pts/"), rest);
       assertEquals("", new String(io.stderr().readAllBytes(), StandardCharsets.UTF_8));
       assertEquals(0, task.await(Duration.ofSeconds(30)).exitStatus());
+    }
+  }
+
+  /**
+   * A terminal outlives the end of its stdin: closing stdin gives the program end of input, and
+   * what it prints afterwards, and a resize afterwards, still arrive.
+   */
+  @Test
+  void aTerminalKeepsWorkingAfterStdinEnds() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "read x; echo got-$x; "
+        + "read y || echo stdin-ended; sleep 1; echo later; "
+        + "while [ \"$(stty size)\" != '20 70' ]; do sleep 0.1; done; echo resized")
+        .stdin().tty(80, 24).build())) {
+      TaskIo io = task.io().orElseThrow();
+      try (OutputStream in = io.stdin()) {
+        in.write("go\n".getBytes(StandardCharsets.UTF_8));
+      }
+      BufferedReader out = new BufferedReader(new InputStreamReader(io.stdout(),
+          StandardCharsets.UTF_8));
+      StringBuilder said = new StringBuilder();
+      for (String line; (line = out.readLine()) != null; ) {
+        said.append(line.replace("\r", "")).append('\n');
+        if (line.startsWith("later")) {
+          break;
+        }
+      }
+      assertTrue(said.toString().contains("got-go\nstdin-ended\nlater\n"), said.toString());
+      io.resize(70, 20);
+      String rest = new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8)
+          .replace("\r", "");
+      assertEquals("resized\n", rest);
+      assertEquals(0, task.await(Duration.ofSeconds(30)).exitStatus());
+    }
+  }
+
+  /**
+   * The same for a process exec'd on a terminal, its input ending in a partial line: the line
+   * and then the end of input reach it, and what it prints afterwards arrives.
+   */
+  @Test
+  void anExecTerminalKeepsWorkingAfterStdinEnds() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "echo task-ready; exec sleep 300")
+        .live().build())) {
+      BufferedReader ready = new BufferedReader(new InputStreamReader(
+          task.io().orElseThrow().stdout(), StandardCharsets.UTF_8));
+      assertEquals("task-ready", ready.readLine());
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c",
+          "read x; tr a-z A-Z; sleep 1; echo exec-got-$x").stdin().tty(80, 24)
+          .ioDir(ioDir.toString()).build())) {
+        TaskIo io = p.io().orElseThrow();
+        try (OutputStream in = io.stdin()) {
+          in.write("go\nno newline".getBytes(StandardCharsets.UTF_8));
+        }
+        String said = new String(io.stdout().readAllBytes(), StandardCharsets.UTF_8)
+            .replace("\r", "");
+        // a partial last line still reaches the program, then the end of input
+        assertTrue(said.contains("NO NEWLINE") && said.endsWith("exec-got-go\n"), said);
+        assertEquals(0, p.await(Duration.ofSeconds(30)).exitStatus());
+      }
+    }
+  }
+
+  /**
+   * 1 MiB on each stream written at once, then an immediate exit: once the task has exited,
+   * both streams end, and they carried every byte.
+   */
+  @Test
+  void aLiveTaskDeliversEveryByteOfBothStreams() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", KnownOutput.BOTH_STREAMS).live()
+        .build())) {
+      TaskIo io = task.io().orElseThrow();
+      CompletableFuture<String> out = KnownOutput.readToEnd(io.stdout(), "stdout");
+      CompletableFuture<String> err = KnownOutput.readToEnd(io.stderr(), "stderr");
+      assertEquals(0, task.await(Duration.ofSeconds(60)).exitStatus());
+      KnownOutput.assertStream("stdout", KnownOutput.STDOUT, out.get(60, TimeUnit.SECONDS));
+      KnownOutput.assertStream("stderr", KnownOutput.STDERR, err.get(60, TimeUnit.SECONDS));
+    }
+  }
+
+  /** The same through a terminal: every byte (the terminal writes each newline as CR LF). */
+  @Test
+  void aTerminalDeliversEveryByte() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", KnownOutput.STDOUT_ONLY).tty(80, 24)
+        .build())) {
+      CompletableFuture<String> out = KnownOutput.readToEnd(task.io().orElseThrow().stdout(),
+          "tty");
+      assertEquals(0, task.await(Duration.ofSeconds(60)).exitStatus());
+      KnownOutput.assertStream("terminal", KnownOutput.STDOUT, out.get(60, TimeUnit.SECONDS)
+          .replace("\r\n", "\n"));
+    }
+  }
+
+  /** The same for a process exec'd into a running task. */
+  @Test
+  void anExecDeliversEveryByteOfBothStreams() throws Exception {
+    try (RunningTask task = ctr.start(spec("sh", "-c", "echo task-ready; exec sleep 300")
+        .live().build())) {
+      BufferedReader ready = new BufferedReader(new InputStreamReader(
+          task.io().orElseThrow().stdout(), StandardCharsets.UTF_8));
+      assertEquals("task-ready", ready.readLine());
+      try (RunningTask p = ctr.exec(task.id(), ExecSpec.of("sh", "-c",
+          KnownOutput.BOTH_STREAMS).ioDir(ioDir.toString()).build())) {
+        TaskIo io = p.io().orElseThrow();
+        CompletableFuture<String> out = KnownOutput.readToEnd(io.stdout(), "exec-stdout");
+        CompletableFuture<String> err = KnownOutput.readToEnd(io.stderr(), "exec-stderr");
+        assertEquals(0, p.await(Duration.ofSeconds(60)).exitStatus());
+        KnownOutput.assertStream("stdout", KnownOutput.STDOUT, out.get(60, TimeUnit.SECONDS));
+        KnownOutput.assertStream("stderr", KnownOutput.STDERR, err.get(60, TimeUnit.SECONDS));
+      }
     }
   }
 
@@ -216,9 +329,12 @@ class LiveTaskTest {
     Lab lab = Lab.shared();
     id = "crash-" + UUID.randomUUID().toString().substring(0, 8);
     Path kh = tmp.resolve("kh");
-    String cp = System.getProperty("java.class.path") + java.io.File.pathSeparator
-        + Path.of(CrashingClient.class.getProtectionDomain().getCodeSource().getLocation()
-            .toURI());
+    // the child runs on the plain class path: this JVM's class path, its module path (the
+    // client is a named module in tests) and the test classes patched into it
+    String cp = Stream.of(System.getProperty("java.class.path"),
+        System.getProperty("jdk.module.path"), Path.of(CrashingClient.class
+            .getProtectionDomain().getCodeSource().getLocation().toURI()).toString())
+        .filter(v -> v != null && !v.isEmpty()).collect(Collectors.joining(File.pathSeparator));
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
         .toString(), "-XX:-UsePerfData", "-cp", cp, CrashingClient.class.getName(),
         "ssh://" + lab.user() + "@127.0.0.1:" + noSftp.port(), lab.clientKey().toString(),

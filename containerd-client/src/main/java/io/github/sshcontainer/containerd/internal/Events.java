@@ -1,5 +1,6 @@
 package io.github.sshcontainer.containerd.internal;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.sshcontainer.containerd.TaskEvent;
 import io.github.sshcontainer.containerd.api.events.SubscribeRequest;
@@ -20,41 +21,57 @@ public final class Events {
 
   private Events() {}
 
+  /** Streams this namespace's task events to {@code listener} until the handle is closed. */
   public static AutoCloseable subscribe(Rpc client, Consumer<TaskEvent> listener) {
-    @SuppressWarnings("unchecked")
-    ClientCallStreamObserver<SubscribeRequest>[] call = new ClientCallStreamObserver[1];
+    Subscription subscription = new Subscription(listener);
     client.eventsAsync().subscribe(SubscribeRequest.newBuilder()
         .addFilters("namespace==" + client.namespace() + ",topic~=\"^/tasks/\"").build(),
-        new ClientResponseObserver<SubscribeRequest, Envelope>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<SubscribeRequest> s) {
-            call[0] = s;
-          }
+        subscription);
+    return subscription;
+  }
 
-          @Override
-          public void onNext(Envelope e) {
-            TaskEvent event = decode(e);
-            if (event != null) {
-              listener.accept(event);
-            }
-          }
+  /** One Events.Subscribe call: events to the listener; closing cancels the call. */
+  private static final class Subscription
+      implements ClientResponseObserver<SubscribeRequest, Envelope>, AutoCloseable {
+    private final Consumer<TaskEvent> listener;
+    private volatile ClientCallStreamObserver<SubscribeRequest> call;
 
-          @Override
-          public void onError(Throwable t) {
-            log.debug("event subscription ended: {}", t.toString());
-          }
+    Subscription(Consumer<TaskEvent> listener) {
+      this.listener = listener;
+    }
 
-          @Override
-          public void onCompleted() {
-            log.debug("event subscription completed");
-          }
-        });
-    return () -> call[0].cancel("unsubscribed", null);
+    @Override
+    public void beforeStart(ClientCallStreamObserver<SubscribeRequest> s) {
+      call = s;
+    }
+
+    @Override
+    public void onNext(Envelope e) {
+      TaskEvent event = decode(e);
+      if (event != null) {
+        listener.accept(event);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      log.debug("event subscription ended: {}", t.toString());
+    }
+
+    @Override
+    public void onCompleted() {
+      log.debug("event subscription completed");
+    }
+
+    @Override
+    public void close() {
+      call.cancel("unsubscribed", null);
+    }
   }
 
   static TaskEvent decode(Envelope e) {
     try {
-      var value = e.getEvent().getValue();
+      ByteString value = e.getEvent().getValue();
       switch (e.getTopic()) {
         case "/tasks/create": {
           TaskCreate t = TaskCreate.parseFrom(value);

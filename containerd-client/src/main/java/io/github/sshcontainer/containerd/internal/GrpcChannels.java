@@ -2,9 +2,11 @@ package io.github.sshcontainer.containerd.internal;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.util.concurrent.ThreadFactory;
@@ -50,9 +52,9 @@ public final class GrpcChannels {
       b.channelType(NioDomainSocketChannel.class);
       // grpc-netty sets SO_KEEPALIVE on every channel; a Unix socket has none, and Netty warns
       // "Unknown channel option" on every connect. A null value makes Netty drop the option.
-      b.withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
+      b.withOption(ChannelOption.SO_KEEPALIVE, null);
     } else {
-      b.channelType(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class);
+      b.channelType(NioSocketChannel.class);
     }
     return new Owned(b.build(), loop);
   }

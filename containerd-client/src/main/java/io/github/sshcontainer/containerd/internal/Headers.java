@@ -5,7 +5,7 @@ import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 
 /** The gRPC metadata containerd reads: the namespace of every call, and a lease. */
-public final class Headers {
+final class Headers {
   private static final Metadata.Key<String> NAMESPACE =
       Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> LEASE =
@@ -13,13 +13,13 @@ public final class Headers {
 
   private Headers() {}
 
-  public static ClientInterceptor namespace(String namespace) {
+  static ClientInterceptor namespace(String namespace) {
     Metadata m = new Metadata();
     m.put(NAMESPACE, namespace);
     return MetadataUtils.newAttachHeadersInterceptor(m);
   }
 
-  public static ClientInterceptor namespaceAndLease(String namespace, String lease) {
+  static ClientInterceptor namespaceAndLease(String namespace, String lease) {
     Metadata m = new Metadata();
     m.put(NAMESPACE, namespace);
     m.put(LEASE, lease);

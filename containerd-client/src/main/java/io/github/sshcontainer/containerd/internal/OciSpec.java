@@ -2,6 +2,7 @@ package io.github.sshcontainer.containerd.internal;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.sshcontainer.containerd.ExecSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -26,11 +27,6 @@ final class OciSpec {
       "/proc/sys", "/proc/sysrq-trigger");
 
   private OciSpec() {}
-
-  static byte[] build(String namespace, String id, List<String> args, List<String> env,
-      String cwd, int uid, int gid) {
-    return build(namespace, id, process(args, env, cwd, uid, gid, 0, 0));
-  }
 
   /** The type URL of a process spec carried in an Any, as Tasks.Exec takes it. */
   static final String PROCESS_TYPE_URL =
@@ -67,6 +63,43 @@ final class OciSpec {
     rlimits.add(nofile);
     process.add("rlimits", rlimits);
     process.addProperty("noNewPrivileges", true);
+    return process;
+  }
+
+  /**
+   * The process for {@code Tasks.Exec}: the task's own {@code process} with the command,
+   * terminal, environment (added to the task's, replacing a variable of the same name),
+   * directory and user of {@code spec}.
+   */
+  static JsonObject execProcess(JsonObject taskProcess, ExecSpec spec) {
+    JsonObject process = taskProcess.deepCopy();
+    process.add("args", strings(spec.args()));
+    process.addProperty("terminal", spec.tty());
+    process.remove("consoleSize");
+    if (spec.tty()) {
+      JsonObject size = new JsonObject();
+      size.addProperty("width", spec.ttyColumns());
+      size.addProperty("height", spec.ttyRows());
+      process.add("consoleSize", size);
+    }
+    JsonArray env = process.has("env") ? process.getAsJsonArray("env") : new JsonArray();
+    spec.env().forEach((k, v) -> {
+      for (int i = env.size() - 1; i >= 0; i--) {
+        if (env.get(i).getAsString().startsWith(k + "=")) {
+          env.remove(i);
+        }
+      }
+      env.add(k + "=" + v);
+    });
+    process.add("env", env);
+    spec.workingDir().ifPresent(d -> process.addProperty("cwd", d));
+    spec.user().ifPresent(u -> {
+      JsonObject user = new JsonObject();
+      String[] p = u.split(":");
+      user.addProperty("uid", Integer.parseInt(p[0]));
+      user.addProperty("gid", p.length > 1 ? Integer.parseInt(p[1]) : 0);
+      process.add("user", user);
+    });
     return process;
   }
 

@@ -12,6 +12,7 @@ import io.github.sshcontainer.containerd.api.types.Descriptor;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,12 +41,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryPuller {
   private static final Logger log = LoggerFactory.getLogger(RegistryPuller.class);
-  private static final String ACCEPT = String.join(", ", ImageImporter.OCI_INDEX,
-      ImageImporter.DOCKER_LIST, ImageImporter.OCI_MANIFEST, ImageImporter.DOCKER_MANIFEST);
+  private static final String ACCEPT = String.join(", ", MediaTypes.OCI_INDEX,
+      MediaTypes.DOCKER_LIST, MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST);
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
   private final Rpc client;
-  private final ImageImporter importer;
+  private final ImageStore store;
   private final HttpClient http;
   private final String username;
   private final String password;
@@ -56,7 +58,7 @@ public final class RegistryPuller {
       String password, String source) {
     this.source = source;
     this.client = client;
-    this.importer = new ImageImporter(client);
+    this.store = new ImageStore(client);
     this.options = options;
     this.username = username;
     this.password = password;
@@ -64,30 +66,8 @@ public final class RegistryPuller {
         .followRedirects(HttpClient.Redirect.NORMAL).build();
   }
 
-  /** A parsed reference: registry host, repository, tag or digest, and containerd's name. */
-  record Ref(String registry, String repository, String reference, String name) {
-    static Ref parse(String ref) {
-      String name = ImageImporter.normalize(ref);
-      int slash = name.indexOf('/');
-      String registry = name.substring(0, slash);
-      String rest = name.substring(slash + 1);
-      String reference;
-      int at = rest.indexOf('@');
-      if (at >= 0) {
-        reference = rest.substring(at + 1);
-        rest = rest.substring(0, at);
-      } else {
-        int colon = rest.lastIndexOf(':');
-        reference = rest.substring(colon + 1);
-        rest = rest.substring(0, colon);
-      }
-      return new Ref(registry.equals("docker.io") ? "registry-1.docker.io" : registry, rest,
-          reference, name);
-    }
-  }
-
   public ImportedImage pull(String image, String remotePlatform) {
-    Ref ref = Ref.parse(image);
+    ImageRef ref = ImageRef.parse(image);
     String platform = options.platform().orElse(remotePlatform);
     boolean plain = options.plainHttp().orElse(ref.registry().startsWith("localhost")
         || ref.registry().startsWith("127.") || ref.registry().startsWith("[::1]"));
@@ -116,7 +96,7 @@ public final class RegistryPuller {
       byte[] config = fetch(ref, base + "/blobs/" + configDesc.get("digest").getAsString(),
           false).body;
       check(configDesc.get("digest").getAsString(), Blobs.sha256(config), "config");
-      Descriptor configD = Descriptor.newBuilder().setMediaType(ImageImporter.OCI_CONFIG)
+      Descriptor configD = Descriptor.newBuilder().setMediaType(MediaTypes.OCI_CONFIG)
           .setDigest(configDesc.get("digest").getAsString()).setSize(config.length).build();
       Blobs.writeBytes(client, lease, lease + "-config", config, Map.of());
       JsonArray layersJson = m.getAsJsonArray("layers");
@@ -138,13 +118,13 @@ public final class RegistryPuller {
           b = Blobs.write(client, lease, lease + "-l-" + i, in, Map.of());
         }
         check(digest, b.digest(), "layer");
-        layers.add(Descriptor.newBuilder().setMediaType(b.gzip() ? ImageImporter.OCI_LAYER
-            + "+gzip" : ImageImporter.OCI_LAYER).setDigest(digest).setSize(b.size()).build());
+        layers.add(Descriptor.newBuilder().setMediaType(MediaTypes.layer(b.gzip()))
+            .setDigest(digest).setSize(b.size()).build());
       }
-      Map<String, String> labels = new LinkedHashMap<>(ImageImporter.gcLabels(configD, layers));
+      Map<String, String> labels = new LinkedHashMap<>(ImageStore.gcLabels(configD, layers));
       Blobs.Blob man = Blobs.writeBytes(client, lease, lease + "-manifest", manifest, labels);
-      String chain = importer.unpack(lease, config, layers, configD.getDigest());
-      importer.createOrUpdate(ref.name(), Descriptor.newBuilder().setMediaType(manifestType)
+      String chain = store.unpack(lease, config, layers, configD.getDigest());
+      store.createOrUpdate(ref.name(), Descriptor.newBuilder().setMediaType(manifestType)
           .setDigest(man.digest()).setSize(man.size()).build());
       log.info("pulled {} ({}, {} layers) into namespace {}", ref.name(), man.digest(),
           layers.size(), client.namespace());
@@ -165,7 +145,7 @@ public final class RegistryPuller {
   }
 
   /** The digest of the platform's manifest in an index or list. */
-  private static String pick(JsonObject index, String platform, Ref ref) {
+  private static String pick(JsonObject index, String platform, ImageRef ref) {
     String[] want = platform.split("/");
     List<String> offered = new ArrayList<>();
     for (JsonElement e : index.getAsJsonArray("manifests")) {
@@ -186,13 +166,14 @@ public final class RegistryPuller {
 
   private record Fetched(byte[] body, String mediaType) {}
 
-  private Fetched fetch(Ref ref, String url, boolean manifest) throws IOException {
+  private Fetched fetch(ImageRef ref, String url, boolean manifest) throws IOException {
     HttpResponse<byte[]> r = send(ref, url, manifest, HttpResponse.BodyHandlers.ofByteArray());
     return new Fetched(r.body(), r.headers().firstValue("Content-Type")
-        .orElse(ImageImporter.OCI_MANIFEST).split(";")[0].trim());
+        .orElse(MediaTypes.OCI_MANIFEST).split(";")[0].trim());
   }
 
-  private InputStream stream(Ref ref, String url, Consumer<Long> progress) throws IOException {
+  private InputStream stream(ImageRef ref, String url, Consumer<Long> progress)
+      throws IOException {
     InputStream in = send(ref, url, false, HttpResponse.BodyHandlers.ofInputStream()).body();
     return new FilterInputStream(in) {
       private long done;
@@ -217,7 +198,7 @@ public final class RegistryPuller {
   }
 
   /** GET with the authorization the registry asks for, fetched once per pull. */
-  private <T> HttpResponse<T> send(Ref ref, String url, boolean manifest,
+  private <T> HttpResponse<T> send(ImageRef ref, String url, boolean manifest,
       HttpResponse.BodyHandler<T> body) throws IOException {
     try {
       for (int attempt = 0; ; attempt++) {
@@ -258,10 +239,10 @@ public final class RegistryPuller {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ContainerdException(Reason.FAILED, "interrupted pulling " + ref.name(), e);
-    } catch (java.net.ConnectException e) {
+    } catch (ConnectException e) {
       throw new ContainerdException(Reason.UNAVAILABLE, "cannot reach the registry "
           + ref.registry() + " from this machine: " + e, e);
-    } catch (javax.net.ssl.SSLException e) {
+    } catch (SSLException e) {
       throw new ContainerdException(Reason.FAILED, "TLS with the registry " + ref.registry()
           + " failed (" + e.getMessage() + "); a registry on plain HTTP needs "
           + "PullOptions.plainHttp(true)", e);
@@ -279,7 +260,8 @@ public final class RegistryPuller {
   }
 
   /** The Authorization header for a 401's challenge: Basic, or a Bearer token from the realm. */
-  private String authorize(Ref ref, String challenge) throws IOException, InterruptedException {
+  private String authorize(ImageRef ref, String challenge)
+      throws IOException, InterruptedException {
     String basic = username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
         (username + ":" + password).getBytes(StandardCharsets.UTF_8));
     if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {

@@ -3,7 +3,9 @@ package io.github.sshcontainer.containerd.internal;
 import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,15 +40,14 @@ final class RemoteReaper implements AutoCloseable {
     String q = SocketCommand.quote(id);
     return "if command -v ctr >/dev/null; then " + ctr + " tasks kill -s SIGKILL " + q + "; "
         + "sleep 1; " + ctr + " tasks rm -f " + q + "; " + ctr + " containers rm " + q + "; "
-        + ctr + " snapshots --snapshotter " + ImageImporter.SNAPSHOTTER + " rm " + q + "; fi";
+        + ctr + " snapshots --snapshotter " + ImageStore.SNAPSHOTTER + " rm " + q + "; fi";
   }
 
   /** The client cleaned up: the script does not run. */
   @Override
   public void close() {
     try {
-      channel.write(java.nio.ByteBuffer.wrap("done\n".getBytes(
-          java.nio.charset.StandardCharsets.US_ASCII)));
+      channel.write(ByteBuffer.wrap("done\n".getBytes(StandardCharsets.US_ASCII)));
       channel.shutdownOutput();
       channel.close();
     } catch (IOException e) {

@@ -1,43 +1,40 @@
 package io.github.sshcontainer.containerd.internal;
 
-import io.github.sshcontainer.containerd.ContainerdException;
 import io.github.sshcontainer.containerd.TaskIo;
-import io.github.sshcontainer.tunnel.RemoteCommandResult;
 import io.github.sshcontainer.tunnel.SocketCommand;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A process's stdio for containerd's shim, which opens FIFOs on the daemon's host: the FIFOs are
- * made in a private directory (0700) there, and each is joined to this machine by {@code cat}
- * over its own exec channel of the tunnel's SSH connection (no SFTP), with the tunnel's
- * per-connection flow control.
+ * A process's stdio for containerd's shim, which opens FIFOs on the daemon's host: the FIFOs of
+ * a {@link FifoDir}, each joined to this machine by {@code cat} over its own exec channel of the
+ * tunnel's SSH connection (no SFTP), with the tunnel's per-connection flow control.
  */
 final class RemoteStdio implements TaskIo, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(RemoteStdio.class);
-  private static final Duration SETUP_DEADLINE = Duration.ofSeconds(30);
+  static final String STDOUT = "stdout";
+  static final String STDERR = "stderr";
+  static final String STDIN = "stdin";
+  /** A terminal's end-of-file character (VEOF) unless a program changed it: Ctrl-D. */
+  private static final int END_OF_FILE = 4;
 
-  private final SocketTunnel tunnel;
-  private final String dir;
+  private final FifoDir dir;
   private final boolean tty;
   private final SocketChannel stdout;
   private final SocketChannel stderr;
   private final SocketChannel stdin;
-  private RemoteReaper reaper;
   private volatile BiConsumer<Integer, Integer> resizer;
   private volatile Runnable stdinCloser = () -> { };
 
-  private RemoteStdio(SocketTunnel tunnel, String dir, boolean tty, SocketChannel stdout,
-      SocketChannel stderr, SocketChannel stdin) {
-    this.tunnel = tunnel;
+  private RemoteStdio(FifoDir dir, boolean tty, SocketChannel stdout, SocketChannel stderr,
+      SocketChannel stdin) {
     this.dir = dir;
     this.tty = tty;
     this.stdout = stdout;
@@ -45,55 +42,51 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
     this.stdin = stdin;
   }
 
-  /** Makes the FIFOs under {@code baseDir} on the remote host and starts copying them. */
-  static RemoteStdio open(SocketTunnel tunnel, String baseDir, boolean withStdin, boolean tty) {
-    String q = SocketCommand.quote(baseDir);
-    String fifos = "\"$d/stdout\"" + (tty ? "" : " \"$d/stderr\"")
-        + (withStdin ? " \"$d/stdin\"" : "");
-    RemoteCommandResult made = tunnel.run("umask 077 && d=$(mktemp -d " + q
-        + "/sshc-io-XXXXXXXX) && mkfifo " + fifos + " && printf %s \"$d\"", SETUP_DEADLINE,
-        4096);
-    if (made.exitStatus() != 0 || made.stdoutText().isBlank()) {
-      throw new ContainerdException(ContainerdException.Reason.FAILED, "cannot make the task's"
-          + " FIFOs under " + baseDir + " on " + tunnel.remote() + " (exit " + made.exitStatus()
-          + "): " + made.stderr().trim() + "; is the directory writable by the SSH user?");
+  /** The FIFOs a process with these streams needs ({@code stderr} goes with a terminal). */
+  static List<String> fifos(boolean withStdin, boolean tty) {
+    List<String> names = new ArrayList<>(List.of(STDOUT));
+    if (!tty) {
+      names.add(STDERR);
     }
-    String dir = made.stdoutText().trim();
-    // if this client dies, the FIFOs still go: a cat blocked opening one is released, the
-    // directory removed
-    RemoteReaper reaper = RemoteReaper.start(tunnel, release(dir));
+    if (withStdin) {
+      names.add(STDIN);
+    }
+    return names;
+  }
+
+  /**
+   * Starts copying the FIFOs of {@code dir} (made with {@link #fifos}); the caller closes the
+   * directory after this.
+   */
+  static RemoteStdio open(SocketTunnel tunnel, FifoDir dir, boolean withStdin, boolean tty) {
     SocketChannel out = null;
     SocketChannel err = null;
     SocketChannel in = null;
     try {
-      out = tunnel.openCommand("exec cat " + SocketCommand.quote(dir + "/stdout"));
+      out = tunnel.openCommand("exec cat " + SocketCommand.quote(dir.path(STDOUT)));
       if (!tty) {
-        err = tunnel.openCommand("exec cat " + SocketCommand.quote(dir + "/stderr"));
+        err = tunnel.openCommand("exec cat " + SocketCommand.quote(dir.path(STDERR)));
       }
       if (withStdin) {
-        in = tunnel.openCommand("exec cat > " + SocketCommand.quote(dir + "/stdin"));
+        in = tunnel.openCommand("exec cat > " + SocketCommand.quote(dir.path(STDIN)));
       }
-      RemoteStdio io = new RemoteStdio(tunnel, dir, tty, out, err, in);
-      io.reaper = reaper;
-      return io;
+      return new RemoteStdio(dir, tty, out, err, in);
     } catch (RuntimeException e) {
-      RemoteStdio io = new RemoteStdio(tunnel, dir, tty, out, err, in);
-      io.reaper = reaper;
-      io.close();
+      new RemoteStdio(dir, tty, out, err, in).close();
       throw e;
     }
   }
 
   String stdoutPath() {
-    return dir + "/stdout";
+    return dir.path(STDOUT);
   }
 
   String stderrPath() {
-    return tty ? "" : dir + "/stderr";
+    return tty ? "" : dir.path(STDERR);
   }
 
   String stdinPath() {
-    return stdin == null ? "" : dir + "/stdin";
+    return stdin == null ? "" : dir.path(STDIN);
   }
 
   void resizer(BiConsumer<Integer, Integer> r) {
@@ -102,30 +95,11 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
 
   /**
    * What closes the process's stdin once every byte is in the FIFO: the shim keeps the FIFO
-   * open, so the writer's end is not an end of input; containerd's CloseIO is.
+   * open, so the writer's end is not an end of input; containerd's CloseIO is. Not used with a
+   * terminal (see {@link #stdin()}).
    */
   void stdinCloser(Runnable r) {
     this.stdinCloser = r;
-  }
-
-  /** Waits until the remote {@code cat} feeding the stdin FIFO has written all and exited. */
-  private void awaitStdinDrained() throws IOException {
-    stdin.configureBlocking(false);
-    try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
-      stdin.register(sel, java.nio.channels.SelectionKey.OP_READ);
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(256);
-      long end = System.nanoTime() + SETUP_DEADLINE.toNanos();
-      while (System.nanoTime() < end) {
-        sel.select(Math.max(1, (end - System.nanoTime()) / 1_000_000));
-        sel.selectedKeys().clear();
-        b.clear();
-        if (stdin.read(b) < 0) {
-          return;
-        }
-      }
-      throw new IOException("the task's stdin was not drained within "
-          + SETUP_DEADLINE.toSeconds() + " s");
-    }
   }
 
   @Override
@@ -138,6 +112,14 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
     return stderr == null ? InputStream.nullInputStream() : Channels.newInputStream(stderr);
   }
 
+  /**
+   * Closing it ends the process's input. Without a terminal that is containerd's CloseIO once
+   * the FIFO has every byte. With one it is the terminal's own end of input, Ctrl-D (twice
+   * after a partial line: the first ends the line), as a user would type it or {@code
+   * pexpect}'s {@code sendeof()} sends it: CloseIO would end the shim's copy of the terminal
+   * (its stdin copy shuts the console down when the FIFO ends, containerd 1.6 to 2.x {@code
+   * CopyConsole}), and what the process printed after that, and any resize, would be lost.
+   */
   @Override
   public OutputStream stdin() {
     if (stdin == null) {
@@ -146,17 +128,22 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
     }
     OutputStream raw = Channels.newOutputStream(stdin);
     return new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        raw.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        raw.write(b, off, len);
-      }
-
+      private int last = '\n';
       private boolean closed;
+
+      @Override
+      public synchronized void write(int b) throws IOException {
+        raw.write(b);
+        last = b & 0xff;
+      }
+
+      @Override
+      public synchronized void write(byte[] b, int off, int len) throws IOException {
+        raw.write(b, off, len);
+        if (len > 0) {
+          last = b[off + len - 1] & 0xff;
+        }
+      }
 
       /** End of input for the process; what it prints still arrives. */
       @Override
@@ -165,9 +152,20 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
           return;
         }
         closed = true;
+        if (tty) {
+          boolean lineOpen = last != '\n' && last != '\r';
+          raw.write(lineOpen ? new byte[] {END_OF_FILE, END_OF_FILE} : new byte[] {END_OF_FILE});
+        }
         stdin.shutdownOutput();
-        awaitStdinDrained();
-        stdinCloser.run();
+        try {
+          CommandOutput.readToEnd(stdin, FifoDir.DEADLINE, 0); // its cat wrote all and exited
+        } catch (SocketTimeoutException e) {
+          throw new IOException("the process's stdin was not drained within "
+              + FifoDir.DEADLINE.toSeconds() + " s", e);
+        }
+        if (!tty) {
+          stdinCloser.run();
+        }
       }
     };
   }
@@ -186,10 +184,7 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
     }
   }
 
-  /**
-   * Closes the local ends and removes the directory. A {@code cat} still blocked opening a FIFO
-   * (the task never started) is released by opening that FIFO read-write for a moment.
-   */
+  /** Closes the local ends (their remote {@code cat}s end with them). */
   @Override
   public void close() {
     for (SocketChannel c : new SocketChannel[] {stdin, stdout, stderr}) {
@@ -201,25 +196,5 @@ final class RemoteStdio implements TaskIo, AutoCloseable {
         }
       }
     }
-    try {
-      RemoteCommandResult r = tunnel.run(release(dir), SETUP_DEADLINE, 0);
-      if (r.exitStatus() != 0) {
-        log.warn("removing {} on {} exited with {}: {}", dir, tunnel.remote(), r.exitStatus(),
-            r.stderr().trim());
-      }
-    } catch (RuntimeException e) {
-      log.warn("cannot remove the task's FIFOs {} on {}: {}", dir, tunnel.remote(),
-          e.getMessage());
-    }
-    if (reaper != null) {
-      reaper.close();
-    }
-  }
-
-  /** Releases any cat blocked opening a FIFO (by opening it read-write), removes the dir. */
-  private static String release(String dir) {
-    String q = SocketCommand.quote(dir);
-    return "for f in " + q + "/stdin " + q + "/stdout " + q + "/stderr; do [ -p \"$f\" ] && "
-        + "(exec 3<>\"$f\"); done; rm -rf -- " + q;
   }
 }

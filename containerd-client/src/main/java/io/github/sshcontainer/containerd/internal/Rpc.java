@@ -13,13 +13,12 @@ import io.github.sshcontainer.containerd.api.tasks.TasksGrpc;
 import io.github.sshcontainer.tunnel.SocketTunnel;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What every internal operation needs from a client: the channel and tunnel, the namespace, the
  * call deadline, stubs carrying them, gRPC failures turned into {@link ContainerdException}s,
- * and the lease and chain-ID helpers the importer, the puller and the task runner share.
+ * and the leases the importer, the puller and the task runner take.
  * Immutable; a view for another namespace shares the channel.
  */
 public final class Rpc {
@@ -52,7 +51,7 @@ public final class Rpc {
     return new Rpc(channel, tunnel, ns, deadline);
   }
 
-  public ManagedChannel channel() {
+  ManagedChannel channel() {
     return channel;
   }
 
@@ -75,7 +74,7 @@ public final class Rpc {
   }
 
   /** As {@link #stub}, its calls also under {@code lease}. */
-  public <S extends AbstractStub<S>> S leased(Function<Channel, S> newStub, String lease) {
+  <S extends AbstractStub<S>> S leased(Function<Channel, S> newStub, String lease) {
     return newStub.apply(channel).withInterceptors(Headers.namespaceAndLease(namespace, lease))
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -117,6 +116,20 @@ public final class Rpc {
     }
   }
 
+  /**
+   * Runs a clean-up call: one that finds nothing to clean (NOT_FOUND) is fine, any other
+   * failure is a WARN and no exception.
+   */
+  void cleanUp(String what, Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        log.warn("clean-up step failed, {}: {}", what, e.getStatus());
+      }
+    }
+  }
+
   /** The reason and message for a failed gRPC call. */
   public ContainerdException translate(String what, StatusRuntimeException e) {
     String where = " (containerd at " + tunnel.remote() + ":" + tunnel.remoteSocket()
@@ -141,7 +154,7 @@ public final class Rpc {
   }
 
   /** Creates a lease {@code prefix-<uuid>} that containerd drops by itself after {@code ttl}. */
-  public String createLease(String prefix, Duration ttl) {
+  String createLease(String prefix, Duration ttl) {
     String id = prefix + "-" + UUID.randomUUID();
     call("creating lease", () -> leases().create(CreateRequest.newBuilder().setId(id)
         .putLabels("containerd.io/gc.expire", Instant.now().plus(ttl)
@@ -150,26 +163,11 @@ public final class Rpc {
   }
 
   /** Deletes a lease; one left behind expires by itself. */
-  public void deleteLease(String id) {
+  void deleteLease(String id) {
     try {
       leases().delete(DeleteRequest.newBuilder().setId(id).build());
     } catch (StatusRuntimeException e) {
       log.warn("cannot delete lease {} (it expires by itself): {}", id, e.getStatus());
     }
-  }
-
-  /** The chain ID of layers with these diff IDs, as the OCI image spec defines it. */
-  public static String chainId(List<String> diffIds) {
-    String chain = "";
-    for (String d : diffIds) {
-      chain = nextChain(chain, d);
-    }
-    return chain;
-  }
-
-  /** The chain ID of a layer with {@code diffId} on the chain {@code parent} ("" for none). */
-  public static String nextChain(String parent, String diffId) {
-    return parent.isEmpty() ? diffId
-        : Blobs.sha256((parent + " " + diffId).getBytes(StandardCharsets.UTF_8));
   }
 }
