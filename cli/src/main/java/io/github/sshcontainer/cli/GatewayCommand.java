@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -224,7 +225,16 @@ final class GatewayCommand implements Callable<Integer> {
     g.events(counters);
     DockerBackendOptions backendOptions = o.build();
     GatewayOptions gatewayOptions = g.build();
-    try (DockerClient docker = connect()) {
+    // SIGINT, SIGTERM and SIGHUP end the wait below, so that the closing runs in order on this
+    // thread: connections and their containers first, the Docker client (and its tunnel) last.
+    // Shutdown hooks would run beside the tunnel's own hook, which closes the tunnel while the
+    // containers are still being removed through it. The hook stays for a JVM without signal
+    // handling, and for an exit from elsewhere.
+    CountDownLatch stop = new CountDownLatch(1);
+    try (Signals signals = new Signals(); DockerClient docker = connect()) {
+      for (String name : List.of("INT", "TERM", "HUP")) {
+        signals.on(name, stop::countDown);
+      }
       DockerBackend backend = DockerBackend.create(docker, backendOptions, counters);
       GatewayServer server = GatewayServer.start(gatewayOptions, backend);
       Thread hook = new Thread(() -> {
@@ -234,7 +244,7 @@ final class GatewayCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
       System.out.println("listening on " + gatewayOptions.host() + ":" + server.port());
       System.out.flush();
-      TunnelCommand.runUntilEnded();
+      TunnelCommand.runUntilEnded(stop);
       server.close();
       backend.close();
       return 0;

@@ -114,7 +114,11 @@ final class TunnelCommand implements Callable<Integer> {
    * stdin is a pipe or socket.
    */
   static void runUntilEnded() throws InterruptedException {
-    CountDownLatch done = new CountDownLatch(1);
+    runUntilEnded(new CountDownLatch(1));
+  }
+
+  /** As {@link #runUntilEnded()}, ending too when {@code done} is counted down. */
+  static void runUntilEnded(CountDownLatch done) throws InterruptedException {
     if (!stdinIsPipe()) {
       // stdin at /dev/null (nohup, systemd, CI steps, `&`), a file or a terminal: run until
       // SIGINT/SIGTERM; the shutdown hook closes the tunnel

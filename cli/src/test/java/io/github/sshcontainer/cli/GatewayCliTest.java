@@ -40,7 +40,7 @@ class GatewayCliTest {
     return Lab.shared();
   }
 
-  private record Running(Process process, int port) {}
+  private record Running(Process process, int port, Path err) {}
 
   private Running gateway(Path hostKey, Path authorized) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
@@ -50,15 +50,15 @@ class GatewayCliTest {
         "--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull", "never",
         "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
         "--stop-timeout", "2s"));
+    Path err = tmp.resolve("gateway-" + System.nanoTime() + ".err");
     Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-        new File("/dev/null"))).redirectError(tmp.resolve("gateway-" + System.nanoTime()
-        + ".err").toFile()).start();
+        new File("/dev/null"))).redirectError(err.toFile()).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
         StandardCharsets.UTF_8));
     String first = out.readLine();
     assertTrue(first != null && first.startsWith("listening on 127.0.0.1:"), "first line: "
         + first);
-    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)));
+    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)), err);
   }
 
   private OpenSshClient client(Path hostKey, int port, String user) throws Exception {
@@ -103,7 +103,9 @@ class GatewayCliTest {
       assertEquals("same host key\n", again.ssh("echo same host key", null, SOON).out());
       second.process().destroy(); // SIGTERM
       assertTrue(second.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
-      assertEquals(0, containersOf(docker, "cli-user"));
+      assertEquals(0, second.process().exitValue(), "a clean stop");
+      assertEquals(0, containersOf(docker, "cli-user"), "every container removed before it "
+          + "ended: " + Files.readString(second.err()));
     }
   }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.github.sshcontainer.lab.DockerDaemon;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,6 +85,31 @@ abstract class InteractiveSessionsContract {
       write(s.stdin(), "exit 6\n");
       assertEquals(ExitStatus.code(6), s.awaitExit(SOON));
       assertEquals(-1, s.stderr().read(), "with a TTY stderr is empty");
+    }
+  }
+
+  /**
+   * Input given in the spec is there from the first moment (a user typing at once, the
+   * gateway's channel), while an older daemon sizes the terminal only after the process runs:
+   * the program must still meet its size with the first input, in both kinds of session.
+   */
+  @Test
+  void inputGivenInTheSpecMeetsTheTerminalsSizeFromItsFirstLine() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OnDemandContainer box = OnDemandContainer.launch(docker(), busybox().build());
+        ExecSession s = box.start(ExecSpec.of("sh").tty(77, 22).stdin(new ByteArrayInputStream(
+            "stty size\nexit 4\n".getBytes(StandardCharsets.UTF_8))).stdout(out).build())) {
+      assertEquals(ExitStatus.code(4), s.awaitExit(SOON));
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("22 77"), out.toString(
+          StandardCharsets.UTF_8));
+    }
+    ByteArrayOutputStream own = new ByteArrayOutputStream();
+    try (ExecSession s = OnDemandContainer.start(docker(), busybox().command("sh").tty(78, 23)
+        .build(), new ByteArrayInputStream("stty size\nexit 5\n".getBytes(
+            StandardCharsets.UTF_8)), own, own)) {
+      assertEquals(ExitStatus.code(5), s.awaitExit(SOON));
+      assertTrue(own.toString(StandardCharsets.UTF_8).contains("23 78"), own.toString(
+          StandardCharsets.UTF_8));
     }
   }
 

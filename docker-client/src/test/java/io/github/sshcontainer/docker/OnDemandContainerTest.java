@@ -14,13 +14,18 @@ import io.github.sshcontainer.lab.DockerDaemon;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Containers launched on demand, per connection and per command. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -116,6 +121,65 @@ class OnDemandContainerTest {
       assertThrows(NotFoundException.class, () -> docker.inspectContainerCmd(orphan).exec());
       assertTrue(docker.inspectContainerCmd(mine.id()).exec().getState().getRunning(),
           "a live program's container is kept");
+    }
+  }
+
+
+  /**
+   * Every setting of ContainerSpec beyond image and command, each seen twice where it can be:
+   * in what the daemon reports, and in what the process inside meets.
+   */
+  @Test
+  void everyContainerSettingReachesTheDaemonAndTheProcessInside(@TempDir Path shared)
+      throws Exception {
+    Files.writeString(shared.resolve("greeting"), "from the host\n");
+    // user 65534 in the container reads it: the temp dir is 0700 root's
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(shared.resolve("greeting"),
+        PosixFilePermissions.fromString("rw-r--r--"));
+    String name = "sshc-settings-" + System.nanoTime();
+    try (DockerClient docker = client();
+        OnDemandContainer c = OnDemandContainer.launch(docker, busybox().name(name)
+            .platform("linux/amd64").user("65534:65534").workingDir("/scratch")
+            .hostname("box1").readOnlyRootfs(true).pidsLimit(64).capDrop("ALL")
+            .capAdd("NET_BIND_SERVICE").bind(shared.toString(), "/data", true)
+            .tmpfs("/scratch", "rw,size=8m").networkMode("none")
+            .customize(cmd -> cmd.withDomainName("lab.test")).build())) {
+      var inspect = docker.inspectContainerCmd(c.id()).exec();
+      assertEquals("/" + name, inspect.getName());
+      assertEquals("65534:65534", inspect.getConfig().getUser());
+      assertEquals("lab.test", inspect.getConfig().getDomainName());
+      HostConfig host = inspect.getHostConfig();
+      assertEquals(Boolean.TRUE, host.getReadonlyRootfs());
+      assertEquals(64L, host.getPidsLimit());
+      assertEquals(List.of("ALL"), Arrays.stream(host.getCapDrop()).map(Object::toString)
+          .toList());
+      assertEquals(List.of("NET_BIND_SERVICE"), Arrays.stream(host.getCapAdd())
+          .map(Object::toString).toList());
+      assertEquals(Boolean.FALSE, host.getPrivileged());
+      ExecResult seen = c.exec(ExecSpec.of("sh", "-c", "id -u; pwd; hostname; "
+          + "cat /data/greeting; "
+          + "touch /rootfs-file 2>/dev/null && echo rootfs-writable || echo rootfs-read-only; "
+          + "touch /data/x 2>/dev/null && echo bind-writable || echo bind-read-only; "
+          + "grep -c ' /scratch tmpfs rw,.*size=8192k' /proc/mounts").build());
+      assertEquals("65534\n/scratch\nbox1\nfrom the host\nrootfs-read-only\nbind-read-only\n"
+          + "1\n", seen.stdout(), seen.stderr());
+      // the tmpfs is the one writable place (Docker 20.10 leaves its root 0755 root's, so root)
+      assertEquals("ok\n", c.exec(ExecSpec.of("sh", "-c", "echo ok > /scratch/f && cat "
+          + "/scratch/f").user("0").build()).stdout());
+    }
+  }
+
+  @Test
+  void aNameAlreadyTakenIsATypedErrorSayingSo() throws Exception {
+    String name = "sshc-taken-" + System.nanoTime();
+    try (DockerClient docker = client();
+        OnDemandContainer first = OnDemandContainer.launch(docker, busybox().name(name).build())) {
+      RemoteDockerException e = assertThrows(RemoteDockerException.class, () ->
+          OnDemandContainer.launch(docker, busybox().name(name).build()));
+      assertEquals(RemoteDockerException.Reason.CONTAINER_FAILED, e.reason());
+      assertTrue(e.getMessage().contains("the name is taken"), e.getMessage());
+      assertEquals(0, first.exec(ExecSpec.of("true").build()).exitCode(), "the first runs on");
     }
   }
 

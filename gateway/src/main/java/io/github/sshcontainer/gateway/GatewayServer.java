@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +51,7 @@ public final class GatewayServer implements AutoCloseable {
   private final ConnectionRegistry connections;
   private final String id;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Object done = new Object();
+  private final CountDownLatch finished = new CountDownLatch(1);
 
   private GatewayServer(SshServer sshd, ThreadPoolExecutor workers,
       ConnectionRegistry connections, String id) {
@@ -119,22 +120,27 @@ public final class GatewayServer implements AutoCloseable {
     return connections.open();
   }
 
-  /** Blocks until {@link #close()} has run (from another thread, or a shutdown hook). */
+  /** Blocks until {@link #close()} has finished (from another thread, or a shutdown hook). */
   public void awaitClose() throws InterruptedException {
-    synchronized (done) {
-      while (!closed.get()) {
-        done.wait();
-      }
-    }
+    finished.await();
   }
 
   /**
    * Stops listening, closes every connection (their containers are stopped and removed by the
-   * backend) and waits, at most 30 s, for the gateway's threads. Idempotent.
+   * backend) and waits, at most 30 s, for the gateway's threads. Idempotent: a second call,
+   * as from a shutdown hook beside the main thread, returns once the first has finished (so
+   * that what the caller closes next, such as the Docker client, is no longer in use).
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
+      try {
+        if (!finished.await(2 * CLOSE_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS)) {
+          log.warn("gateway {}: still closing after {} s", id, 2 * CLOSE_DEADLINE.toSeconds() + 5);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       return;
     }
     try {
@@ -162,10 +168,8 @@ public final class GatewayServer implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      synchronized (done) {
-        done.notifyAll();
-      }
       log.info("gateway {} closed", id);
+      finished.countDown();
     }
   }
 }

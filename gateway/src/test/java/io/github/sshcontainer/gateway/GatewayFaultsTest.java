@@ -18,6 +18,9 @@ import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.tunnel.SshTarget;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,6 +129,50 @@ class GatewayFaultsTest {
       }
     } finally {
       second.close();
+    }
+  }
+
+  /**
+   * The CLI closes the gateway from its shutdown hook and from its main thread at once, then
+   * closes the Docker client: the second close must return only once the first has removed
+   * every container, or the removal runs into a closed client and the container stays.
+   */
+  @Test
+  void aCloseBesideAnotherReturnsOnlyOnceEveryContainerIsGone() throws Exception {
+    // an idle command that ignores TERM: the first close waits the stop timeout (2 s), then KILL
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), DockerBackendOptions.builder(
+        busybox().idleCommand(List.of("sh", "-c", "trap '' TERM; while :; do sleep 1; done"))
+            .build()).build())) {
+      OpenSshClient c = g.client("closing");
+      Process held = c.start(c.ssh(List.of(), "echo held; sleep 600"), tmp.resolve("c.log"));
+      try {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(tmp.resolve("c.log")).contains("held")) {
+          assertTrue(System.nanoTime() < end, "the session started");
+          Thread.sleep(50);
+        }
+        Thread first = new Thread(g.server::close, "first-close");
+        first.start();
+        while (accepts(g.server.port())) { // the first close has begun: the port is shut
+          assertTrue(System.nanoTime() < end, "the gateway stopped listening");
+          Thread.sleep(20);
+        }
+        g.server.close();
+        assertEquals(List.of(), g.containersOf("closing"), "the second close waited");
+        first.join(TimeUnit.SECONDS.toMillis(60));
+        assertFalse(first.isAlive(), "the first close ended");
+      } finally {
+        held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException refused) {
+      return false;
     }
   }
 }

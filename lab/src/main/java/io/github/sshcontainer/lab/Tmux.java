@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * A terminal program in a real terminal: a tmux session of a private server socket, driven
- * with send-keys, read with capture-pane, resized with resize-window. Closing it kills the
- * server.
+ * with send-keys, read with capture-pane, resized with resize-window. The pane stays once its
+ * program has ended, so its last output can be read. Closing it kills the server.
  */
 public final class Tmux implements AutoCloseable {
   private final String socket;
@@ -21,7 +21,10 @@ public final class Tmux implements AutoCloseable {
   public static Tmux start(List<String> command, int columns, int rows) {
     Prerequisites.require("tmux", "/usr/bin/tmux");
     Tmux t = new Tmux("sshc-" + System.nanoTime());
-    List<String> cmd = new ArrayList<>(List.of("new-session", "-d", "-s", t.session, "-x",
+    // the pane stays after its program ends, so that what a short program printed last can
+    // still be read (the server would otherwise go with it); set before the program starts
+    List<String> cmd = new ArrayList<>(List.of("start-server", ";", "set-option", "-g",
+        "remain-on-exit", "on", ";", "new-session", "-d", "-s", t.session, "-x",
         String.valueOf(columns), "-y", String.valueOf(rows)));
     cmd.addAll(command);
     t.tmux(cmd);
@@ -49,8 +52,12 @@ public final class Tmux implements AutoCloseable {
         String.valueOf(rows)));
   }
 
+  /**
+   * The screen with its scrollback ({@code -S -}): when the program ends, tmux's "Pane is dead"
+   * line scrolls the screen by one, and what was on the first line would be lost.
+   */
   public String screen() {
-    return tmux(List.of("capture-pane", "-p", "-t", session));
+    return tmux(List.of("capture-pane", "-p", "-S", "-", "-t", session));
   }
 
   /** Waits (polling the screen, bounded) until it shows {@code text}. */

@@ -158,8 +158,12 @@ public final class LiveContainer implements ExecSession {
         exited(code, null);
       }
     });
-    if (stdio.tty() && stdio.columns() > 0 && Containers.awaitRunning(docker, id, spec, true)) {
-      resizeQuietly(stdio.columns(), stdio.rows());
+    try {
+      if (stdio.tty() && stdio.columns() > 0 && Containers.awaitRunning(docker, id, spec, true)) {
+        resizeQuietly(stdio.columns(), stdio.rows());
+      }
+    } finally {
+      sized();
     }
   }
 
@@ -336,6 +340,14 @@ public final class LiveContainer implements ExecSession {
     TerminalInput t = terminalInput;
     if (t != null) {
       t.release();
+    }
+  }
+
+  /** The first size is applied (or none was asked for): the input may reach the program. */
+  private void sized() {
+    TerminalInput t = terminalInput;
+    if (t != null) {
+      t.sized();
     }
   }
 

@@ -150,9 +150,13 @@ public final class LiveExec implements ExecSession {
       Thread.currentThread().interrupt();
       throw new RemoteDockerException(Reason.TIMED_OUT, "interrupted starting an exec", e);
     }
-    if (spec.tty() && spec.columns() > 0
-        && ExecExits.awaitRunning(docker, execId, deadline)) {
-      resizeQuietly(spec.columns(), spec.rows());
+    try {
+      if (spec.tty() && spec.columns() > 0
+          && ExecExits.awaitRunning(docker, execId, deadline)) {
+        resizeQuietly(spec.columns(), spec.rows());
+      }
+    } finally {
+      sized();
     }
   }
 
@@ -338,6 +342,14 @@ public final class LiveExec implements ExecSession {
     TerminalInput t = terminalInput;
     if (t != null) {
       t.release();
+    }
+  }
+
+  /** The first size is applied (or none was asked for): the input may reach the program. */
+  private void sized() {
+    TerminalInput t = terminalInput;
+    if (t != null) {
+      t.sized();
     }
   }
 

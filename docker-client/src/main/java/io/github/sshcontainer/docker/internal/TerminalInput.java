@@ -3,6 +3,7 @@ package io.github.sshcontainer.docker.internal;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 
 /**
  * A TTY session's input: a terminal has no end of input, and Docker treats the end of a TTY
@@ -10,9 +11,15 @@ import java.io.InputStream;
  * stderr are closed), so that what the program prints afterwards is lost. So the end of the
  * given stream is held back here until the session is over, as sshd does with a pty: the program
  * ends by itself (exit, ^D in the input) or by a signal.
+ *
+ * <p>Nor does the program get any input before its terminal has its first size: a daemon older
+ * than API 1.42 starts the terminal at 0x0 and takes the size from a resize made once the
+ * process runs, while the program may already print (a shell its prompt). A user who types at
+ * once (`stty size` on the first prompt) would otherwise meet a terminal of no size.
  */
 final class TerminalInput extends FilterInputStream {
   private boolean released;
+  private boolean sized;
 
   TerminalInput(InputStream in) {
     super(in);
@@ -20,14 +27,33 @@ final class TerminalInput extends FilterInputStream {
 
   @Override
   public int read() throws IOException {
+    awaitSized();
     int b = super.read();
     return b < 0 ? holdEnd() : b;
   }
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
+    awaitSized();
     int n = super.read(b, off, len);
     return n < 0 ? holdEnd() : n;
+  }
+
+  private synchronized void awaitSized() throws IOException {
+    while (!sized && !released) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted before the terminal had its size");
+      }
+    }
+  }
+
+  /** The terminal has its first size (or none is coming): input may flow. */
+  synchronized void sized() {
+    sized = true;
+    notifyAll();
   }
 
   private synchronized int holdEnd() {

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,7 @@ public final class DockerBackend implements ContainerBackend {
   private final BackendEvents events;
   private final Set<DockerConnection> open = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch finished = new CountDownLatch(1);
 
   private DockerBackend(DockerClient docker, DockerBackendOptions options,
       BackendEvents events) {
@@ -137,12 +140,30 @@ public final class DockerBackend implements ContainerBackend {
     return open.size();
   }
 
+  /**
+   * Stops and removes every open connection's containers. Idempotent: a second call returns
+   * once the first has finished (bounded by the stop timeout per open connection + 60 s), so
+   * the caller may close the Docker client right after.
+   */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    if (!closed.compareAndSet(false, true)) {
+      long bound = options.container().stopTimeout().toSeconds() * Math.max(1, open.size()) + 60;
+      try {
+        if (!finished.await(bound, TimeUnit.SECONDS)) {
+          log.warn("gateway backend: still closing after {} s", bound);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
+    try {
       for (DockerConnection c : List.copyOf(open)) {
         c.close();
       }
+    } finally {
+      finished.countDown();
     }
   }
 }
