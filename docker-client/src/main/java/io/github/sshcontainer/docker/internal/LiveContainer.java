@@ -163,7 +163,7 @@ public final class LiveContainer implements ExecSession {
         resizeQuietly(stdio.columns(), stdio.rows());
       }
     } finally {
-      sized();
+      TerminalInput.sized(terminalInput); // the first size is applied, or none was asked for
     }
   }
 
@@ -182,7 +182,7 @@ public final class LiveContainer implements ExecSession {
     if (stdinPipe != null) {
       stdinPipe.closeSink(null);
     }
-    releaseInput();
+    TerminalInput.release(terminalInput);
     ExitStatus status = code == null ? null : statusOf(code);
     removeOnce(); // before telling: whoever waits for the exit finds the container gone
     if (status == null) {
@@ -336,26 +336,11 @@ public final class LiveContainer implements ExecSession {
     }
   }
 
-  private void releaseInput() {
-    TerminalInput t = terminalInput;
-    if (t != null) {
-      t.release();
-    }
-  }
-
-  /** The first size is applied (or none was asked for): the input may reach the program. */
-  private void sized() {
-    TerminalInput t = terminalInput;
-    if (t != null) {
-      t.sized();
-    }
-  }
-
   private void release() {
     if (stdinPipe != null) {
       stdinPipe.closeSink(null);
     }
-    releaseInput();
+    TerminalInput.release(terminalInput);
     router.close();
     try {
       stdoutPipe.source().close();

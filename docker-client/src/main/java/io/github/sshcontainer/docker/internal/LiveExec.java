@@ -156,7 +156,7 @@ public final class LiveExec implements ExecSession {
         resizeQuietly(spec.columns(), spec.rows());
       }
     } finally {
-      sized();
+      TerminalInput.sized(terminalInput); // the first size is applied, or none was asked for
     }
   }
 
@@ -164,7 +164,7 @@ public final class LiveExec implements ExecSession {
   private void ended(Throwable streamFailure) {
     stdoutPipe.closeSink(null);
     stderrPipe.closeSink(null);
-    releaseInput();
+    TerminalInput.release(terminalInput);
     if (stdinPipe != null) {
       stdinPipe.closeSink(null); // nobody reads it now; a later write fails as on a dead pipe
     }
@@ -338,26 +338,11 @@ public final class LiveExec implements ExecSession {
     }
   }
 
-  private void releaseInput() {
-    TerminalInput t = terminalInput;
-    if (t != null) {
-      t.release();
-    }
-  }
-
-  /** The first size is applied (or none was asked for): the input may reach the program. */
-  private void sized() {
-    TerminalInput t = terminalInput;
-    if (t != null) {
-      t.sized();
-    }
-  }
-
   private void release() {
     if (stdinPipe != null) {
       stdinPipe.closeSink(null);
     }
-    releaseInput();
+    TerminalInput.release(terminalInput);
     router.close();
     try {
       stdoutPipe.source().close();

@@ -56,6 +56,20 @@ final class TerminalInput extends FilterInputStream {
     notifyAll();
   }
 
+  /** {@link #sized()} on {@code t}, if the session has one (a TTY with input). */
+  static void sized(TerminalInput t) {
+    if (t != null) {
+      t.sized();
+    }
+  }
+
+  /** {@link #release()} on {@code t}, if the session has one. */
+  static void release(TerminalInput t) {
+    if (t != null) {
+      t.release();
+    }
+  }
+
   private synchronized int holdEnd() {
     while (!released) {
       try {
