@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ssh-container gateway} as a real process with stdin at /dev/null: its first line, a
- * login through it, SIGTERM, and SIGKILL followed by a restart that removes the orphans.
+ * login through it, SIGTERM, and SIGKILL followed by a restart that removes the orphans; and
+ * on a local Docker socket instead of a Docker host over SSH.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class GatewayCliTest {
@@ -43,12 +44,19 @@ class GatewayCliTest {
   private record Running(Process process, int port, Path err) {}
 
   private Running gateway(Path hostKey, Path authorized) throws Exception {
+    return gateway(List.of(lab().destination(), "--identity", lab().clientKey().toString(),
+        "--known-hosts", lab().knownHosts().toString(), "--remote-socket",
+        lab().docker().socket().toString()), hostKey, authorized);
+  }
+
+  /** {@code ssh-container gateway DOCKER-HOST-ARGS… --listen 127.0.0.1:0 …}, started. */
+  private Running gateway(List<String> dockerHost, Path hostKey, Path authorized)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-jar", JAR.toString(), "gateway", lab().destination(),
-        "--identity", lab().clientKey().toString(), "--known-hosts",
-        lab().knownHosts().toString(), "--remote-socket", lab().docker().socket().toString(),
-        "--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull", "never",
-        "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
+        "java").toString(), "-jar", JAR.toString(), "gateway"));
+    cmd.addAll(dockerHost);
+    cmd.addAll(List.of("--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull",
+        "never", "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
         "--stop-timeout", "2s"));
     Path err = tmp.resolve("gateway-" + System.nanoTime() + ".err");
     Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
@@ -106,6 +114,30 @@ class GatewayCliTest {
       assertEquals(0, second.process().exitValue(), "a clean stop");
       assertEquals(0, containersOf(docker, "cli-user"), "every container removed before it "
           + "ended: " + Files.readString(second.err()));
+    }
+  }
+
+  /** The gateway on the Docker host itself: DEST is the daemon's local socket, no SSH leg. */
+  @Test
+  void aLocalDockerSocketAsDestServesLoginsToo() throws Exception {
+    Path hostKey = tmp.resolve("local_host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("local_authorized_keys"));
+    Running g = gateway(List.of("unix://" + lab().docker().socket()), hostKey, authorized);
+    try {
+      OpenSshClient.Result r = client(hostKey, g.port(), "local-user").ssh(
+          "echo on-the-host; exit 3", null, SOON);
+      assertEquals(3, r.code(), r.err() + Files.readString(g.err()));
+      assertEquals("on-the-host\n", r.out());
+    } finally {
+      g.process().destroy(); // SIGTERM
+      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+    }
+    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
+    try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
+        .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
+        .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
+      assertEquals(0, containersOf(docker, "local-user"), "its container removed");
     }
   }
 }

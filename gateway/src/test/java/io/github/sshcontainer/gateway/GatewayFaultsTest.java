@@ -106,6 +106,25 @@ class GatewayFaultsTest {
     }
   }
 
+  /** A registry that does not answer: each login gets one line, the next login is served. */
+  @Test
+  void aPullThatFailsIsOneClearLineAndTheNextLoginIsServed() throws Exception {
+    // the lab's dockerd runs in the host's network namespace: port 1 on loopback refuses
+    String image = "127.0.0.1:1/lab/absent:1";
+    try (LabGateway bad = LabGateway.start(tmp.resolve("gw-pull"), DockerBackendOptions.builder(
+        ContainerSpec.of(image).networkMode("none").pullPolicy(PullPolicy.ALWAYS).build())
+        .build())) {
+      OpenSshClient.Result r = bad.client("puller").ssh("true", null, SOON);
+      assertNotEquals(0, r.code());
+      List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+      assertEquals(List.of("gateway: the image " + image + " could not be pulled"), lines,
+          r.err());
+      OpenSshClient.Result again = bad.client("puller").ssh("true", null, SOON);
+      assertEquals(lines, again.err().lines().filter(l -> !l.isBlank()).toList(),
+          "the gateway keeps answering");
+    }
+  }
+
   @Test
   void aContainerThatFailsToStartAndADaemonThatIsDownAreClearLines() throws Exception {
     try (LabGateway g = LabGateway.start(tmp.resolve("gw"), DockerBackendOptions.builder(

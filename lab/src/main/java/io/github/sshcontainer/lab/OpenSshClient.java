@@ -75,7 +75,12 @@ public record OpenSshClient(Path key, Path knownHosts, int port, String user) {
   }
 
   private static Path program(String name) {
-    return Prerequisites.require("openssh-client", "/usr/bin/" + name);
+    return switch (name) {
+      case "ssh" -> Prerequisites.require("openssh-client", "/usr/bin/ssh");
+      case "sftp" -> Prerequisites.require("openssh-client", "/usr/bin/sftp");
+      case "scp" -> Prerequisites.require("openssh-client", "/usr/bin/scp");
+      default -> throw new IllegalArgumentException("not an OpenSSH client program: " + name);
+    };
   }
 
   /** Runs a command line, feeding {@code stdin}, and collects its output. */

@@ -2,6 +2,8 @@ package io.github.sshcontainer.lab;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,17 +25,23 @@ public final class Tmux implements AutoCloseable {
     Tmux t = new Tmux("sshc-" + System.nanoTime());
     // the pane stays after its program ends, so that what a short program printed last can
     // still be read (the server would otherwise go with it); set before the program starts
-    List<String> cmd = new ArrayList<>(List.of("start-server", ";", "set-option", "-g",
-        "remain-on-exit", "on", ";", "new-session", "-d", "-s", t.session, "-x",
-        String.valueOf(columns), "-y", String.valueOf(rows)));
+    List<String> cmd = new ArrayList<>();
+    Collections.addAll(cmd, "start-server", ";", "set-option", "-g", "remain-on-exit", "on",
+        ";", "new-session", "-d", "-s", t.session, "-x", String.valueOf(columns), "-y",
+        String.valueOf(rows));
     cmd.addAll(command);
     t.tmux(cmd);
     return t;
   }
 
+  /** Runs tmux with these arguments (a tmux command, not a program) on this server. */
+  private String tmux(String... args) {
+    return tmux(Arrays.asList(args));
+  }
+
   private String tmux(List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of("/usr/bin/tmux", "-L", socket, "-f",
-        "/dev/null"));
+    List<String> cmd = new ArrayList<>();
+    Collections.addAll(cmd, "/usr/bin/tmux", "-L", socket, "-f", "/dev/null");
     cmd.addAll(args);
     OpenSshClient.Result r = OpenSshClient.run(cmd, null, Duration.ofSeconds(20));
     if (r.code() != 0) {
@@ -43,13 +51,13 @@ public final class Tmux implements AutoCloseable {
   }
 
   public void type(String keys) {
-    tmux(List.of("send-keys", "-t", session, "-l", keys));
-    tmux(List.of("send-keys", "-t", session, "Enter"));
+    tmux("send-keys", "-t", session, "-l", keys);
+    tmux("send-keys", "-t", session, "Enter");
   }
 
   public void resize(int columns, int rows) {
-    tmux(List.of("resize-window", "-t", session, "-x", String.valueOf(columns), "-y",
-        String.valueOf(rows)));
+    tmux("resize-window", "-t", session, "-x", String.valueOf(columns), "-y",
+        String.valueOf(rows));
   }
 
   /**
@@ -57,7 +65,7 @@ public final class Tmux implements AutoCloseable {
    * line scrolls the screen by one, and what was on the first line would be lost.
    */
   public String screen() {
-    return tmux(List.of("capture-pane", "-p", "-S", "-", "-t", session));
+    return tmux("capture-pane", "-p", "-S", "-", "-t", session);
   }
 
   /** Waits (polling the screen, bounded) until it shows {@code text}. */
@@ -78,7 +86,7 @@ public final class Tmux implements AutoCloseable {
   @Override
   public void close() {
     try {
-      tmux(List.of("kill-server"));
+      tmux("kill-server");
     } catch (IllegalStateException alreadyGone) {
       // the program ended and took the server with it
     }
