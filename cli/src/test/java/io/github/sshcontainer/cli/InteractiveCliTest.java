@@ -56,8 +56,7 @@ class InteractiveCliTest {
       t.type("stty size");
       t.await("25 90", SOON);
       t.resize(132, 43);
-      t.type("stty size");
-      t.await("43 132", SOON);
+      t.typeUntil("stty size", "43 132", SOON);
       t.type("exit");
     } finally {
       lab().docker().cli(SOON, "rm", "-f", id);

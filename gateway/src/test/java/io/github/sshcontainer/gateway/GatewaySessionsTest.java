@@ -51,8 +51,7 @@ class GatewaySessionsTest {
       t.type("stty size");
       t.await("30 100", SOON);
       t.resize(120, 40);
-      t.type("stty size");
-      t.await("40 120", SOON);
+      t.typeUntil("stty size", "40 120", SOON);
       // the typed line must not hold what is awaited: "TERM-" appears only in the output
       t.type("printf '%s-%s\\n' TERM \"$TERM\"");
       String screen = t.await("TERM-", SOON);

@@ -83,6 +83,32 @@ public final class Tmux implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Types {@code keys} (and Enter) until the screen shows {@code text}, once every 2 s, within
+   * {@code d}: for what follows a resize, which reaches the program asynchronously (SIGWINCH to
+   * the client, then a window-change or a daemon call), so that a command typed at once may
+   * still see the old size.
+   */
+  public String typeUntil(String keys, String text, Duration d) throws InterruptedException {
+    long end = System.nanoTime() + d.toNanos();
+    while (true) {
+      type(keys);
+      long next = Math.min(end, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+      String s = screen();
+      while (!s.contains(text) && System.nanoTime() < next) {
+        Thread.sleep(50);
+        s = screen();
+      }
+      if (s.contains(text)) {
+        return s;
+      }
+      if (System.nanoTime() >= end) {
+        throw new AssertionError("the terminal did not show '" + text + "' within " + d
+            + " of typing '" + keys + "' again and again:\n" + s);
+      }
+    }
+  }
+
   @Override
   public void close() {
     try {
