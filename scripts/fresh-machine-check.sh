@@ -7,7 +7,7 @@
 # scripts/test.sh, with stdin at /dev/null and a root login's environment. Prints each exit
 # code and wall time, the first failing test and what the first run downloaded; checks that
 # nothing is left running in the root; then removes it (on failure and Ctrl-C too). Not part
-# of CI, which it would double: on 2 cores the demo takes about 2.5 min and test.sh 13 min.
+# of CI, which it would double: on 2 cores the demo takes about 2.5 min and test.sh 14 min.
 #
 # Usage, as root: scripts/fresh-machine-check.sh [--runs N] [--keep] [--command 'CMD']
 #   --runs N       N times in a row, each on a new root (default 1); exit 0 only if all pass
