@@ -119,13 +119,18 @@ public final class ConnectionRegistry implements SessionListener {
     // that announces them (USERAUTH_SUCCESS, NEWKEYS) encoded but not yet written, so a
     // disconnect sent from here would reach the client ahead of it, out of sequence, and the
     // client would see a corrupt connection instead of the reason.
-    workers.execute(() -> {
-      try {
-        session.disconnect(SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS, "gateway: " + why);
-      } catch (IOException | RuntimeException e) {
-        session.close(true);
-      }
-    });
+    try {
+      workers.execute(() -> {
+        try {
+          session.disconnect(SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS,
+              "gateway: " + why);
+        } catch (IOException | RuntimeException e) {
+          session.close(true);
+        }
+      });
+    } catch (RejectedExecutionException shuttingDown) {
+      session.close(true); // the gateway is closing: no reason to send
+    }
   }
 
   @Override
