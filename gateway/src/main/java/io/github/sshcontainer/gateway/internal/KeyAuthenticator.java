@@ -60,7 +60,13 @@ public final class KeyAuthenticator implements PublickeyAuthenticator {
     boolean ok;
     String why;
     if (single != null) {
-      ok = single.authenticate(user, key, session);
+      // one lookup at a time: MINA's file-watching authenticator reloads the file when it looks
+      // changed, and a lookup beside a reload can find no keys (fifty logins at once refused a
+      // right key "not in the authorized keys"); the lookup is cheap, the signature check is not
+      // in it
+      synchronized (single) {
+        ok = single.authenticate(user, key, session);
+      }
       why = "not in the authorized keys";
     } else if (!USER.matcher(user).matches()) {
       ok = false;
