@@ -234,19 +234,47 @@ public final class Sshd implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the listener and every session it forked. The listener is frozen (SIGSTOP) first: a
+   * client that reconnects the moment its session dies would otherwise reach the still-running
+   * listener, whose new session process, forked after the sessions were listed, would outlive
+   * it (and the "stopped" server would go on serving that client).
+   */
   private void stopProcess() {
     Process p = process;
-    if (p == null) {
+    if (p == null || !p.isAlive()) {
       return;
     }
-    p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-    p.destroy();
+    boolean frozen = freeze(p.pid());
+    List<ProcessHandle> sessions = new ArrayList<>();
+    p.toHandle().descendants().forEach(sessions::add);
+    sessions.forEach(ProcessHandle::destroyForcibly);
     try {
+      if (frozen) {
+        p.destroyForcibly(); // a stopped process acts on SIGKILL only
+      } else {
+        p.destroy();
+      }
       if (!p.waitFor(10, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    // reaped once the listener is gone: a stopped parent cannot reap its killed children
+    for (ProcessHandle s : sessions) {
+      s.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+  }
+
+  /** Sends SIGSTOP to {@code pid} (Java has no API for it); false if that failed. */
+  private static boolean freeze(long pid) {
+    try {
+      LabProcess.run(Duration.ofSeconds(10), List.of("sh", "-c", "kill -STOP " + pid));
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("cannot stop sshd pid {} before its sessions: {}", pid, e.getMessage());
+      return false;
     }
   }
 
