@@ -137,6 +137,11 @@ final class GatewayCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   int maxUnauthenticated;
 
+  @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "10",
+      description = "Sessions open at once on one connection (sshd's MaxSessions; default: "
+          + "${DEFAULT-VALUE}).")
+  int maxSessions;
+
   @Option(names = "--login-grace-time", paramLabel = "DURATION", defaultValue = "2m",
       description = "Time to authenticate (default: ${DEFAULT-VALUE}).")
   String loginGrace;
@@ -212,7 +217,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     GatewayOptions.Builder g = GatewayOptions.builder(hostKey != null ? hostKey
         : defaultHostKey()).maxConnections(maxConnections).maxConnectionsPerUser(maxPerUser)
-        .maxUnauthenticated(maxUnauthenticated)
+        .maxUnauthenticated(maxUnauthenticated).maxSessionsPerConnection(maxSessions)
         .loginGraceTime(duration("--login-grace-time", loginGrace, false))
         .idleTimeout(duration("--idle-timeout", idleTimeout, true));
     listen(g);

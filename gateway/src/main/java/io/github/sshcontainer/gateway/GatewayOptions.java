@@ -20,6 +20,7 @@ public final class GatewayOptions {
   private final int maxConnections;
   private final int maxConnectionsPerUser;
   private final int maxUnauthenticated;
+  private final int maxSessionsPerConnection;
   private final Duration loginGraceTime;
   private final Duration idleTimeout;
   private final BackendEvents events;
@@ -33,6 +34,7 @@ public final class GatewayOptions {
     maxConnections = b.maxConnections;
     maxConnectionsPerUser = b.maxConnectionsPerUser;
     maxUnauthenticated = b.maxUnauthenticated;
+    maxSessionsPerConnection = b.maxSessionsPerConnection;
     loginGraceTime = b.loginGraceTime;
     idleTimeout = b.idleTimeout;
     events = b.events;
@@ -80,6 +82,10 @@ public final class GatewayOptions {
     return maxUnauthenticated;
   }
 
+  public int maxSessionsPerConnection() {
+    return maxSessionsPerConnection;
+  }
+
   public Duration loginGraceTime() {
     return loginGraceTime;
   }
@@ -99,6 +105,7 @@ public final class GatewayOptions {
         + (authorizedKeys != null ? "authorizedKeys=" + authorizedKeys
             : "authorizedKeysDir=" + authorizedKeysDir) + ", maxConnections=" + maxConnections
         + ", perUser=" + maxConnectionsPerUser + ", maxUnauthenticated=" + maxUnauthenticated
+        + ", maxSessionsPerConnection=" + maxSessionsPerConnection
         + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout + "]";
   }
 
@@ -112,6 +119,7 @@ public final class GatewayOptions {
     private int maxConnections = 200;
     private int maxConnectionsPerUser = 10;
     private int maxUnauthenticated = 50;
+    private int maxSessionsPerConnection = 10;
     private Duration loginGraceTime = Duration.ofMinutes(2);
     private Duration idleTimeout = Duration.ofHours(1);
     private BackendEvents events = BackendEvents.NONE;
@@ -168,6 +176,17 @@ public final class GatewayOptions {
      */
     public Builder maxUnauthenticated(int max) {
       this.maxUnauthenticated = positive("maxUnauthenticated", max);
+      return this;
+    }
+
+    /**
+     * Session channels open at once on one connection (sshd's MaxSessions): each is a process
+     * in the user's container and a stream to the Docker host, so one login cannot open
+     * thousands. One more is refused at its channel open ("administratively prohibited",
+     * with a message that names the limit); the connection and its sessions go on. Default: 10.
+     */
+    public Builder maxSessionsPerConnection(int max) {
+      this.maxSessionsPerConnection = positive("maxSessionsPerConnection", max);
       return this;
     }
 

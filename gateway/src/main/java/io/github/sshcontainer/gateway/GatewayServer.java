@@ -90,7 +90,8 @@ public final class GatewayServer implements AutoCloseable {
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, options.idleTimeout());
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "ssh-container-gateway");
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-    sshd.setChannelFactories(List.of(new GatewayChannelFactory(backend, connections, workers)));
+    sshd.setChannelFactories(List.of(new GatewayChannelFactory(backend, connections, workers,
+        options.maxSessionsPerConnection())));
     sshd.addSessionListener(connections);
     try {
       sshd.start();

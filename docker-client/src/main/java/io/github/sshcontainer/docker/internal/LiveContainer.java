@@ -10,7 +10,6 @@ import io.github.sshcontainer.docker.ExecSession;
 import io.github.sshcontainer.docker.ExitStatus;
 import io.github.sshcontainer.docker.RemoteDockerException;
 import io.github.sshcontainer.docker.RemoteDockerException.Reason;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -41,33 +40,19 @@ public final class LiveContainer implements ExecSession {
   private final DockerClient docker;
   private final ContainerSpec spec;
   private final Containers.Stdio stdio;
-  private final BytePipe stdinPipe;
-  private final InputStream givenStdin;
-  private final BytePipe stdoutPipe = new BytePipe(LiveExec.STREAM_BUFFER);
-  private final BytePipe stderrPipe = new BytePipe(LiveExec.STREAM_BUFFER);
-  private final FrameRouter router;
+  private final SessionStreams streams;
   private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
   private final Set<String> delivered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean removed = new AtomicBoolean();
   private volatile String id;
-  private volatile TerminalInput terminalInput;
 
   private LiveContainer(DockerClient docker, ContainerSpec spec, Containers.Stdio stdio,
       InputStream in, OutputStream out, OutputStream err) {
     this.docker = docker;
     this.spec = spec;
     this.stdio = stdio;
-    this.givenStdin = in;
-    this.stdinPipe = stdio.stdin() && in == null ? new BytePipe(64 * 1024) : null;
-    this.router = new FrameRouter(out != null ? out : stdoutPipe.sink(),
-        err != null ? err : stderrPipe.sink());
-    if (out != null) {
-      stdoutPipe.closeSink(null);
-    }
-    if (err != null || stdio.tty()) {
-      stderrPipe.closeSink(null);
-    }
+    this.streams = new SessionStreams(stdio.stdin(), in, stdio.tty(), out, err);
   }
 
   /**
@@ -92,7 +77,7 @@ public final class LiveContainer implements ExecSession {
       c.begin();
       return c;
     } catch (RuntimeException e) {
-      c.release();
+      c.streams.release();
       if (c.id != null) {
         c.removeOnce();
       }
@@ -107,18 +92,12 @@ public final class LiveContainer implements ExecSession {
   private void begin() {
     var attach = docker.attachContainerCmd(id).withFollowStream(true).withStdOut(true)
         .withStdErr(true);
-    InputStream input = stdinPipe != null ? stdinPipe.source() : givenStdin;
+    InputStream input = streams.input();
     if (input != null) {
-      if (stdio.tty()) {
-        terminalInput = new TerminalInput(input);
-        input = terminalInput;
-      }
       attach.withStdIn(input);
     }
-    router.ended().whenComplete((ok, failure) -> {
-      stdoutPipe.closeSink(null);
-      stderrPipe.closeSink(null);
-    });
+    FrameRouter router = streams.router();
+    router.ended().whenComplete((ok, failure) -> streams.outputEnded());
     attach.exec(router);
     try {
       if (!router.awaitStarted(spec.startTimeout().toMillis())) {
@@ -163,14 +142,14 @@ public final class LiveContainer implements ExecSession {
         resizeQuietly(stdio.columns(), stdio.rows());
       }
     } finally {
-      TerminalInput.sized(terminalInput); // the first size is applied, or none was asked for
+      streams.sized(); // the first size is applied, or none was asked for
     }
   }
 
   /** The daemon reported the exit: let the output finish, remove the container, then tell. */
   private void exited(Integer code, Throwable failure) {
     try {
-      router.ended().get(OUTPUT_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+      streams.router().ended().get(OUTPUT_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       log.warn("output of container {} did not end {} s after it exited", LiveExec.shortId(id),
           OUTPUT_DRAIN.toSeconds());
@@ -179,10 +158,7 @@ public final class LiveContainer implements ExecSession {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (stdinPipe != null) {
-      stdinPipe.closeSink(null);
-    }
-    TerminalInput.release(terminalInput);
+    streams.inputEnded();
     ExitStatus status = code == null ? null : statusOf(code);
     removeOnce(); // before telling: whoever waits for the exit finds the container gone
     if (status == null) {
@@ -224,21 +200,18 @@ public final class LiveContainer implements ExecSession {
 
   @Override
   public OutputStream stdin() {
-    if (stdinPipe == null) {
-      throw new IllegalStateException(givenStdin != null
-          ? "stdin comes from the stream given to start" : "this container session has no stdin");
-    }
-    return stdinPipe.sink();
+    return streams.stdin("stdin comes from the stream given to start",
+        "this container session has no stdin");
   }
 
   @Override
   public InputStream stdout() {
-    return stdoutPipe.source();
+    return streams.stdout();
   }
 
   @Override
   public InputStream stderr() {
-    return stderrPipe.source();
+    return streams.stderr();
   }
 
   @Override
@@ -326,27 +299,13 @@ public final class LiveContainer implements ExecSession {
       Containers.stopAndRemove(docker, id, spec.stopTimeout());
       removed.set(true);
     }
-    release();
+    streams.release();
     removeOnce();
   }
 
   private void removeOnce() {
     if (id != null && removed.compareAndSet(false, true)) {
       Containers.remove(docker, id);
-    }
-  }
-
-  private void release() {
-    if (stdinPipe != null) {
-      stdinPipe.closeSink(null);
-    }
-    TerminalInput.release(terminalInput);
-    router.close();
-    try {
-      stdoutPipe.source().close();
-      stderrPipe.source().close();
-    } catch (IOException ignored) {
-      // in-memory pipes
     }
   }
 }

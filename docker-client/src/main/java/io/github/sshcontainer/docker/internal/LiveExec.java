@@ -9,7 +9,6 @@ import io.github.sshcontainer.docker.ExecSpec;
 import io.github.sshcontainer.docker.ExitStatus;
 import io.github.sshcontainer.docker.RemoteDockerException;
 import io.github.sshcontainer.docker.RemoteDockerException.Reason;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -36,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveExec implements ExecSession {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.docker");
-  /** Each output stream buffers this much for a reader that falls behind. */
-  public static final int STREAM_BUFFER = 256 * 1024;
   private static final Duration START_DEADLINE = Duration.ofSeconds(60);
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
@@ -45,30 +42,19 @@ public final class LiveExec implements ExecSession {
   private final String containerId;
   private final ExecSpec spec;
   private final String token = ExecSignals.newToken();
-  private final BytePipe stdinPipe;
-  private final BytePipe stdoutPipe = new BytePipe(STREAM_BUFFER);
-  private final BytePipe stderrPipe = new BytePipe(STREAM_BUFFER);
-  private final FrameRouter router;
+  private final SessionStreams streams;
   private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
   private final Set<String> delivered = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private String execId;
-  private volatile TerminalInput terminalInput;
 
   private LiveExec(DockerClient docker, String containerId, ExecSpec spec, boolean openStdin,
       OutputStream out, OutputStream err) {
     this.docker = docker;
     this.containerId = containerId;
     this.spec = spec;
-    this.stdinPipe = openStdin && spec.stdin().isEmpty() ? new BytePipe(64 * 1024) : null;
-    this.router = new FrameRouter(out != null ? out : stdoutPipe.sink(),
-        err != null ? err : stderrPipe.sink());
-    if (out != null) {
-      stdoutPipe.closeSink(null);
-    }
-    if (err != null || spec.tty()) {
-      stderrPipe.closeSink(null);
-    }
+    this.streams = new SessionStreams(openStdin, spec.stdin().orElse(null), spec.tty(), out,
+        err);
   }
 
   /**
@@ -99,7 +85,7 @@ public final class LiveExec implements ExecSession {
       e.begin(openStdin);
       return e;
     } catch (RuntimeException failure) {
-      e.release();
+      e.streams.release();
       throw failure;
     }
   }
@@ -130,14 +116,11 @@ public final class LiveExec implements ExecSession {
           + "' is not running, so nothing can run in it: " + e.getMessage().trim(), e);
     }
     var start = docker.execStartCmd(execId).withDetach(false).withTty(spec.tty());
-    InputStream input = stdinPipe != null ? stdinPipe.source() : spec.stdin().orElse(null);
-    if (attachStdin && input != null) {
-      if (spec.tty()) {
-        terminalInput = new TerminalInput(input);
-        input = terminalInput;
-      }
+    InputStream input = streams.input();
+    if (input != null) {
       start.withStdIn(input);
     }
+    FrameRouter router = streams.router();
     router.ended().whenComplete((ok, failure) -> ended(failure));
     start.exec(router);
     long deadline = System.nanoTime() + START_DEADLINE.toNanos();
@@ -156,18 +139,14 @@ public final class LiveExec implements ExecSession {
         resizeQuietly(spec.columns(), spec.rows());
       }
     } finally {
-      TerminalInput.sized(terminalInput); // the first size is applied, or none was asked for
+      streams.sized(); // the first size is applied, or none was asked for
     }
   }
 
   /** The stream ended: every frame is written; read the exit code and tell the listeners. */
   private void ended(Throwable streamFailure) {
-    stdoutPipe.closeSink(null);
-    stderrPipe.closeSink(null);
-    TerminalInput.release(terminalInput);
-    if (stdinPipe != null) {
-      stdinPipe.closeSink(null); // nobody reads it now; a later write fails as on a dead pipe
-    }
+    streams.outputEnded();
+    streams.inputEnded(); // nobody reads it now
     if (streamFailure != null) {
       log.debug("exec {} in {}: stream ended with {}", execId, shortId(containerId),
           streamFailure.toString());
@@ -203,21 +182,18 @@ public final class LiveExec implements ExecSession {
 
   @Override
   public OutputStream stdin() {
-    if (stdinPipe == null) {
-      throw new IllegalStateException(spec.stdin().isPresent()
-          ? "stdin comes from the stream the ExecSpec gave" : "this exec has no stdin");
-    }
-    return stdinPipe.sink();
+    return streams.stdin("stdin comes from the stream the ExecSpec gave",
+        "this exec has no stdin");
   }
 
   @Override
   public InputStream stdout() {
-    return stdoutPipe.source();
+    return streams.stdout();
   }
 
   @Override
   public InputStream stderr() {
-    return stderrPipe.source();
+    return streams.stderr();
   }
 
   @Override
@@ -289,7 +265,7 @@ public final class LiveExec implements ExecSession {
   /** Frees the streams and leaves the process running (a batch run that timed out). */
   public void abandon() {
     if (closed.compareAndSet(false, true)) {
-      release();
+      streams.release();
     }
   }
 
@@ -301,7 +277,7 @@ public final class LiveExec implements ExecSession {
     if (execId != null && !exit.isDone()) {
       stop();
     }
-    release();
+    streams.release();
   }
 
   /** TERM, the grace period, KILL: each bounded. */
@@ -335,20 +311,6 @@ public final class LiveExec implements ExecSession {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private void release() {
-    if (stdinPipe != null) {
-      stdinPipe.closeSink(null);
-    }
-    TerminalInput.release(terminalInput);
-    router.close();
-    try {
-      stdoutPipe.source().close();
-      stderrPipe.source().close();
-    } catch (IOException ignored) {
-      // in-memory pipes
     }
   }
 

@@ -18,8 +18,9 @@ import java.io.InterruptedIOException;
  * once (`stty size` on the first prompt) would otherwise meet a terminal of no size.
  */
 final class TerminalInput extends FilterInputStream {
-  private boolean released;
-  private boolean sized;
+  // volatile: once the terminal has its size, a read checks one field and takes no monitor
+  private volatile boolean released;
+  private volatile boolean sized;
 
   TerminalInput(InputStream in) {
     super(in);
@@ -39,13 +40,18 @@ final class TerminalInput extends FilterInputStream {
     return n < 0 ? holdEnd() : n;
   }
 
-  private synchronized void awaitSized() throws IOException {
-    while (!sized && !released) {
-      try {
-        wait();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted before the terminal had its size");
+  private void awaitSized() throws IOException {
+    if (sized || released) {
+      return; // every read after the first size
+    }
+    synchronized (this) {
+      while (!sized && !released) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted before the terminal had its size");
+        }
       }
     }
   }

@@ -8,13 +8,21 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.client.future.DefaultOpenFuture;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelListener;
 import org.apache.sshd.common.channel.ChannelOutputStream;
 import org.apache.sshd.common.channel.PtyMode;
 import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.channel.ChannelSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A session channel of the gateway: MINA's, with shell, exec and subsystem mapped onto the
@@ -23,17 +31,68 @@ import org.apache.sshd.server.channel.ChannelSession;
  * It also sends {@code exit-signal}, which MINA's own session has no call for.
  */
 public final class GatewayChannel extends ChannelSession {
+  private static final Logger gatewayLog =
+      LoggerFactory.getLogger("io.github.sshcontainer.gateway");
   private final ContainerBackend backend;
   private final ConnectionRegistry connections;
   private final Executor workers;
+  /** Session channels open on this channel's connection, this one included once opened. */
+  private final AtomicInteger openOnConnection;
+  private final int maxSessions;
+  private final AtomicBoolean counted = new AtomicBoolean();
   private volatile boolean pty;
   private volatile String term = "";
   private volatile boolean closeAfterReply;
 
-  GatewayChannel(ContainerBackend backend, ConnectionRegistry connections, Executor workers) {
+  GatewayChannel(ContainerBackend backend, ConnectionRegistry connections, Executor workers,
+      AtomicInteger openOnConnection, int maxSessions) {
     this.backend = backend;
     this.connections = connections;
     this.workers = workers;
+    this.openOnConnection = openOnConnection;
+    this.maxSessions = maxSessions;
+  }
+
+  /**
+   * Opens the channel unless its connection has {@code maxSessions} open already (sshd's
+   * MaxSessions): then the open fails, "administratively prohibited" with the limit named, and
+   * the connection with its other sessions goes on.
+   */
+  @Override
+  public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
+    if (openOnConnection.incrementAndGet() > maxSessions) {
+      openOnConnection.decrementAndGet();
+      String why = "gateway: this connection has " + maxSessions + " sessions open, the limit "
+          + "per connection; end one first";
+      gatewayLog.info("gateway connection {}: session refused: {}",
+          connections.idOf(getSession()), why);
+      // the failure is sent here, not through the returned future: MINA would replace its
+      // description with "Generic error while opening channel", and the client would never
+      // learn which limit it met. The future never completes, so MINA sends nothing more.
+      try {
+        Buffer failure = getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_OPEN_FAILURE,
+            why.length() + 32);
+        failure.putUInt(recipient);
+        failure.putUInt(SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);
+        failure.putString(why);
+        failure.putString(""); // language tag
+        getSession().writePacket(failure);
+      } catch (IOException e) {
+        getSession().exceptionCaught(e);
+      }
+      close(true); // unregisters it; nothing goes to the client
+      return new DefaultOpenFuture(this, futureLock);
+    }
+    counted.set(true);
+    addChannelListener(new ChannelListener() {
+      @Override
+      public void channelClosed(Channel channel, Throwable reason) {
+        if (counted.getAndSet(false)) {
+          openOnConnection.decrementAndGet();
+        }
+      }
+    });
+    return super.open(recipient, rwSize, packetSize, buffer);
   }
 
   @Override
