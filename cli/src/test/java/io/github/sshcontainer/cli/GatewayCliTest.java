@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.docker.DockerEndpoint;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.TlsFiles;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.BufferedReader;
 import java.io.File;
@@ -139,5 +141,49 @@ class GatewayCliTest {
         .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
       assertEquals(0, containersOf(docker, "local-user"), "its container removed");
     }
+  }
+
+  /** DEST tcp:// with TLS: a daemon that only listens on a TLS port, client certificates. */
+  @Test
+  void aTcpDestWithTlsServesLoginsAndAWrongCaIsOneClearErrorAtStart() throws Exception {
+    TlsFiles tls = lab().tlsFiles();
+    String tcp = "tcp://127.0.0.1:" + lab().tlsDockerPort();
+    Path hostKey = tmp.resolve("tls_host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("tls_authorized_keys"));
+    Running g = gateway(List.of(tcp, "--tlscacert", tls.ca().toString(), "--tlscert",
+        tls.cert().toString(), "--tlskey", tls.key().toString()), hostKey, authorized);
+    try {
+      OpenSshClient.Result r = client(hostKey, g.port(), "tls-user").ssh(
+          "echo over-tls; exit 4", null, SOON);
+      assertEquals(4, r.code(), r.err() + Files.readString(g.err()));
+      assertEquals("over-tls\n", r.out());
+    } finally {
+      g.process().destroy(); // SIGTERM
+      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+    }
+    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
+    try (DockerClient docker = DockerEndpoint.forHost(tcp).tlsFiles(tls.ca(), tls.cert(),
+        tls.key()).connect()) {
+      assertEquals(0, containersOf(docker, "tls-user"), "its container removed");
+    }
+
+    // a CA that did not sign the daemon's certificate: no listener, one line, non-zero
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-jar", JAR.toString(), "gateway", tcp, "--tlscacert",
+        tls.otherCa().toString(), "--tlscert", tls.cert().toString(), "--tlskey",
+        tls.key().toString(), "--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX,
+        "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString()));
+    Path err = tmp.resolve("wrong-ca.err");
+    Path out = tmp.resolve("wrong-ca.out");
+    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
+        new File("/dev/null"))).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "a wrong CA ends the gateway at start");
+    String said = Files.readString(err);
+    assertTrue(p.exitValue() != 0, "non-zero exit: " + said);
+    assertEquals("", Files.readString(out), "it never listened");
+    assertTrue(said.contains(tls.otherCa().toString()) && said.contains("127.0.0.1:"
+        + lab().tlsDockerPort()), "names the CA and the daemon: " + said);
   }
 }
