@@ -70,11 +70,7 @@ class GatewayHardenedHostTest {
         } finally {
           clients.shutdownNow();
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!g.containersOf("hardened").isEmpty() && System.nanoTime() < end) {
-          Thread.sleep(100);
-        }
-        assertEquals(List.of(), g.containersOf("hardened"), "every container removed");
+        g.awaitNoContainers("hardened", Duration.ofSeconds(60));
       }
       String log = Files.readString(sshd.logFile());
       assertTrue(log.contains("refused streamlocal port forward"),

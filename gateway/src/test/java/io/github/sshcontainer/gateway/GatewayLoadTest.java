@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,24 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayLoadTest {
   @TempDir Path tmp;
 
-  private static Set<String> gatewayThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(n -> n.startsWith("ssh-container-gateway")
-            || n.startsWith("sshd-") || n.startsWith("docker-java-stream"))
-        .collect(Collectors.toSet());
-  }
-
   @Test
   void fiftyConcurrentLoginsAllAnswerAndLeaveNothing() throws Exception {
     int n = 50;
     // one user logging in 50 times at once, as a CI job would: above the default per-user
     // limit (10), so the operator raises it; the global limits stay at their defaults
-    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), SshDocker.connect(LabGateway.dockerHost().build()),
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"),
+        SshDocker.connect(LabGateway.dockerHost().build()),
         DockerBackendOptions.builder(busybox().build()).build(),
         o -> o.maxConnectionsPerUser(n))) {
       // one login first, so the baseline has the threads a gateway keeps once used
       assertEquals(0, g.client("warm").ssh("true", null, Duration.ofSeconds(60)).code());
-      Set<String> baseline = gatewayThreads();
+      Set<String> baseline = LabGateway.threads();
       ExecutorService clients = Executors.newFixedThreadPool(n);
       List<Future<OpenSshClient.Result>> results = new ArrayList<>();
       long t0 = System.nanoTime();
@@ -60,19 +53,8 @@ class GatewayLoadTest {
       clients.shutdown();
       System.out.printf("FIGURES gateway load: %d concurrent logins answered in %d ms%n", n,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!g.containersOf("load").isEmpty() && System.nanoTime() < end) {
-        Thread.sleep(100);
-      }
-      assertEquals(List.of(), g.containersOf("load"), "every container removed");
-      end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      Set<String> now = gatewayThreads();
-      while (now.size() > baseline.size() && System.nanoTime() < end) {
-        Thread.sleep(500);
-        now = gatewayThreads();
-      }
-      assertTrue(now.size() <= baseline.size(), "threads back to baseline " + baseline.size()
-          + ": " + now);
+      g.awaitNoContainers("load", Duration.ofSeconds(60));
+      LabGateway.awaitThreadsBackTo(baseline);
     }
   }
 }

@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,13 +60,6 @@ class GatewayStreamsTest {
   static void stop() throws Exception {
     readers.shutdownNow();
     gateway.close();
-  }
-
-  private static Set<String> gatewayThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(n -> n.startsWith("ssh-container-gateway")
-            || n.startsWith("sshd-") || n.startsWith("docker-java-stream"))
-        .collect(Collectors.toSet());
   }
 
   /** One {@code ssh} client process whose stdin and stdout the test holds. */
@@ -129,16 +121,6 @@ class GatewayStreamsTest {
     return mux;
   }
 
-  private static void awaitNoContainers(String user, Duration within)
-      throws InterruptedException {
-    long end = System.nanoTime() + within.toNanos();
-    while (!gateway.containersOf(user).isEmpty() && System.nanoTime() < end) {
-      Thread.sleep(100);
-    }
-    assertEquals(List.of(), gateway.containersOf(user), "every container of " + user
-        + " removed");
-  }
-
   /**
    * Ten connections of one user (the per-user default) with ten sessions each (the
    * per-connection default), a hundred {@code cat}s held open, each echoing three rounds of
@@ -151,8 +133,8 @@ class GatewayStreamsTest {
     OpenSshClient c = gateway.client("hundred");
     // one short login first, so the thread baseline has what a used gateway keeps
     assertEquals(0, gateway.client("warm").ssh("true", null, SOON).code());
-    awaitNoContainers("warm", Duration.ofSeconds(30));
-    Set<String> baseline = gatewayThreads();
+    gateway.awaitNoContainers("warm", Duration.ofSeconds(30));
+    Set<String> baseline = LabGateway.threads();
     List<Process> masters = new ArrayList<>();
     List<List<String>> muxes = new ArrayList<>();
     List<Client> sessions = new ArrayList<>();
@@ -179,7 +161,7 @@ class GatewayStreamsTest {
         if (round == 0) {
           System.out.printf("FIGURES gateway 100 sessions: all open and echoing in %d ms, "
               + "%d gateway threads (baseline %d)%n", TimeUnit.NANOSECONDS.toMillis(
-                  System.nanoTime() - t0), gatewayThreads().size(), baseline.size());
+                  System.nanoTime() - t0), LabGateway.threads().size(), baseline.size());
         }
       }
       assertEquals(10, gateway.containersOf("hundred").size(), "one container a connection");
@@ -221,15 +203,8 @@ class GatewayStreamsTest {
         m.waitFor(10, TimeUnit.SECONDS);
       }
     }
-    awaitNoContainers("hundred", Duration.ofSeconds(60));
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    Set<String> now = gatewayThreads();
-    while (now.size() > baseline.size() && System.nanoTime() < end) {
-      Thread.sleep(500);
-      now = gatewayThreads();
-    }
-    assertTrue(now.size() <= baseline.size(), "threads back to baseline " + baseline.size()
-        + ": " + now);
+    gateway.awaitNoContainers("hundred", Duration.ofSeconds(60));
+    LabGateway.awaitThreadsBackTo(baseline);
   }
 
   /** The lines the command has written; its file is empty for a moment at each rewrite. */
@@ -318,6 +293,6 @@ class GatewayStreamsTest {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
     }
-    awaitNoContainers("stalled", Duration.ofSeconds(60));
+    gateway.awaitNoContainers("stalled", Duration.ofSeconds(60));
   }
 }

@@ -1,5 +1,8 @@
 package io.github.sshcontainer.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import io.github.sshcontainer.docker.ContainerSpec;
@@ -20,7 +23,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * A gateway the test starts in this JVM, on the lab's dockerd reached over SSH through the
@@ -106,6 +112,35 @@ final class LabGateway implements AutoCloseable {
     return docker.listContainersCmd().withShowAll(true)
         .withLabelFilter(Map.of(DockerBackend.USER_LABEL, user,
             OnDemandContainer.MANAGED_LABEL, "true")).exec();
+  }
+
+  /** Waits (bounded) until {@code user} has no container left, then asserts it. */
+  void awaitNoContainers(String user, Duration within) throws InterruptedException {
+    long end = System.nanoTime() + within.toNanos();
+    while (!containersOf(user).isEmpty() && System.nanoTime() < end) {
+      Thread.sleep(100);
+    }
+    assertEquals(List.of(), containersOf(user), "every container of " + user + " removed");
+  }
+
+  /** The live threads of gateways, MINA and docker-java streams in this JVM. */
+  static Set<String> threads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).filter(n -> n.startsWith("ssh-container-gateway")
+            || n.startsWith("sshd-") || n.startsWith("docker-java-stream"))
+        .collect(Collectors.toSet());
+  }
+
+  /** Waits (90 s at most) until {@link #threads()} are no more than {@code baseline}. */
+  static void awaitThreadsBackTo(Set<String> baseline) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    Set<String> now = threads();
+    while (now.size() > baseline.size() && System.nanoTime() < end) {
+      Thread.sleep(500);
+      now = threads();
+    }
+    assertTrue(now.size() <= baseline.size(), "threads back to baseline " + baseline.size()
+        + ": " + now);
   }
 
   @Override
