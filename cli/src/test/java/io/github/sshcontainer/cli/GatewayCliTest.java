@@ -125,12 +125,47 @@ class GatewayCliTest {
     Path hostKey = tmp.resolve("local_host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("local_authorized_keys"));
-    Running g = gateway(List.of("unix://" + lab().docker().socket()), hostKey, authorized);
+    Running g = gateway(List.of("unix://" + lab().docker().socket(), "--max-sessions", "1"),
+        hostKey, authorized);
     try {
-      OpenSshClient.Result r = client(hostKey, g.port(), "local-user").ssh(
-          "echo on-the-host; exit 3", null, SOON);
+      OpenSshClient c = client(hostKey, g.port(), "local-user");
+      OpenSshClient.Result r = c.ssh("echo on-the-host; exit 3", null, SOON);
       assertEquals(3, r.code(), r.err() + Files.readString(g.err()));
       assertEquals("on-the-host\n", r.out());
+
+      // --max-sessions 1: a second session beside a running one is refused on its connection
+      // (OpenSSH's mux client then falls back to a connection of its own, which is served)
+      Path control = tmp.resolve("cm");
+      Path masterLog = tmp.resolve("master.log");
+      Process master = c.start(c.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath="
+          + control, "-N"), null), masterLog);
+      Process first = null;
+      try {
+        List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<String> check = new ArrayList<>(mux);
+        check.addAll(List.of("-O", "check"));
+        while (c.ssh(null, null, SOON, check.toArray(String[]::new)).code() != 0
+            && System.nanoTime() < end) {
+          Thread.sleep(50);
+        }
+        first = c.start(c.ssh(mux, "echo started; sleep 60"), tmp.resolve("first.log"));
+        Path firstLog = tmp.resolve("first.log");
+        while (!Files.readString(firstLog).contains("started") && System.nanoTime() < end) {
+          Thread.sleep(50);
+        }
+        assertTrue(Files.readString(firstLog).contains("started"), "the first session runs");
+        c.ssh("echo second", null, SOON, mux.toArray(String[]::new));
+        assertTrue(Files.readString(masterLog).contains("administratively prohibited: gateway: "
+            + "this connection has 1 session open, the limit per connection; end one first"),
+            "the second session on the connection was refused: " + Files.readString(masterLog));
+      } finally {
+        if (first != null) {
+          first.destroyForcibly();
+        }
+        master.destroy();
+        master.waitFor(10, TimeUnit.SECONDS);
+      }
     } finally {
       g.process().destroy(); // SIGTERM
       assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");

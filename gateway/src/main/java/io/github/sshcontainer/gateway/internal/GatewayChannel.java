@@ -62,8 +62,9 @@ public final class GatewayChannel extends ChannelSession {
   public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
     if (openOnConnection.incrementAndGet() > maxSessions) {
       openOnConnection.decrementAndGet();
-      String why = "gateway: this connection has " + maxSessions + " sessions open, the limit "
-          + "per connection; end one first";
+      String why = "gateway: this connection has " + maxSessions
+          + (maxSessions == 1 ? " session" : " sessions") + " open, the limit per connection; "
+          + "end one first";
       gatewayLog.info("gateway connection {}: session refused: {}",
           connections.idOf(getSession()), why);
       // the failure is sent here, not through the returned future: MINA would replace its
