@@ -137,18 +137,11 @@ class GatewayCliTest {
       // (OpenSSH's mux client then falls back to a connection of its own, which is served)
       Path control = tmp.resolve("cm");
       Path masterLog = tmp.resolve("master.log");
-      Process master = c.start(c.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath="
-          + control, "-N"), null), masterLog);
+      Process master = c.startMaster(control, masterLog);
       Process first = null;
       try {
-        List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
+        List<String> mux = OpenSshClient.viaMaster(control);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        List<String> check = new ArrayList<>(mux);
-        check.addAll(List.of("-O", "check"));
-        while (c.ssh(null, null, SOON, check.toArray(String[]::new)).code() != 0
-            && System.nanoTime() < end) {
-          Thread.sleep(50);
-        }
         first = c.start(c.ssh(mux, "echo started; sleep 60"), tmp.resolve("first.log"));
         Path firstLog = tmp.resolve("first.log");
         while (!Files.readString(firstLog).contains("started") && System.nanoTime() < end) {

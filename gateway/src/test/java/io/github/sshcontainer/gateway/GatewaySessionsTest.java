@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -65,15 +64,12 @@ class GatewaySessionsTest {
   void sessionsOfOneConnectionShareItsContainerWhichGoesWithTheConnection() throws Exception {
     OpenSshClient c = gateway.client("shared");
     Path control = tmp.resolve("cm-" + System.nanoTime());
-    List<String> master = new ArrayList<>(List.of("-o", "ControlMaster=yes", "-o",
-        "ControlPath=" + control, "-N"));
-    Process m = c.start(c.ssh(master, null), tmp.resolve("master.log"));
+    Process m = c.startMaster(control, tmp.resolve("master.log"));
     try {
-      List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
-      OpenSshClient.Result first = awaitMux(c, mux, "echo one > /tmp/shared; hostname");
+      String[] mux = OpenSshClient.viaMaster(control).toArray(String[]::new);
+      OpenSshClient.Result first = c.ssh("echo one > /tmp/shared; hostname", null, SOON, mux);
       assertEquals(0, first.code(), first.err());
-      OpenSshClient.Result second = c.ssh("cat /tmp/shared; hostname", null, SOON,
-          mux.toArray(String[]::new));
+      OpenSshClient.Result second = c.ssh("cat /tmp/shared; hostname", null, SOON, mux);
       assertEquals(0, second.code(), second.err());
       assertEquals("one\n" + first.out(), second.out(), "the same container");
       assertEquals(1, gateway.containersOf("shared").size());
@@ -94,13 +90,11 @@ class GatewaySessionsTest {
       throws Exception {
     OpenSshClient c = gateway.client("eof-first");
     Path control = tmp.resolve("cm-" + System.nanoTime());
-    Process m = c.start(c.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath=" + control,
-        "-N"), null), tmp.resolve("eof-master.log"));
+    Process m = c.startMaster(control, tmp.resolve("eof-master.log"));
     try {
-      List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
+      String[] mux = OpenSshClient.viaMaster(control).toArray(String[]::new);
       for (int i = 0; i < 25; i++) {
-        OpenSshClient.Result r = i == 0 ? awaitMux(c, mux, "echo run-0; exit 7")
-            : c.ssh("echo run-" + i + "; exit 7", null, SOON, mux.toArray(String[]::new));
+        OpenSshClient.Result r = c.ssh("echo run-" + i + "; exit 7", null, SOON, mux);
         assertEquals(7, r.code(), "session " + i + ": " + r.err());
         assertEquals("run-" + i + "\n", r.out(), "session " + i);
       }
@@ -111,30 +105,8 @@ class GatewaySessionsTest {
     awaitNoContainers("eof-first");
   }
 
-  /**
-   * Waits (bounded) until the master answers {@code ssh -O check}: before that, a client with
-   * the same ControlPath would open a connection of its own. Then runs {@code cmd} through it.
-   */
-  private static OpenSshClient.Result awaitMux(OpenSshClient c, List<String> mux, String cmd)
-      throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    List<String> check = new ArrayList<>(mux);
-    check.addAll(List.of("-O", "check"));
-    while (c.ssh(null, null, SOON, check.toArray(String[]::new)).code() != 0) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("the ControlMaster did not come up");
-      }
-      Thread.sleep(50);
-    }
-    return c.ssh(cmd, null, SOON, mux.toArray(String[]::new));
-  }
-
   private static void awaitNoContainers(String user) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2 + 5); // stop timeout + 5 s
-    while (!gateway.containersOf(user).isEmpty() && System.nanoTime() < end) {
-      Thread.sleep(50);
-    }
-    assertEquals(List.of(), gateway.containersOf(user), "removed within the stop timeout + 5 s");
+    gateway.awaitNoContainers(user, Duration.ofSeconds(2 + 5)); // stop timeout + 5 s
   }
 
   @Test
@@ -144,21 +116,15 @@ class GatewaySessionsTest {
             .build())) {
       OpenSshClient c = session.client("per-session");
       Path control = tmp.resolve("cs-" + System.nanoTime());
-      Process m = c.start(c.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath="
-          + control, "-N"), null), tmp.resolve("master2.log"));
+      Process m = c.startMaster(control, tmp.resolve("master2.log"));
       try {
-        List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
-        OpenSshClient.Result a = awaitMux(c, mux, "hostname; exit 3");
-        OpenSshClient.Result b = c.ssh("hostname", null, SOON, mux.toArray(String[]::new));
+        String[] mux = OpenSshClient.viaMaster(control).toArray(String[]::new);
+        OpenSshClient.Result a = c.ssh("hostname; exit 3", null, SOON, mux);
+        OpenSshClient.Result b = c.ssh("hostname", null, SOON, mux);
         assertEquals(3, a.code(), a.err());
         assertEquals(0, b.code(), b.err());
         assertNotEquals(a.out(), b.out(), "two containers");
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!session.containersOf("per-session").isEmpty() && System.nanoTime() < end) {
-          Thread.sleep(50);
-        }
-        assertEquals(List.of(), session.containersOf("per-session"),
-            "each removed when its session ended");
+        session.awaitNoContainers("per-session", Duration.ofSeconds(10));
       } finally {
         m.destroy();
         m.waitFor(10, TimeUnit.SECONDS);

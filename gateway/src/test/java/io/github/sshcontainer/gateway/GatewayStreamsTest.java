@@ -103,24 +103,6 @@ class GatewayStreamsTest {
     }
   }
 
-  /** A ControlMaster for {@code c}; returns the options a session uses to go through it. */
-  private static List<String> master(OpenSshClient c, Path control, Path log,
-      List<Process> masters) throws InterruptedException {
-    masters.add(c.start(c.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath=" + control,
-        "-N"), null), log));
-    List<String> mux = List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
-    List<String> check = new ArrayList<>(mux);
-    check.addAll(List.of("-O", "check"));
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (c.ssh(null, null, SOON, check.toArray(String[]::new)).code() != 0) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("the ControlMaster did not come up: " + log);
-      }
-      Thread.sleep(50);
-    }
-    return mux;
-  }
-
   /**
    * Ten connections of one user (the per-user default) with ten sessions each (the
    * per-connection default), a hundred {@code cat}s held open, each echoing three rounds of
@@ -140,8 +122,9 @@ class GatewayStreamsTest {
     List<Client> sessions = new ArrayList<>();
     try {
       for (int m = 0; m < 10; m++) {
-        muxes.add(master(c, tmp.resolve("h" + m), tmp.resolve("master-" + m + ".log"),
-            masters));
+        Path control = tmp.resolve("h" + m);
+        masters.add(c.startMaster(control, tmp.resolve("master-" + m + ".log")));
+        muxes.add(OpenSshClient.viaMaster(control));
       }
       long t0 = System.nanoTime();
       for (int m = 0; m < 10; m++) {

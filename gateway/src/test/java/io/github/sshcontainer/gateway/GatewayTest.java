@@ -130,16 +130,9 @@ class GatewayTest {
     Path scpBack = tmp.resolve("scp-back.bin");
     OpenSshClient scp = sftp.client("scp");
     Path control = tmp.resolve("scp-cm");
-    Process master = scp.start(scp.ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath="
-        + control, "-N"), null), tmp.resolve("scp-master.log"));
+    Process master = scp.startMaster(control, tmp.resolve("scp-master.log"));
     try {
-      String[] mux = {"-o", "ControlMaster=no", "-o", "ControlPath=" + control};
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (scp.ssh(null, null, SOON, "-o", "ControlPath=" + control, "-O", "check").code()
-          != 0) {
-        assertTrue(System.nanoTime() < end, "the ControlMaster came up");
-        Thread.sleep(50);
-      }
+      String[] mux = OpenSshClient.viaMaster(control).toArray(String[]::new);
       OpenSshClient.Result up = scp.scp(local.toString(), ":/tmp/up.bin", SOON, mux);
       assertEquals(0, up.code(), up.out() + up.err() + "\nmaster: "
           + Files.readString(tmp.resolve("scp-master.log")));

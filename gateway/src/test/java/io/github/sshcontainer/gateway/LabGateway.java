@@ -118,7 +118,7 @@ final class LabGateway implements AutoCloseable {
   void awaitNoContainers(String user, Duration within) throws InterruptedException {
     long end = System.nanoTime() + within.toNanos();
     while (!containersOf(user).isEmpty() && System.nanoTime() < end) {
-      Thread.sleep(100);
+      Thread.sleep(50);
     }
     assertEquals(List.of(), containersOf(user), "every container of " + user + " removed");
   }

@@ -47,6 +47,41 @@ public record OpenSshClient(Path key, Path knownHosts, int port, String user) {
     return cmd;
   }
 
+  /** The options a client uses to go through the ControlMaster on {@code control}. */
+  public static List<String> viaMaster(Path control) {
+    return List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + control);
+  }
+
+  /**
+   * Starts a ControlMaster ({@code ssh -N}) on {@code control}, its output to {@code log}, and
+   * returns once {@code ssh -O check} answers: before that, a client with the same ControlPath
+   * would open a connection of its own. The caller stops it.
+   *
+   * @throws IllegalStateException if it does not answer within 30 s (it is stopped then)
+   */
+  public Process startMaster(Path control, Path log) {
+    Process master = start(ssh(List.of("-o", "ControlMaster=yes", "-o", "ControlPath=" + control,
+        "-N"), null), log);
+    List<String> check = new ArrayList<>(viaMaster(control));
+    check.addAll(List.of("-O", "check"));
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (run(ssh(check, null), null, Duration.ofSeconds(30)).code() != 0) {
+      if (!master.isAlive() || System.nanoTime() > end) {
+        master.destroyForcibly();
+        throw new IllegalStateException("the ControlMaster on " + control + " did not come up;"
+            + " its log: " + log);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        master.destroyForcibly();
+        throw new IllegalStateException("interrupted waiting for the ControlMaster", e);
+      }
+    }
+    return master;
+  }
+
   /** Runs {@code ssh … command} with {@code stdin} (null: /dev/null), within {@code deadline}. */
   public Result ssh(String command, byte[] stdin, Duration deadline, String... extra) {
     return run(ssh(List.of(extra), command), stdin, deadline);

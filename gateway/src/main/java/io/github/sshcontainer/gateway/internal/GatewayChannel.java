@@ -39,7 +39,6 @@ public final class GatewayChannel extends ChannelSession {
   /** Session channels open on this channel's connection, this one included once opened. */
   private final AtomicInteger openOnConnection;
   private final int maxSessions;
-  private final AtomicBoolean counted = new AtomicBoolean();
   private volatile boolean pty;
   private volatile String term = "";
   private volatile boolean closeAfterReply;
@@ -84,7 +83,7 @@ public final class GatewayChannel extends ChannelSession {
       close(true); // unregisters it; nothing goes to the client
       return new DefaultOpenFuture(this, futureLock);
     }
-    counted.set(true);
+    AtomicBoolean counted = new AtomicBoolean(true); // a close frees its slot once
     addChannelListener(new ChannelListener() {
       @Override
       public void channelClosed(Channel channel, Throwable reason) {
