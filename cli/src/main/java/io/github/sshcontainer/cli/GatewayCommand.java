@@ -8,8 +8,8 @@ import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.gateway.GatewayCounters;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
-import io.github.sshcontainer.gateway.backend.DockerBackend;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackend;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -203,8 +203,7 @@ final class GatewayCommand implements Callable<Integer> {
       c.cpus(cpus);
     }
     DockerBackendOptions.Builder o = DockerBackendOptions.builder(c.build()).mode(m)
-        .shell(words(shell)).disableCommand(disableCommand).disableShell(disableShell)
-        .disableSubsystems(disableSubsystems);
+        .shell(words(shell));
     for (String s : subsystems) {
       String[] kv = s.split("=", 2);
       if (kv.length != 2) {
@@ -212,14 +211,16 @@ final class GatewayCommand implements Callable<Integer> {
       }
       o.subsystem(kv[0], words(kv[1]));
     }
-    for (String e : envAllow) {
-      o.envAllow(e);
-    }
     GatewayOptions.Builder g = GatewayOptions.builder(hostKey != null ? hostKey
-        : defaultHostKey()).maxConnections(maxConnections).maxConnectionsPerUser(maxPerUser)
+        : defaultHostKey()).disableCommand(disableCommand).disableShell(disableShell)
+        .disableSubsystems(disableSubsystems).maxConnections(maxConnections)
+        .maxConnectionsPerUser(maxPerUser)
         .maxUnauthenticated(maxUnauthenticated).maxSessionsPerConnection(maxSessions)
         .loginGraceTime(duration("--login-grace-time", loginGrace, false))
         .idleTimeout(duration("--idle-timeout", idleTimeout, true));
+    for (String e : envAllow) {
+      g.envAllow(e);
+    }
     listen(g);
     if (authorizedKeys != null) {
       g.authorizedKeys(authorizedKeys);
@@ -227,7 +228,6 @@ final class GatewayCommand implements Callable<Integer> {
       g.authorizedKeysDir(authorizedKeysDir);
     }
     GatewayCounters counters = new GatewayCounters();
-    g.events(counters);
     DockerBackendOptions backendOptions = o.build();
     GatewayOptions gatewayOptions = g.build();
     // SIGINT, SIGTERM and SIGHUP end the wait below, so that the closing runs in order on this
@@ -241,7 +241,7 @@ final class GatewayCommand implements Callable<Integer> {
         signals.on(name, stop::countDown);
       }
       DockerBackend backend = DockerBackend.create(docker, backendOptions, counters);
-      GatewayServer server = GatewayServer.start(gatewayOptions, backend);
+      GatewayServer server = GatewayServer.start(gatewayOptions, backend, counters);
       Thread hook = new Thread(() -> {
         server.close();
         backend.close();

@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The gateway's counters, as events arrive: ready for an embedding program to publish. Pass it
- * (or a listener of your own that forwards to it) to {@link GatewayOptions.Builder#events} and
- * to the backend. Thread-safe.
+ * (or a listener of your own that forwards to it) to {@link GatewayServer#start(GatewayOptions,
+ * io.github.sshcontainer.gateway.backend.ContainerBackend, BackendEvents)} and to the backend.
+ * Thread-safe.
  */
 public final class GatewayCounters implements BackendEvents {
   /**
@@ -21,19 +22,21 @@ public final class GatewayCounters implements BackendEvents {
    * @param openConnections authenticated connections open now
    * @param failedLogins refused logins
    * @param requests program requests (the seed's backend_requests)
+   * @param refusedRequests program requests the policy or backend refused
    * @param failures backend failures (the seed's backend_failures)
    * @param containerStarts containers started
    * @param containerStartMillisTotal their start times, summed
    * @param containerStartMillisMax the longest start
    */
   public record Snapshot(long connections, long openConnections, long failedLogins,
-      long requests, long failures, long containerStarts, long containerStartMillisTotal,
+      long requests, long refusedRequests, long failures, long containerStarts, long containerStartMillisTotal,
       long containerStartMillisMax) {}
 
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong open = new AtomicLong();
   private final AtomicLong failedLogins = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong starts = new AtomicLong();
   private final AtomicLong startMillis = new AtomicLong();
@@ -52,7 +55,7 @@ public final class GatewayCounters implements BackendEvents {
 
   public Snapshot snapshot() {
     return new Snapshot(connections.get(), open.get(), failedLogins.get(), requests.get(),
-        failures.get(), starts.get(), startMillis.get(), startMax.get());
+        refused.get(), failures.get(), starts.get(), startMillis.get(), startMax.get());
   }
 
   @Override
@@ -78,6 +81,12 @@ public final class GatewayCounters implements BackendEvents {
   public void requested(ConnectionInfo connection, SessionRequest request) {
     requests.incrementAndGet();
     next.requested(connection, request);
+  }
+
+  @Override
+  public void requestRefused(SessionRequest request, String why) {
+    refused.incrementAndGet();
+    next.requestRefused(request, why);
   }
 
   @Override

@@ -1,15 +1,19 @@
 package io.github.sshcontainer.gateway;
 
-import io.github.sshcontainer.gateway.backend.BackendEvents;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * How the gateway's SSH server listens, authenticates and limits: sshd's settings for a server
- * whose every login lands in a container. Authentication is by public key only; forwarding,
- * agent and X11 requests are refused. Immutable.
+ * How the gateway's SSH server listens, authenticates and limits, and its request policy:
+ * sshd's settings for a server whose every login lands in a container. The policy (which
+ * requests run, which env names pass) applies to every backend alike. Authentication is by
+ * public key only; forwarding, agent and X11 requests are refused. Immutable; {@link
+ * #toBuilder()} for a changed copy, as a reload makes.
  */
 public final class GatewayOptions {
   private final String host;
@@ -23,7 +27,11 @@ public final class GatewayOptions {
   private final int maxSessionsPerConnection;
   private final Duration loginGraceTime;
   private final Duration idleTimeout;
-  private final BackendEvents events;
+  private final List<String> envAllow;
+  private final List<Pattern> envPatterns;
+  private final boolean disableCommand;
+  private final boolean disableShell;
+  private final boolean disableSubsystems;
 
   private GatewayOptions(Builder b) {
     host = b.host;
@@ -37,7 +45,15 @@ public final class GatewayOptions {
     maxSessionsPerConnection = b.maxSessionsPerConnection;
     loginGraceTime = b.loginGraceTime;
     idleTimeout = b.idleTimeout;
-    events = b.events;
+    envAllow = List.copyOf(b.envAllow);
+    List<Pattern> patterns = new ArrayList<>();
+    for (String glob : envAllow) {
+      patterns.add(glob(glob));
+    }
+    envPatterns = List.copyOf(patterns);
+    disableCommand = b.disableCommand;
+    disableShell = b.disableShell;
+    disableSubsystems = b.disableSubsystems;
   }
 
   /**
@@ -46,6 +62,27 @@ public final class GatewayOptions {
    */
   public static Builder builder(Path hostKey) {
     return new Builder(hostKey);
+  }
+
+  /** A builder holding these options, to change some. */
+  public Builder toBuilder() {
+    Builder b = new Builder(hostKey);
+    b.host = host;
+    b.port = port;
+    b.authorizedKeys = authorizedKeys;
+    b.authorizedKeysDir = authorizedKeysDir;
+    b.maxConnections = maxConnections;
+    b.maxConnectionsPerUser = maxConnectionsPerUser;
+    b.maxUnauthenticated = maxUnauthenticated;
+    b.maxSessionsPerConnection = maxSessionsPerConnection;
+    b.loginGraceTime = loginGraceTime;
+    b.idleTimeout = idleTimeout;
+    b.envAllow = new ArrayList<>(envAllow);
+    b.envAllowSet = true;
+    b.disableCommand = disableCommand;
+    b.disableShell = disableShell;
+    b.disableSubsystems = disableSubsystems;
+    return b;
   }
 
   public String host() {
@@ -95,8 +132,42 @@ public final class GatewayOptions {
     return idleTimeout;
   }
 
-  public BackendEvents events() {
-    return events;
+  /** The env name patterns that pass ({@code *} matches any run of characters). */
+  public List<String> envAllow() {
+    return envAllow;
+  }
+
+  /** True if an env variable of this name reaches the program. */
+  public boolean envAllowed(String name) {
+    for (Pattern p : envPatterns) {
+      if (p.matcher(name).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Exec requests are refused. */
+  public boolean disableCommand() {
+    return disableCommand;
+  }
+
+  /** Shell requests are refused. */
+  public boolean disableShell() {
+    return disableShell;
+  }
+
+  /** Subsystem requests are refused. */
+  public boolean disableSubsystems() {
+    return disableSubsystems;
+  }
+
+  private static Pattern glob(String glob) {
+    StringBuilder re = new StringBuilder();
+    for (char c : glob.toCharArray()) {
+      re.append(c == '*' ? ".*" : Pattern.quote(String.valueOf(c)));
+    }
+    return Pattern.compile(re.toString());
   }
 
   @Override
@@ -106,12 +177,15 @@ public final class GatewayOptions {
             : "authorizedKeysDir=" + authorizedKeysDir) + ", maxConnections=" + maxConnections
         + ", perUser=" + maxConnectionsPerUser + ", maxUnauthenticated=" + maxUnauthenticated
         + ", maxSessionsPerConnection=" + maxSessionsPerConnection
-        + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout + "]";
+        + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout
+        + ", envAllow=" + envAllow + (disableCommand ? ", disableCommand" : "")
+        + (disableShell ? ", disableShell" : "")
+        + (disableSubsystems ? ", disableSubsystems" : "") + "]";
   }
 
   /** Collects the options; every setter checks its value at once. */
   public static final class Builder {
-    private final Path hostKey;
+    private Path hostKey;
     private String host = "127.0.0.1";
     private int port = 2022;
     private Path authorizedKeys;
@@ -122,7 +196,11 @@ public final class GatewayOptions {
     private int maxSessionsPerConnection = 10;
     private Duration loginGraceTime = Duration.ofMinutes(2);
     private Duration idleTimeout = Duration.ofHours(1);
-    private BackendEvents events = BackendEvents.NONE;
+    private List<String> envAllow = new ArrayList<>(List.of("*"));
+    private boolean envAllowSet;
+    private boolean disableCommand;
+    private boolean disableShell;
+    private boolean disableSubsystems;
 
     private Builder(Path hostKey) {
       this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
@@ -210,9 +288,38 @@ public final class GatewayOptions {
       return this;
     }
 
-    /** Receives what happens (for metrics). Default: {@link BackendEvents#NONE}. */
-    public Builder events(BackendEvents events) {
-      this.events = Objects.requireNonNull(events, "events");
+    /**
+     * Lets env variables whose name matches {@code pattern} ({@code LC_*}) reach the program,
+     * as sshd's AcceptEnv. The first call replaces the default, which passes all ({@code *}).
+     */
+    public Builder envAllow(String pattern) {
+      if (Objects.requireNonNull(pattern, "pattern").isEmpty() || pattern.contains("=")) {
+        throw new IllegalArgumentException("env pattern '" + pattern + "' must be a name or a "
+            + "pattern such as LC_*");
+      }
+      if (!envAllowSet) {
+        envAllow.clear();
+        envAllowSet = true;
+      }
+      envAllow.add(pattern);
+      return this;
+    }
+
+    /** Refuses exec requests. Default: false. */
+    public Builder disableCommand(boolean disable) {
+      this.disableCommand = disable;
+      return this;
+    }
+
+    /** Refuses shell requests. Default: false. */
+    public Builder disableShell(boolean disable) {
+      this.disableShell = disable;
+      return this;
+    }
+
+    /** Refuses every subsystem request. Default: false. */
+    public Builder disableSubsystems(boolean disable) {
+      this.disableSubsystems = disable;
       return this;
     }
 

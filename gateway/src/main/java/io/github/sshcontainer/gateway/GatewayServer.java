@@ -1,13 +1,15 @@
 package io.github.sshcontainer.gateway;
 
+import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import io.github.sshcontainer.gateway.internal.ConnectionRegistry;
 import io.github.sshcontainer.gateway.internal.GatewayChannelFactory;
 import io.github.sshcontainer.gateway.internal.GatewayThreads;
 import io.github.sshcontainer.gateway.internal.HostKeys;
 import io.github.sshcontainer.gateway.internal.KeyAuthenticator;
+import io.github.sshcontainer.gateway.internal.ObservedBackend;
+import io.github.sshcontainer.gateway.internal.PolicyBackend;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +20,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,55 +36,82 @@ import org.slf4j.LoggerFactory;
  *      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(
  *          ContainerSpec.of("alpine:3.20").build()).build(), BackendEvents.NONE);
  *      GatewayServer gateway = GatewayServer.start(GatewayOptions.builder(hostKey)
- *          .authorizedKeys(authorizedKeys).build(), backend)) {
+ *          .authorizedKeys(authorizedKeys).build(), backend, BackendEvents.NONE)) {
  *   gateway.awaitClose();
  * }
  * }</pre>
  *
- * Authentication is by public key only (no password, no keyboard-interactive); only session
- * channels open, so TCP and stream-local forwarding both ways are refused, and so are agent and
- * X11 forwarding; nothing runs on this host. The caller owns the backend and closes it after the
- * server. Thread-safe.
+ * The backend is wrapped in the gateway's own layers, the same for every backend: the request
+ * policy of {@link GatewayOptions} (disabled requests, the env filter) and the events that
+ * count what happens. Authentication is by public key only (no password, no
+ * keyboard-interactive); only session channels open, so TCP and stream-local forwarding both
+ * ways are refused, and so are agent and X11 forwarding; nothing runs on this host. The caller
+ * owns the backend and closes it after the server. Thread-safe.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
-  private static final Duration CLOSE_DEADLINE = Duration.ofSeconds(30);
+  /** The bound of each of close's two waits: connections to end, then their clean-up. */
+  private static final Duration CLOSE_STEP = Duration.ofSeconds(30);
 
-  private final SshServer sshd;
+  /** MINA's server, able to stop accepting while its connections go on (for a drain). */
+  private static final class Listener extends SshServer {
+    void stopAccepting() {
+      if (acceptor != null) {
+        acceptor.unbind();
+      }
+    }
+  }
+
+  private final Listener sshd;
   private final ThreadPoolExecutor workers;
   private final ConnectionRegistry connections;
+  private final PolicyBackend policy;
+  private final BackendEvents events;
   private final String id;
+  private volatile GatewayOptions options;
+  private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
 
-  private GatewayServer(SshServer sshd, ThreadPoolExecutor workers,
-      ConnectionRegistry connections, String id) {
+  private GatewayServer(Listener sshd, ThreadPoolExecutor workers,
+      ConnectionRegistry connections, PolicyBackend policy, BackendEvents events, String id,
+      GatewayOptions options) {
     this.sshd = sshd;
     this.workers = workers;
     this.connections = connections;
+    this.policy = policy;
+    this.events = events;
     this.id = id;
+    this.options = options;
+  }
+
+  /** {@link #start(GatewayOptions, ContainerBackend, BackendEvents)} reporting to nobody. */
+  public static GatewayServer start(GatewayOptions options, ContainerBackend backend) {
+    return start(options, backend, BackendEvents.NONE);
   }
 
   /**
-   * Reads (or generates) the host key and starts listening.
+   * Reads (or generates) the host key and starts listening; what happens is reported to {@code
+   * events} (logins refused, connections, requests, refusals, failures, sessions' ends). Give
+   * the backend the same listener for what only it knows (a container's start).
    *
    * @throws IllegalStateException when the host key is unusable or the address cannot be bound
    */
-  public static GatewayServer start(GatewayOptions options, ContainerBackend backend) {
+  public static GatewayServer start(GatewayOptions options, ContainerBackend backend,
+      BackendEvents events) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(events, "events");
     String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     ThreadPoolExecutor workers = GatewayThreads.workers(id);
-    ConnectionRegistry connections = new ConnectionRegistry(options, backend, options.events(),
-        workers);
-    SshServer sshd = SshServer.setUpDefaultServer();
+    PolicyBackend policy = new PolicyBackend(backend, options);
+    ContainerBackend layered = new ObservedBackend(policy, events);
+    ConnectionRegistry connections = new ConnectionRegistry(options, layered, events, workers);
+    Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     sshd.setHost(options.host());
     sshd.setPort(options.port());
     sshd.setKeyPairProvider(HostKeys.load(options.hostKey()));
-    sshd.setPublickeyAuthenticator(options.authorizedKeys()
-        .map(f -> KeyAuthenticator.file(f, options.events()))
-        .orElseGet(() -> KeyAuthenticator.directory(options.authorizedKeysDir().orElseThrow(),
-            options.events())));
+    sshd.setPublickeyAuthenticator(authenticator(options, events));
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
     sshd.setGSSAuthenticator(null);
@@ -90,8 +121,8 @@ public final class GatewayServer implements AutoCloseable {
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, options.idleTimeout());
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "ssh-container-gateway");
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-    sshd.setChannelFactories(List.of(new GatewayChannelFactory(backend, connections, workers,
-        options.maxSessionsPerConnection())));
+    sshd.setChannelFactories(List.of(new GatewayChannelFactory(layered, connections,
+        workers)));
     sshd.addSessionListener(connections);
     try {
       sshd.start();
@@ -101,9 +132,17 @@ public final class GatewayServer implements AutoCloseable {
           + options.port() + ": " + e.getMessage() + " (is the port taken? choose another "
           + "with --listen, or 0 for any free one)", e);
     }
-    GatewayServer server = new GatewayServer(sshd, workers, connections, id);
+    GatewayServer server = new GatewayServer(sshd, workers, connections, policy, events, id,
+        options);
     log.info("gateway {} listening on {}:{}", id, options.host(), sshd.getPort());
     return server;
+  }
+
+  private static PublickeyAuthenticator authenticator(GatewayOptions options,
+      BackendEvents events) {
+    return options.authorizedKeys().map(f -> KeyAuthenticator.file(f, events))
+        .orElseGet(() -> KeyAuthenticator.directory(options.authorizedKeysDir().orElseThrow(),
+            events));
   }
 
   /** The port it listens on (the one picked when the options said 0). */
@@ -116,9 +155,69 @@ public final class GatewayServer implements AutoCloseable {
     return new InetSocketAddress(sshd.getHost(), sshd.getPort());
   }
 
+  /** The options in force for new connections. */
+  public GatewayOptions options() {
+    return options;
+  }
+
   /** Connections open now, authenticated or not. */
   public int openConnections() {
     return connections.open();
+  }
+
+  /** Session channels open now, on every connection. */
+  public int openSessions() {
+    return connections.openSessions();
+  }
+
+  /**
+   * New connections get {@code next}: its authorized keys (file or directory, read afresh),
+   * limits, login grace time, idle timeout and request policy; connections open now keep what
+   * they started with. For a reload (SIGHUP).
+   *
+   * @throws IllegalArgumentException when {@code next} changes what only a restart can: the
+   *     address, the port or the host key; nothing is changed then
+   */
+  public void reconfigure(GatewayOptions next) {
+    Objects.requireNonNull(next, "next");
+    GatewayOptions now = options;
+    if (!now.host().equals(next.host()) || (now.port() != next.port() && next.port() != 0)
+        || !now.hostKey().equals(next.hostKey())) {
+      throw new IllegalArgumentException("the listen address and the host key change only "
+          + "with a restart (now " + now.host() + ":" + port() + ", " + now.hostKey() + ")");
+    }
+    PublickeyAuthenticator keys = authenticator(next, events); // throws before any change
+    sshd.setPublickeyAuthenticator(keys);
+    CoreModuleProperties.AUTH_TIMEOUT.set(sshd, next.loginGraceTime());
+    CoreModuleProperties.IDLE_TIMEOUT.set(sshd, next.idleTimeout());
+    connections.reconfigure(next);
+    policy.reconfigure(next);
+    options = next;
+  }
+
+  /**
+   * Stops accepting connections (the port is closed at once, so a load balancer moves on),
+   * gives the sessions open now up to {@code timeout} to end by themselves, then {@link
+   * #close()}s. A connection that holds no session (an idle ControlMaster) does not hold the
+   * drain up. Idempotent with close.
+   */
+  public void drain(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (!timeout.isZero() && !closed.get() && draining.compareAndSet(false, true)) {
+      sshd.stopAccepting();
+      int open = connections.openSessions();
+      log.info("gateway {} draining: {} sessions open, waiting up to {} s for them to end", id,
+          open, timeout.toSeconds());
+      try {
+        if (!connections.awaitNoSessions(timeout)) {
+          log.info("gateway {}: {} sessions still open after the drain timeout; closing them",
+              id, connections.openSessions());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    close();
   }
 
   /** Blocks until {@link #close()} has finished (from another thread, or a shutdown hook). */
@@ -127,17 +226,20 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /**
-   * Stops listening, closes every connection (their containers are stopped and removed by the
-   * backend) and waits, at most 30 s, for the gateway's threads. Idempotent: a second call,
-   * as from a shutdown hook beside the main thread, returns once the first has finished (so
-   * that what the caller closes next, such as the Docker client, is no longer in use).
+   * Stops listening and closes every connection, then waits at most 30 s for the connections'
+   * ends to be handled (each hands its handler's close, which stops and removes its container,
+   * to the workers) and at most 30 s more for the workers to finish those closes. Idempotent: a
+   * second call, as from a shutdown hook beside the main thread, returns once the first has
+   * finished or after 65 s (so that what the caller closes next, such as the Docker client, is
+   * no longer in use).
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       try {
-        if (!finished.await(2 * CLOSE_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS)) {
-          log.warn("gateway {}: still closing after {} s", id, 2 * CLOSE_DEADLINE.toSeconds() + 5);
+        long bound = 2 * CLOSE_STEP.toSeconds() + 5;
+        if (!finished.await(bound, TimeUnit.SECONDS)) {
+          log.warn("gateway {}: still closing after {} s", id, bound);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -147,27 +249,22 @@ public final class GatewayServer implements AutoCloseable {
     try {
       sshd.stop(true);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      log.warn("gateway {}: stopping the listener: {}", id, e.toString());
     } finally {
-      // the sessions' close events hand their containers' removal to the workers first
-      long end = System.nanoTime() + CLOSE_DEADLINE.toNanos();
-      while (connections.open() > 0 && System.nanoTime() < end) {
-        try {
-          Thread.sleep(10);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      workers.shutdown();
       try {
-        if (!workers.awaitTermination(CLOSE_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+        if (!connections.awaitNoConnections(CLOSE_STEP)) {
+          log.warn("gateway {}: {} connections still open {} s after close", id,
+              connections.open(), CLOSE_STEP.toSeconds());
+        }
+        workers.shutdown();
+        if (!workers.awaitTermination(CLOSE_STEP.toSeconds(), TimeUnit.SECONDS)) {
           log.warn("gateway {}: work still running {} s after close", id,
-              CLOSE_DEADLINE.toSeconds());
+              CLOSE_STEP.toSeconds());
           workers.shutdownNow();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        workers.shutdownNow();
       }
       log.info("gateway {} closed", id);
       finished.countDown();

@@ -12,7 +12,7 @@ import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.OpenSshClient;

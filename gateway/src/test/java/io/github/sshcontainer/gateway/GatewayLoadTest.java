@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.docker.SshDocker;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.nio.file.Path;
 import java.time.Duration;

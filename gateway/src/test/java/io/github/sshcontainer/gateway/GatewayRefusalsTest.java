@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.FreePort;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.io.IOException;
@@ -37,9 +37,9 @@ class GatewayRefusalsTest {
 
   @BeforeAll
   static void start() {
-    locked = LabGateway.start(tmp.resolve("locked"), DockerBackendOptions.builder(
-        busybox().build()).disableShell(true).disableCommand(true).disableSubsystems(true)
-        .build());
+    locked = LabGateway.start(tmp.resolve("locked"), LabGateway.docker(),
+        DockerBackendOptions.builder(busybox().build()).build(), g -> g.disableShell(true)
+        .disableCommand(true).disableSubsystems(true));
     open = LabGateway.start(tmp.resolve("open"), DockerBackendOptions.builder(
         busybox().build()).build());
   }

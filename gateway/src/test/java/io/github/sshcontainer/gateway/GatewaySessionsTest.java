@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Tmux;
 import java.io.InputStream;

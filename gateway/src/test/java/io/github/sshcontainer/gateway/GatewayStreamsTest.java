@@ -9,7 +9,7 @@ import com.github.dockerjava.api.model.Container;
 import io.github.sshcontainer.docker.DockerExec;
 import io.github.sshcontainer.docker.ExecResult;
 import io.github.sshcontainer.docker.ExecSpec;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.io.BufferedReader;
 import java.io.File;

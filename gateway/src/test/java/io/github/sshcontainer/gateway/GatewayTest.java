@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.model.Container;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.PullPolicy;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,8 +94,8 @@ class GatewayTest {
         SOON, "-o", "SetEnv=GREETING=hello OTHER=x");
     assertEquals(0, all.code(), all.err());
     assertEquals("hello/x\n", all.out(), "every name passes by default");
-    try (LabGateway allow = LabGateway.start(tmp.resolve("gw-env"),
-        DockerBackendOptions.builder(busybox().build()).envAllow("GREET*").build())) {
+    try (LabGateway allow = LabGateway.start(tmp.resolve("gw-env"), LabGateway.docker(),
+        DockerBackendOptions.builder(busybox().build()).build(), g -> g.envAllow("GREET*"))) {
       OpenSshClient.Result some = allow.client("env2").ssh("echo \"$GREETING/$OTHER\"", null,
           SOON, "-o", "SetEnv=GREETING=hello OTHER=x");
       assertEquals(0, some.code(), some.err());

@@ -9,8 +9,8 @@ import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
-import io.github.sshcontainer.gateway.backend.DockerBackend;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.DockerBackend;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
@@ -70,7 +70,12 @@ final class LabGateway implements AutoCloseable {
   }
 
   static LabGateway start(Path dir, DockerBackendOptions backendOptions) {
-    return start(dir, SshDocker.connect(dockerHost().build()), backendOptions, g -> g);
+    return start(dir, docker(), backendOptions, g -> g);
+  }
+
+  /** A Docker client on the lab's dockerd over SSH, for the gateway to own. */
+  static DockerClient docker() {
+    return SshDocker.connect(dockerHost().build());
   }
 
   static LabGateway start(Path dir, DockerClient docker, DockerBackendOptions backendOptions,
@@ -83,8 +88,8 @@ final class LabGateway implements AutoCloseable {
       GatewayCounters counters = new GatewayCounters();
       DockerBackend backend = DockerBackend.create(docker, backendOptions, counters);
       GatewayServer server = GatewayServer.start(more.apply(GatewayOptions.builder(
-          dir.resolve("host_key")).listen("127.0.0.1", 0).authorizedKeys(authorized)
-          .events(counters)).build(), backend);
+          dir.resolve("host_key")).listen("127.0.0.1", 0).authorizedKeys(authorized))
+          .build(), backend, counters);
       g = new LabGateway(dir, docker, counters, backend, server);
       Files.writeString(g.knownHosts(), Keys.knownHostsLine(dir.resolve("host_key"),
           server.port()) + "\n");

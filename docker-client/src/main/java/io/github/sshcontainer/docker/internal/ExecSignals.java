@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Signals an exec's process. Docker has no API for it (moby #35703), and the PID that {@code
@@ -72,8 +73,14 @@ public final class ExecSignals {
           + "container " + containerId + ": the container is gone", e);
     } catch (ConflictException e) {
       return false; // the container is not running: nothing left to signal
+    } catch (DockerException e) {
+      if (!running(docker, containerId)) {
+        return false;
+      }
+      throw e;
     }
     StringBuilder output = new StringBuilder();
+    AtomicReference<Throwable> streamError = new AtomicReference<>();
     ResultCallback.Adapter<Frame> frames = new ResultCallback.Adapter<>() {
       @Override
       public void onNext(Frame f) {
@@ -81,6 +88,20 @@ public final class ExecSignals {
           if (output.length() < 4096) {
             output.append(new String(f.getPayload(), StandardCharsets.UTF_8));
           }
+        }
+      }
+
+      /**
+       * Not docker-java's: it logs every error at ERROR with a stack trace, and the usual one
+       * here is the container that stopped between the exec's create and its start.
+       */
+      @Override
+      public void onError(Throwable t) {
+        streamError.compareAndSet(null, t);
+        try {
+          close();
+        } catch (IOException ignored) {
+          // done with it
         }
       }
     };
@@ -94,7 +115,7 @@ public final class ExecSignals {
       Thread.currentThread().interrupt();
       throw new RemoteDockerException(Reason.TIMED_OUT, "interrupted signalling " + signal, e);
     } catch (DockerException e) {
-      throw unsupported(containerId, signal, e.getMessage(), e);
+      streamError.compareAndSet(null, e);
     } finally {
       try {
         frames.close();
@@ -102,19 +123,68 @@ public final class ExecSignals {
         // done with it
       }
     }
-    long code = ExecExits.code(docker, execId, containerId);
+    Throwable failed = streamError.get();
+    if (failed != null) {
+      if (!running(docker, containerId)) {
+        return false; // it stopped meanwhile, and every process in it with it
+      }
+      if (missingTool(failed.getMessage())) {
+        throw unsupported(containerId, signal, failed.getMessage(), failed);
+      }
+      throw new RemoteDockerException(Reason.CONTAINER_FAILED, "cannot deliver " + signal
+          + " to a process in container " + containerId + ": " + oneLine(failed.getMessage()),
+          failed);
+    }
+    long code;
+    try {
+      code = ExecExits.code(docker, execId, containerId);
+    } catch (RemoteDockerException e) {
+      if (!running(docker, containerId)) {
+        return false;
+      }
+      throw e;
+    }
     if (code == 0) {
       return true;
     }
-    if (code == 3) {
+    if (code == 3 || !running(docker, containerId)) {
       return false;
     }
     String said;
     synchronized (output) {
       said = output.toString().strip();
     }
-    throw unsupported(containerId, signal, "exit " + code + (said.isEmpty() ? "" : ": " + said),
-        null);
+    if (code == 126 || code == 127 || missingTool(said)) {
+      throw unsupported(containerId, signal, "exit " + code
+          + (said.isEmpty() ? "" : ": " + oneLine(said)), null);
+    }
+    throw new RemoteDockerException(Reason.CONTAINER_FAILED, "cannot deliver " + signal + " to a "
+        + "process in container " + containerId + ": kill exited " + code
+        + (said.isEmpty() ? "" : ": " + oneLine(said)));
+  }
+
+  /** Whether the container still runs; false when it is gone or cannot be asked. */
+  private static boolean running(DockerClient docker, String containerId) {
+    try {
+      Boolean r = docker.inspectContainerCmd(containerId).exec().getState().getRunning();
+      return Boolean.TRUE.equals(r);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** What a shell or the daemon says when the program to run is not in the image. */
+  private static boolean missingTool(String message) {
+    if (message == null) {
+      return false;
+    }
+    String m = message.toLowerCase(java.util.Locale.ROOT);
+    return m.contains("not found") || m.contains("no such file")
+        || m.contains("executable file") || m.contains("permission denied");
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.strip().replaceAll("\\s*\\n\\s*", " | ");
   }
 
   private static RemoteDockerException unsupported(String containerId, String signal,

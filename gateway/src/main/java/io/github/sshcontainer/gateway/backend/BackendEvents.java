@@ -24,6 +24,9 @@ public interface BackendEvents {
   /** A program request reached the backend (the seed's {@code backend_requests}). */
   default void requested(ConnectionInfo connection, SessionRequest request) {}
 
+  /** A session request was refused by the gateway's policy (a disabled shell, an unknown subsystem). */
+  default void requestRefused(SessionRequest request, String why) {}
+
   /** A request or connection failed in the backend (the seed's {@code backend_failures}). */
   default void failed(ConnectionInfo connection, BackendException failure) {}
 

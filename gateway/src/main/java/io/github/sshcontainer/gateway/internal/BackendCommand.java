@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -26,9 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The program of one session channel, as MINA sees it: its start hands the channel's streams,
- * env and pty to the backend on a worker thread (never MINA's I/O thread: a container may be
- * starting), window changes and signals go to the backend as they come, and the backend's exit
- * becomes exit-status or exit-signal. A failure is one stderr line and exit status 1.
+ * env and pty to the backend, then window changes, signals and the close follow, every one
+ * through the session's {@link SerialExecutor}: in the client's order, off MINA's I/O threads
+ * (a container may be starting), a signal sent during the start held until the program runs.
+ * The backend's exit becomes exit-status or exit-signal. A failure is one stderr line and exit
+ * status 1.
  */
 final class BackendCommand implements Command {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
@@ -39,7 +42,7 @@ final class BackendCommand implements Command {
   private final GatewayChannel channel;
   private final SessionRequest request;
   private final CompletableFuture<ConnectionHandler> connection;
-  private final Executor workers;
+  private final SerialExecutor serial;
   private final String connectionId;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final AtomicBoolean destroyed = new AtomicBoolean();
@@ -50,12 +53,13 @@ final class BackendCommand implements Command {
   private volatile SessionHandler handler;
 
   BackendCommand(GatewayChannel channel, SessionRequest request,
-      CompletableFuture<ConnectionHandler> connection, Executor workers, String connectionId) {
+      CompletableFuture<ConnectionHandler> connection, Executor workers,
+      Map<String, String> logContext) {
     this.channel = channel;
     this.request = request;
     this.connection = connection;
-    this.workers = workers;
-    this.connectionId = connectionId;
+    this.serial = new SerialExecutor(workers, logContext);
+    this.connectionId = logContext.getOrDefault("connection", "?");
   }
 
   @Override
@@ -81,24 +85,35 @@ final class BackendCommand implements Command {
   @Override
   public void start(ChannelSession ignored, Environment env) {
     env.addSignalListener((ch, signal) -> {
-      SessionHandler h = handler;
-      if (h == null) {
-        return;
-      }
       if (signal == Signal.WINCH) {
-        h.onWindowChange(number(env, Environment.ENV_COLUMNS, 80),
-            number(env, Environment.ENV_LINES, 24));
+        // the size is read here, on the thread that set it: the next change may follow at once
+        int columns = number(env, Environment.ENV_COLUMNS, 80);
+        int rows = number(env, Environment.ENV_LINES, 24);
+        serial.execute(() -> {
+          SessionHandler h = handler;
+          if (h != null) {
+            h.onWindowChange(columns, rows);
+          }
+        });
       } else {
-        workers.execute(() -> h.onSignal(signal.name()));
+        serial.execute(() -> {
+          SessionHandler h = handler;
+          if (h != null) {
+            h.onSignal(signal.name());
+          }
+        });
       }
     });
-    connection.whenCompleteAsync((conn, failure) -> {
-      if (failure != null) {
-        fail(cause(failure));
+    serial.execute(() -> {
+      ConnectionHandler conn;
+      try {
+        conn = connection.join(); // bounded by the backend's start timeout
+      } catch (CompletionException | CancellationException e) {
+        fail(cause(e));
         return;
       }
       run(conn, env);
-    }, workers);
+    });
   }
 
   private void run(ConnectionHandler conn, Environment env) {
@@ -151,7 +166,7 @@ final class BackendCommand implements Command {
     } catch (BackendException e) {
       fail(e);
     } catch (RuntimeException e) {
-      log.warn("gateway connection {}: {} failed", connectionId, request, e);
+      log.warn("gateway connection {}: {} failed: {}", connectionId, request, e.toString());
       fail(new BackendException(BackendException.Reason.FAILED, "the session could not start",
           e));
     }
@@ -207,10 +222,12 @@ final class BackendCommand implements Command {
   @Override
   public void destroy(ChannelSession ignored) {
     if (destroyed.compareAndSet(false, true)) {
-      SessionHandler h = handler;
-      if (h != null) {
-        workers.execute(h::close);
-      }
+      serial.execute(() -> {
+        SessionHandler h = handler;
+        if (h != null) {
+          h.close();
+        }
+      });
     }
   }
 }

@@ -15,6 +15,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.time.Duration;
+import org.slf4j.MDC;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.Session;
@@ -44,7 +48,7 @@ public final class ConnectionRegistry implements SessionListener {
     }
   }
 
-  private final GatewayOptions options;
+  private volatile GatewayOptions options;
   private final ContainerBackend backend;
   private final BackendEvents events;
   private final Executor workers;
@@ -53,6 +57,10 @@ public final class ConnectionRegistry implements SessionListener {
   private final AtomicInteger all = new AtomicInteger();
   private final AtomicInteger unauthenticated = new AtomicInteger();
   private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  /** Guards the waits for connections and sessions to end; signalled as each ends. */
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition ended = lock.newCondition();
+  private final AtomicInteger sessions = new AtomicInteger();
 
   public ConnectionRegistry(GatewayOptions options, ContainerBackend backend,
       BackendEvents events, Executor workers) {
@@ -60,6 +68,16 @@ public final class ConnectionRegistry implements SessionListener {
     this.backend = backend;
     this.events = events;
     this.workers = workers;
+  }
+
+  /** The options new connections are counted against. */
+  public GatewayOptions options() {
+    return options;
+  }
+
+  /** New connections are counted against {@code next}'s limits. */
+  public void reconfigure(GatewayOptions next) {
+    this.options = next;
   }
 
   @Override
@@ -106,7 +124,77 @@ public final class ConnectionRegistry implements SessionListener {
         : new InetSocketAddress("0.0.0.0", 0);
     ConnectionInfo info = new ConnectionInfo(user, client, s.id);
     log.debug("gateway connection {}: {} authenticated", s.id, info.display());
-    s.handler = CompletableFuture.supplyAsync(() -> backend.onConnection(info), workers);
+    Map<String, String> context = logContext(s.id, user, session);
+    s.handler = CompletableFuture.supplyAsync(() -> {
+      context.forEach(MDC::put);
+      try {
+        return backend.onConnection(info);
+      } finally {
+        MDC.clear();
+      }
+    }, workers);
+  }
+
+  private static Map<String, String> logContext(String id, String user, Session session) {
+    return Map.of("connection", id, "user", user == null ? "" : user, "client",
+        KeyAuthenticator.client(session.getIoSession().getRemoteAddress()));
+  }
+
+  /** What a session's log lines carry in the MDC: its connection id, user and client. */
+  public Map<String, String> logContextOf(ServerSession session) {
+    State s = session.getAttribute(STATE);
+    return logContext(s == null ? "?" : s.id, session.getUsername(), session);
+  }
+
+  /** A session channel opened (counted for {@link #awaitNoSessions}). */
+  public void sessionOpened() {
+    sessions.incrementAndGet();
+  }
+
+  /** A session channel closed. */
+  public void sessionClosed() {
+    sessions.decrementAndGet();
+    signalEnded();
+  }
+
+  /** Session channels open now, on every connection. */
+  public int openSessions() {
+    return sessions.get();
+  }
+
+  private void signalEnded() {
+    lock.lock();
+    try {
+      ended.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until no connection is open, or {@code within} has passed; true if none is. */
+  public boolean awaitNoConnections(Duration within) throws InterruptedException {
+    return awaitZero(all, within);
+  }
+
+  /** Waits until no session channel is open, or {@code within} has passed; true if none is. */
+  public boolean awaitNoSessions(Duration within) throws InterruptedException {
+    return awaitZero(sessions, within);
+  }
+
+  private boolean awaitZero(AtomicInteger count, Duration within) throws InterruptedException {
+    long left = within.toNanos();
+    lock.lock();
+    try {
+      while (count.get() > 0) {
+        if (left <= 0) {
+          return false;
+        }
+        left = ended.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void refuse(Session session, State s, String why) {
@@ -149,6 +237,7 @@ public final class ConnectionRegistry implements SessionListener {
     if (h != null) {
       h.thenAccept(this::closeOffIoThread);
     }
+    signalEnded();
   }
 
   /** Closing may stop a container (up to its stop timeout): never on MINA's I/O thread. */

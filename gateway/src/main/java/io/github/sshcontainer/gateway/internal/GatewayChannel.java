@@ -84,11 +84,13 @@ public final class GatewayChannel extends ChannelSession {
       return new DefaultOpenFuture(this, futureLock);
     }
     AtomicBoolean counted = new AtomicBoolean(true); // a close frees its slot once
+    connections.sessionOpened();
     addChannelListener(new ChannelListener() {
       @Override
       public void channelClosed(Channel channel, Throwable reason) {
         if (counted.getAndSet(false)) {
           openOnConnection.decrementAndGet();
+          connections.sessionClosed();
         }
       }
     });
@@ -131,7 +133,7 @@ public final class GatewayChannel extends ChannelSession {
       return RequestHandler.Result.ReplyFailure;
     }
     commandInstance = new BackendCommand(this, request, connections.handlerOf(getServerSession()),
-        workers, connections.idOf(getSession()));
+        workers, connections.logContextOf(getServerSession()));
     return prepareChannelCommand(type, commandInstance);
   }
 

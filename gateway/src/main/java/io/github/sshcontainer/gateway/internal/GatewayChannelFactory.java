@@ -19,14 +19,13 @@ public final class GatewayChannelFactory implements ChannelFactory {
   private final ContainerBackend backend;
   private final ConnectionRegistry connections;
   private final Executor workers;
-  private final int maxSessions;
 
+  /** The limit per connection is the registry's options' (a reload changes it). */
   public GatewayChannelFactory(ContainerBackend backend, ConnectionRegistry connections,
-      Executor workers, int maxSessions) {
+      Executor workers) {
     this.backend = backend;
     this.connections = connections;
     this.workers = workers;
-    this.maxSessions = maxSessions;
   }
 
   @Override
@@ -38,6 +37,7 @@ public final class GatewayChannelFactory implements ChannelFactory {
   public Channel createChannel(Session session) {
     AtomicInteger open = session.computeAttributeIfAbsent(OPEN_SESSIONS,
         k -> new AtomicInteger());
-    return new GatewayChannel(backend, connections, workers, open, maxSessions);
+    return new GatewayChannel(backend, connections, workers, open,
+        connections.options().maxSessionsPerConnection());
   }
 }

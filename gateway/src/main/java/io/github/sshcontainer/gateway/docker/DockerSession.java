@@ -1,4 +1,4 @@
-package io.github.sshcontainer.gateway.internal;
+package io.github.sshcontainer.gateway.docker;
 
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.DockerExec;
@@ -8,8 +8,7 @@ import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.RemoteDockerException;
 import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.BackendException.Reason;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
 import io.github.sshcontainer.gateway.backend.SessionHandler;
 import io.github.sshcontainer.gateway.backend.SessionIo;
 import io.github.sshcontainer.gateway.backend.SessionRequest;
@@ -45,22 +44,22 @@ final class DockerSession implements SessionHandler {
   private int rows;
   private volatile ExecSession running;
   private volatile SessionRequest request;
+  /** Signals that came before the program ran (guarded by this). */
+  private final List<String> pendingSignals = new ArrayList<>();
 
   DockerSession(DockerConnection connection, int number) {
     this.connection = connection;
     this.number = number;
   }
 
+  /** The gateway's policy has already dropped the names it does not allow. */
   @Override
   public synchronized void onEnv(String name, String value) {
     if (!ENV_NAME.matcher(name).matches()) {
       log.debug("gateway connection {}: env name '{}' is not a variable name; dropped",
           connection.info().connectionId(), name);
-    } else if (connection.options().envAllowed(name)) {
-      env.put(name, value);
     } else {
-      log.debug("gateway connection {}: env {} not allowed (--env-allow)",
-          connection.info().connectionId(), name);
+      env.put(name, value);
     }
   }
 
@@ -88,7 +87,6 @@ final class DockerSession implements SessionHandler {
   @Override
   public void onStart(SessionRequest r, SessionIo io) {
     this.request = r;
-    connection.events().requested(connection.info(), r);
     List<String> argv = argv(r);
     if (argv == null) {
       throw new BackendException(Reason.REFUSED, "no subsystem '" + r.argument() + "'");
@@ -130,22 +128,27 @@ final class DockerSession implements SessionHandler {
             Duration.ofNanos(System.nanoTime() - t0));
       }
     } catch (RemoteDockerException | TunnelException e) {
-      BackendException b = UserMessages.of(e, connection.options().container().image());
       log.warn("gateway connection {} session {}: {} failed: {}",
           connection.info().connectionId(), number, r, e.getMessage());
-      connection.events().failed(connection.info(), b);
       connection.sessionEnded(this, null);
-      throw b;
+      throw DockerFailures.of(e, connection.options().container().image());
     }
-    running = s;
+    List<String> held;
+    synchronized (this) {
+      running = s;
+      held = List.copyOf(pendingSignals);
+      pendingSignals.clear();
+    }
     if (closed.get()) {
       s.close();
     }
     s.onExit(status -> {
-      connection.events().sessionEnded(connection.info(), r, status);
       connection.sessionEnded(this, status);
       io.exited(status);
     });
+    for (String signal : held) {
+      deliver(s, signal);
+    }
   }
 
   @Override
@@ -160,12 +163,23 @@ final class DockerSession implements SessionHandler {
     }
   }
 
+  /** A signal that comes before the program runs is held and delivered once it does. */
   @Override
   public void onSignal(String signal) {
-    ExecSession s = running;
-    if (s == null) {
-      return;
+    ExecSession s;
+    synchronized (this) {
+      s = running;
+      if (s == null) {
+        if (!closed.get() && pendingSignals.size() < 16) {
+          pendingSignals.add(signal);
+        }
+        return;
+      }
     }
+    deliver(s, signal);
+  }
+
+  private void deliver(ExecSession s, String signal) {
     try {
       s.signal(signal);
     } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package io.github.sshcontainer.gateway.internal;
+package io.github.sshcontainer.gateway.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.ContainerSpec;
@@ -7,9 +7,7 @@ import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.backend.ConnectionHandler;
 import io.github.sshcontainer.gateway.backend.ConnectionInfo;
-import io.github.sshcontainer.gateway.backend.DockerBackend;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions;
-import io.github.sshcontainer.gateway.backend.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
 import io.github.sshcontainer.gateway.backend.SessionHandler;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * and removed on close), in session mode the containers of its sessions. Its close logs the one
  * INFO line of the connection.
  */
-public final class DockerConnection implements ConnectionHandler {
+final class DockerConnection implements ConnectionHandler {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
 
   private final DockerClient docker;
@@ -60,7 +58,7 @@ public final class DockerConnection implements ConnectionHandler {
   }
 
   /** In connection mode, launches the connection's container (blocking). */
-  public static DockerConnection open(DockerClient docker, DockerBackendOptions options,
+  static DockerConnection open(DockerClient docker, DockerBackendOptions options,
       BackendEvents events, ConnectionInfo info, Consumer<DockerConnection> onClose) {
     ContainerSpec spec = options.container().toBuilder()
         .label(DockerBackend.USER_LABEL, info.user())
@@ -74,7 +72,6 @@ public final class DockerConnection implements ConnectionHandler {
       container = OnDemandContainer.launch(docker, spec);
       events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
     }
-    events.connectionOpened(info);
     return new DockerConnection(docker, options, events, info, spec, container, onClose);
   }
 
@@ -139,7 +136,6 @@ public final class DockerConnection implements ConnectionHandler {
       s.close();
     }
     Duration took = Duration.ofNanos(System.nanoTime() - openedNanos);
-    events.connectionClosed(info, took);
     onClose.accept(this);
     log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}",
         info.connectionId(), info.user(), info.client().getHostString() + ":"

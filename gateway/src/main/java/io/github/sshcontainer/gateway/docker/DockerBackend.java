@@ -1,12 +1,16 @@
-package io.github.sshcontainer.gateway.backend;
+package io.github.sshcontainer.gateway.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.RemoteDockerException;
+import io.github.sshcontainer.gateway.backend.BackendEvents;
+import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.BackendException.Reason;
-import io.github.sshcontainer.gateway.internal.DockerConnection;
-import io.github.sshcontainer.gateway.internal.UserMessages;
+import io.github.sshcontainer.gateway.backend.ConnectionHandler;
+import io.github.sshcontainer.gateway.backend.ConnectionInfo;
+import io.github.sshcontainer.gateway.backend.ContainerBackend;
+import io.github.sshcontainer.gateway.backend.SessionRequest;
 import io.github.sshcontainer.tunnel.TunnelException;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * the ssh-container owner label and labels naming the user, client and connection; a backend
  * that starts removes the containers a killed gateway of this host left.
  *
+ * <p>It knows nothing of the gateway's policy (which requests and env names pass) or counters:
+ * the gateway wraps every backend in those. Of {@link BackendEvents} it reports only what a
+ * Docker backend alone knows: {@link BackendEvents#containerStarted}.
+ *
  * <p>The caller owns {@code docker} and closes it after the backend. Thread-safe.
  */
 public final class DockerBackend implements ContainerBackend {
@@ -37,7 +45,7 @@ public final class DockerBackend implements ContainerBackend {
   public static final String CONNECTION_LABEL = "io.github.sshcontainer.gateway.connection";
 
   private final DockerClient docker;
-  private final DockerBackendOptions options;
+  private volatile DockerBackendOptions options;
   private final BackendEvents events;
   private final Set<DockerConnection> open = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -82,37 +90,28 @@ public final class DockerBackend implements ContainerBackend {
     return b;
   }
 
+  /** The options new connections get. */
   public DockerBackendOptions options() {
     return options;
   }
 
+  /**
+   * New connections get {@code next} (a new image, limits, shell, subsystems); connections open
+   * now keep the options they started with. For a reload (SIGHUP) of a running gateway.
+   */
+  public void reconfigure(DockerBackendOptions next) {
+    this.options = Objects.requireNonNull(next, "next");
+  }
+
+  /** Refuses a subsystem this backend has no program for; the rest is the gateway's policy. */
   @Override
   public void checkRequest(SessionRequest request) {
-    switch (request.kind()) {
-      case SHELL -> {
-        if (options.disableShell()) {
-          throw new BackendException(Reason.REFUSED, "shell sessions are disabled on this "
-              + "gateway; run a command instead (ssh HOST COMMAND)");
-        }
-      }
-      case EXEC -> {
-        if (options.disableCommand()) {
-          throw new BackendException(Reason.REFUSED, "running commands is disabled on this "
-              + "gateway; open a shell instead (ssh HOST)");
-        }
-      }
-      case SUBSYSTEM -> {
-        if (options.disableSubsystems()) {
-          throw new BackendException(Reason.REFUSED, "subsystems (such as sftp) are disabled "
-              + "on this gateway");
-        }
-        if (!options.subsystems().containsKey(request.argument())) {
-          throw new BackendException(Reason.REFUSED, "no subsystem '" + request.argument()
-              + "' on this gateway" + (options.subsystems().isEmpty() ? ""
-                  : " (it has: " + String.join(", ", options.subsystems().keySet()) + ")"));
-        }
-      }
-      default -> throw new IllegalStateException(request.kind().name());
+    DockerBackendOptions o = options;
+    if (request.kind() == SessionRequest.Kind.SUBSYSTEM
+        && !o.subsystems().containsKey(request.argument())) {
+      throw new BackendException(Reason.REFUSED, "no subsystem '" + request.argument()
+          + "' on this gateway" + (o.subsystems().isEmpty() ? ""
+              : " (it has: " + String.join(", ", o.subsystems().keySet()) + ")"));
     }
   }
 
@@ -121,17 +120,15 @@ public final class DockerBackend implements ContainerBackend {
     if (closed.get()) {
       throw new BackendException(Reason.UNAVAILABLE, "the gateway is shutting down");
     }
+    DockerBackendOptions o = options;
     try {
-      DockerConnection c = DockerConnection.open(docker, options, events, connection,
-          open::remove);
+      DockerConnection c = DockerConnection.open(docker, o, events, connection, open::remove);
       open.add(c);
       return c;
     } catch (RemoteDockerException | TunnelException e) {
-      BackendException b = UserMessages.of(e, options.container().image());
       log.warn("gateway connection {} ({}): no container: {}", connection.connectionId(),
           connection.display(), e.getMessage());
-      events.failed(connection, b);
-      throw b;
+      throw DockerFailures.of(e, o.container().image());
     }
   }
 

@@ -1,4 +1,4 @@
-package io.github.sshcontainer.gateway.internal;
+package io.github.sshcontainer.gateway.docker;
 
 import io.github.sshcontainer.docker.RemoteDockerException;
 import io.github.sshcontainer.gateway.backend.BackendException;
@@ -9,10 +9,10 @@ import io.github.sshcontainer.tunnel.TunnelException;
  * Turns a Docker or tunnel failure into what the SSH client's user reads: what failed, in their
  * terms, naming the image but nothing of the gateway's own hosts (those are in the log).
  */
-public final class UserMessages {
-  private UserMessages() {}
+final class DockerFailures {
+  private DockerFailures() {}
 
-  public static BackendException of(RuntimeException e, String image) {
+  static BackendException of(RuntimeException e, String image) {
     if (e instanceof BackendException b) {
       return b;
     }
