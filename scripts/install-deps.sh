@@ -56,6 +56,8 @@ programs='
 /usr/bin/tmux                                      tmux
 /usr/bin/git                                       git
 /usr/bin/openssl                                   openssl
+/usr/bin/ssh-audit                                 ssh-audit
+/usr/bin/python3                                   python3
 /usr/bin/gpg                                       gnupg
 /usr/bin/gpg-agent                                 gnupg
 /usr/bin/gpgconf                                   gnupg
@@ -106,6 +108,17 @@ while read -r program package; do
   [ -n "$program" ] || continue
   [ -x "$program" ] || need+=("$package")
 done <<< "$programs"
+# Python modules the tests import with Debian's /usr/bin/python3 (real SSH clients: Paramiko,
+# asyncssh); PATH may hold another python3 without them
+python_modules='
+paramiko                                           python3-paramiko
+asyncssh                                           python3-asyncssh
+'
+while read -r module package; do
+  [ -n "$module" ] || continue
+  { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $module" 2>/dev/null; } \
+    || need+=("$package")
+done <<< "$python_modules"
 # the lab copies busybox into images that have no libc: it must be the static build
 { ldd /usr/bin/busybox 2>&1 || true; } | grep -q "not a dynamic" || need+=(busybox-static)
 

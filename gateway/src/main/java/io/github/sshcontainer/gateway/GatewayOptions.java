@@ -32,6 +32,7 @@ public final class GatewayOptions {
   private final boolean disableCommand;
   private final boolean disableShell;
   private final boolean disableSubsystems;
+  private final boolean legacyAlgorithms;
 
   private GatewayOptions(Builder b) {
     host = b.host;
@@ -54,6 +55,7 @@ public final class GatewayOptions {
     disableCommand = b.disableCommand;
     disableShell = b.disableShell;
     disableSubsystems = b.disableSubsystems;
+    legacyAlgorithms = b.legacyAlgorithms;
   }
 
   /**
@@ -82,6 +84,7 @@ public final class GatewayOptions {
     b.disableCommand = disableCommand;
     b.disableShell = disableShell;
     b.disableSubsystems = disableSubsystems;
+    b.legacyAlgorithms = legacyAlgorithms;
     return b;
   }
 
@@ -162,6 +165,11 @@ public final class GatewayOptions {
     return disableSubsystems;
   }
 
+  /** MINA SSHD's wider default algorithms instead of the modern set. */
+  public boolean legacyAlgorithms() {
+    return legacyAlgorithms;
+  }
+
   private static Pattern glob(String glob) {
     StringBuilder re = new StringBuilder();
     for (char c : glob.toCharArray()) {
@@ -201,6 +209,7 @@ public final class GatewayOptions {
     private boolean disableCommand;
     private boolean disableShell;
     private boolean disableSubsystems;
+    private boolean legacyAlgorithms;
 
     private Builder(Path hostKey) {
       this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
@@ -320,6 +329,19 @@ public final class GatewayOptions {
     /** Refuses every subsystem request. Default: false. */
     public Builder disableSubsystems(boolean disable) {
       this.disableSubsystems = disable;
+      return this;
+    }
+
+    /**
+     * Offers MINA SSHD's wider defaults (NIST-curve key exchange, SHA-1 and encrypt-and-MAC
+     * MACs, {@code ssh-rsa} signatures) for clients too old for the modern set, which is:
+     * key exchange mlkem768x25519-sha256, sntrup761x25519-sha512, curve25519-sha256,
+     * diffie-hellman-group16/18-sha512 and group exchange over SHA-256; ciphers
+     * chacha20-poly1305, AES-GCM and AES-CTR; MACs hmac-sha2-512/256-etm; host key signatures
+     * ssh-ed25519 and rsa-sha2-512/256. Default: false; true logs a WARN at start.
+     */
+    public Builder legacyAlgorithms(boolean legacy) {
+      this.legacyAlgorithms = legacy;
       return this;
     }
 

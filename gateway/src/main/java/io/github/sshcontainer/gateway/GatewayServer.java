@@ -2,6 +2,7 @@ package io.github.sshcontainer.gateway;
 
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
+import io.github.sshcontainer.gateway.internal.Algorithms;
 import io.github.sshcontainer.gateway.internal.ConnectionRegistry;
 import io.github.sshcontainer.gateway.internal.GatewayChannelFactory;
 import io.github.sshcontainer.gateway.internal.GatewayThreads;
@@ -108,6 +109,12 @@ public final class GatewayServer implements AutoCloseable {
     ContainerBackend layered = new ObservedBackend(policy, events);
     ConnectionRegistry connections = new ConnectionRegistry(options, layered, events, workers);
     Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
+    if (options.legacyAlgorithms()) {
+      log.warn("gateway {}: legacy algorithms on (NIST-curve key exchange, SHA-1 MACs and "
+          + "ssh-rsa signatures are offered): only for clients too old for the modern set", id);
+    } else {
+      Algorithms.modern(sshd);
+    }
     sshd.setHost(options.host());
     sshd.setPort(options.port());
     sshd.setKeyPairProvider(HostKeys.load(options.hostKey()));
