@@ -5,6 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.ArrayList;
+import java.util.function.Consumer;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
 
 /**
  * How {@link DockerBackend} makes containers, as ContainerSSH's Docker backend is configured:
@@ -25,6 +34,19 @@ public final class DockerBackendOptions {
     SESSION
   }
 
+  /**
+   * What a login keeps of root's capabilities by default, and why each: {@code CHOWN},
+   * {@code DAC_OVERRIDE}, {@code FOWNER} and {@code FSETID}, so that root in the container
+   * manages its files as on any machine (sftp's chown and chmod, tar keeping modes); {@code
+   * KILL}, to signal its own processes whatever their user; {@code SETUID} and {@code SETGID},
+   * so that root can become another user ({@code su alice}, a daemon dropping privileges).
+   * Docker's default set also has {@code NET_RAW} (raw sockets: ping, packet forging), {@code
+   * MKNOD}, {@code SYS_CHROOT}, {@code SETPCAP}, {@code SETFCAP}, {@code NET_BIND_SERVICE} and
+   * {@code AUDIT_WRITE}, which no login needs.
+   */
+  public static final Set<String> LOGIN_CAPABILITIES = Set.of("CHOWN", "DAC_OVERRIDE",
+      "FOWNER", "FSETID", "KILL", "SETUID", "SETGID");
+
   /** The shell when none is given: {@code /bin/sh}. */
   public static final List<String> DEFAULT_SHELL = List.of("/bin/sh");
 
@@ -32,12 +54,16 @@ public final class DockerBackendOptions {
   private final Mode mode;
   private final List<String> shell;
   private final Map<String, List<String>> subsystems;
+  private final Set<String> capabilities;
+  private final boolean noNewPrivileges;
 
   private DockerBackendOptions(Builder b) {
     container = b.container;
     mode = b.mode;
     shell = List.copyOf(b.shell);
     subsystems = Map.copyOf(b.subsystems);
+    capabilities = Collections.unmodifiableSet(new TreeSet<>(b.capabilities));
+    noNewPrivileges = b.noNewPrivileges;
   }
 
   /**
@@ -55,6 +81,8 @@ public final class DockerBackendOptions {
     b.mode = mode;
     b.shell = shell;
     b.subsystems.putAll(subsystems);
+    b.capabilities = new TreeSet<>(capabilities);
+    b.noNewPrivileges = noNewPrivileges;
     return b;
   }
 
@@ -76,12 +104,53 @@ public final class DockerBackendOptions {
     return subsystems;
   }
 
+  /** The capabilities a container keeps (every other one is dropped); sorted. */
+  public Set<String> capabilities() {
+    return capabilities;
+  }
+
+  /** Whether no process in a container may gain privileges (setuid binaries, file caps). */
+  public boolean noNewPrivileges() {
+    return noNewPrivileges;
+  }
+
+  /**
+   * {@code spec} with these options' confinement: every capability dropped but {@link
+   * #capabilities()}, and Docker's {@code no-new-privileges} security option, added to what the
+   * spec's own customizer does. A privileged container is left as it is (it has them all).
+   */
+  ContainerSpec.Builder confine(ContainerSpec.Builder spec) {
+    if (container.privileged()) {
+      return spec;
+    }
+    spec.capDrop("ALL");
+    if (!capabilities.isEmpty()) {
+      spec.capAdd(capabilities.toArray(String[]::new));
+    }
+    if (noNewPrivileges) {
+      Consumer<CreateContainerCmd> theirs = container.customizer();
+      spec.customize(cmd -> {
+        theirs.accept(cmd);
+        HostConfig host = cmd.getHostConfig();
+        List<String> opts = new ArrayList<>(host.getSecurityOpts() == null ? List.of()
+            : host.getSecurityOpts());
+        if (!opts.contains("no-new-privileges") && !opts.contains("no-new-privileges:true")) {
+          opts.add("no-new-privileges");
+        }
+        host.withSecurityOpts(opts);
+      });
+    }
+    return spec;
+  }
+
   /** Collects the options; every setter checks its value at once. */
   public static final class Builder {
     private ContainerSpec container;
     private Mode mode = Mode.CONNECTION;
     private List<String> shell = DEFAULT_SHELL;
     private final Map<String, List<String>> subsystems = new LinkedHashMap<>();
+    private Set<String> capabilities = new TreeSet<>(LOGIN_CAPABILITIES);
+    private boolean noNewPrivileges = true;
 
     private Builder(ContainerSpec container) {
       this.container = Objects.requireNonNull(container, "container");
@@ -120,6 +189,60 @@ public final class DockerBackendOptions {
       }
       subsystems.put(name, List.copyOf(argv));
       return this;
+    }
+
+    /**
+     * The capabilities containers keep; every other one is dropped. Default: {@link
+     * #LOGIN_CAPABILITIES}. Names as Docker's {@code --cap-add} takes them, without {@code
+     * CAP_}.
+     */
+    public Builder capabilities(Set<String> names) {
+      TreeSet<String> set = new TreeSet<>();
+      for (String n : Objects.requireNonNull(names, "capabilities")) {
+        set.add(capability(n));
+      }
+      this.capabilities = set;
+      return this;
+    }
+
+    /** Keeps capability {@code name} too (Docker's {@code --cap-add}). */
+    public Builder capAdd(String name) {
+      capabilities.add(capability(name));
+      return this;
+    }
+
+    /** Drops capability {@code name} from the kept set; {@code ALL} drops them all. */
+    public Builder capDrop(String name) {
+      String c = capability(name);
+      if (c.equals("ALL")) {
+        capabilities.clear();
+      } else {
+        capabilities.remove(c);
+      }
+      return this;
+    }
+
+    /**
+     * Whether processes may gain privileges through setuid binaries or file capabilities.
+     * Default: true, they may not (Docker's {@code no-new-privileges}).
+     */
+    public Builder noNewPrivileges(boolean on) {
+      this.noNewPrivileges = on;
+      return this;
+    }
+
+    private static String capability(String name) {
+      String c = Objects.requireNonNull(name, "capability").trim().toUpperCase(Locale.ROOT);
+      if (c.startsWith("CAP_")) {
+        c = c.substring(4);
+      }
+      try {
+        Capability.valueOf(c);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("capability '" + name + "' is not one Docker knows "
+            + "(e.g. NET_RAW, SYS_PTRACE, ALL)");
+      }
+      return c;
     }
 
     public DockerBackendOptions build() {

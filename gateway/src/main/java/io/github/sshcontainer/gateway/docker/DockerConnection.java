@@ -60,7 +60,7 @@ final class DockerConnection implements ConnectionHandler {
   /** In connection mode, launches the connection's container (blocking). */
   static DockerConnection open(DockerClient docker, DockerBackendOptions options,
       BackendEvents events, ConnectionInfo info, Consumer<DockerConnection> onClose) {
-    ContainerSpec spec = options.container().toBuilder()
+    ContainerSpec spec = options.confine(options.container().toBuilder())
         .label(DockerBackend.USER_LABEL, info.user())
         .label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
             + info.client().getPort())
