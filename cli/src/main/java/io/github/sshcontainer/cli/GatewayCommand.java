@@ -32,8 +32,10 @@ import picocli.CommandLine.Parameters;
         + "with TLS). Public keys only; forwarding refused; nothing runs on this host. Runs "
         + "until SIGINT or SIGTERM. The first line is `listening on HOST:PORT`.")
 final class GatewayCommand implements Callable<Integer> {
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
-  private static final Pattern BYTES = Pattern.compile("(\\d+)([kmgKMG])?[bB]?");
+  /** A duration as {@link #duration} takes it; {@link GatewayConfigFile} checks with it. */
+  static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+  /** A size as {@link #bytes} takes it. */
+  static final Pattern BYTES = Pattern.compile("(\\d+)([kmgKMG])?[bB]?");
 
   @Mixin
   SshOptions ssh;
@@ -50,8 +52,21 @@ final class GatewayCommand implements Callable<Integer> {
           + "address, port 0 for any free one).")
   String listen;
 
-  @Option(names = "--image", paramLabel = "IMAGE", required = true,
-      description = "The image of every container.")
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "A YAML file of options: every long option is a key without the dashes "
+          + "(image: busybox, max-connections: 200, env-allow: [LANG]), plus docker: "
+          + "{config, host, network, platform} passed to Docker; an option on the command "
+          + "line wins over the file.")
+  Path config;
+
+  @Option(names = "--check-config",
+      description = "Check the configuration, print it in effect (YAML, secrets as ***) and "
+          + "exit: 0 if valid, 2 if not. Connects to nothing.")
+  boolean checkConfig;
+
+  // required, checked in call(): it may come from the --config file
+  @Option(names = "--image", paramLabel = "IMAGE",
+      description = "The image of every container (required, here or in the --config file).")
   String image;
 
   @Option(names = "--mode", paramLabel = "MODE", defaultValue = "connection",
@@ -173,8 +188,48 @@ final class GatewayCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** What {@link #call} runs with, made from the options before anything connects. */
+  private record Configured(DockerBackendOptions backend, GatewayOptions gateway,
+      GatewayCounters counters) {}
+
   @Override
   public Integer call() throws Exception {
+    GatewayConfigFile file = null;
+    Configured configured;
+    try {
+      if (config != null) {
+        file = GatewayConfigFile.read(config, spec);
+        file.applyTo(spec);
+      }
+      configured = configure(file);
+    } catch (GatewayConfigFile.Invalid e) {
+      spec.commandLine().getErr().println("ssh-container: error: " + e.getMessage());
+      return 2;
+    } catch (CommandLine.ParameterException e) {
+      if (file == null) {
+        throw e;
+      }
+      // with a file, a usage error is one line too, at the key when the value came from it
+      String msg = e.getMessage();
+      String key = msg.startsWith("--") ? msg.substring(2).split("[ =]", 2)[0] : "";
+      spec.commandLine().getErr().println("ssh-container: error: " + (file.keys().contains(key)
+          && !spec.commandLine().getParseResult().hasMatchedOption("--" + key)
+          ? file.where(key) + ": key '" + key + "'" : file.file()) + ": " + msg);
+      return 2;
+    }
+    if (checkConfig) {
+      System.out.print(GatewayConfigFile.yaml(GatewayConfigFile.effective(spec, file)));
+      System.out.flush();
+      return 0;
+    }
+    return run(configured);
+  }
+
+  private Configured configure(GatewayConfigFile file) {
+    if (image == null) {
+      throw usage("Missing required option: '--image=IMAGE' (or the key image: in the "
+          + "--config file)");
+    }
     if ((authorizedKeys == null) == (authorizedKeysDir == null)) {
       throw usage("give exactly one of --authorized-keys FILE and --authorized-keys-dir DIR");
     }
@@ -202,6 +257,10 @@ final class GatewayCommand implements Callable<Integer> {
     if (cpus != null) {
       c.cpus(cpus);
     }
+    if (file != null) {
+      c.passthrough(file.dockerConfig(), file.dockerHost(), file.dockerNetwork());
+      file.platform().ifPresent(c::platform);
+    }
     DockerBackendOptions.Builder o = DockerBackendOptions.builder(c.build()).mode(m)
         .shell(words(shell));
     for (String s : subsystems) {
@@ -228,8 +287,13 @@ final class GatewayCommand implements Callable<Integer> {
       g.authorizedKeysDir(authorizedKeysDir);
     }
     GatewayCounters counters = new GatewayCounters();
-    DockerBackendOptions backendOptions = o.build();
-    GatewayOptions gatewayOptions = g.build();
+    return new Configured(o.build(), g.build(), counters);
+  }
+
+  private int run(Configured configured) throws Exception {
+    DockerBackendOptions backendOptions = configured.backend();
+    GatewayOptions gatewayOptions = configured.gateway();
+    GatewayCounters counters = configured.counters();
     // SIGINT, SIGTERM and SIGHUP end the wait below, so that the closing runs in order on this
     // thread: connections and their containers first, the Docker client (and its tunnel) last.
     // Shutdown hooks would run beside the tunnel's own hook, which closes the tunnel while the

@@ -1,7 +1,11 @@
 package io.github.sshcontainer.docker;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import io.github.sshcontainer.docker.internal.Checks;
+import io.github.sshcontainer.docker.internal.EngineSettings;
 import io.github.sshcontainer.registry.DockerCredentials;
 import io.github.sshcontainer.registry.RegistryAuth;
 import java.time.Duration;
@@ -34,6 +38,17 @@ public final class ContainerSpec {
    * @param target absolute path in the container
    */
   public record BindMount(String source, String target, boolean readOnly) {}
+
+  /**
+   * The Docker Engine API's own settings passed through, as JSON objects (maps, lists,
+   * strings, numbers, booleans) with the API's field names: a ContainerConfig ({@code Labels},
+   * {@code Env}, {@code Healthcheck}, …), a HostConfig ({@code Ulimits}, {@code ExtraHosts},
+   * {@code Dns}, …) and a NetworkingConfig ({@code EndpointsConfig}). Each map is a fresh copy.
+   */
+  public record Passthrough(Map<String, Object> config, Map<String, Object> hostConfig,
+      Map<String, Object> networkingConfig) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Builder b;
 
@@ -156,6 +171,16 @@ public final class ContainerSpec {
     return b.customizer;
   }
 
+  /** The Engine API settings passed through; empty maps by default. */
+  public Passthrough passthrough() {
+    return new Passthrough(map(b.engineConfig), map(b.engineHost), map(b.engineNetwork));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(ObjectNode node) {
+    return JSON.convertValue(node, LinkedHashMap.class);
+  }
+
   /** A per-session container's TTY, or none. */
   public boolean tty() {
     return b.tty;
@@ -217,6 +242,10 @@ public final class ContainerSpec {
     private List<String> capDrop = new ArrayList<>();
     private List<String> capAdd = new ArrayList<>();
     private Consumer<CreateContainerCmd> customizer = c -> { };
+    // never changed once set (replaced whole), so copies may share them
+    private ObjectNode engineConfig = JsonNodeFactory.instance.objectNode();
+    private ObjectNode engineHost = JsonNodeFactory.instance.objectNode();
+    private ObjectNode engineNetwork = JsonNodeFactory.instance.objectNode();
     private boolean tty;
     private int columns;
     private int rows;
@@ -404,6 +433,37 @@ public final class ContainerSpec {
      */
     public Builder customize(Consumer<CreateContainerCmd> customizer) {
       this.customizer = Objects.requireNonNull(customizer, "customizer");
+      return this;
+    }
+
+    /**
+     * The Docker Engine API's own container settings, passed through as ContainerSSH's Docker
+     * backend passes them: {@code config} a ContainerConfig, {@code hostConfig} a HostConfig,
+     * {@code networkingConfig} a NetworkingConfig, each a JSON object (maps, lists, strings,
+     * numbers, booleans) with the API's field names, e.g. {@code Map.of("Ulimits", List.of(
+     * Map.of("Name", "nofile", "Soft", 1024, "Hard", 1024)))} for the host. Empty maps for
+     * none. Default: none.
+     *
+     * <p>They are applied first, and this builder's typed settings over them: a typed setting
+     * that is set (image, command, memory, cpus, pids limit, network mode, name, user, …) wins
+     * on the same field; {@code Privileged} is always {@link #privileged(boolean)}'s;
+     * {@code Labels} merge with {@link #label}'s and ssh-container's own, theirs winning on the
+     * same key; {@code Env} merges with {@link #env}'s by name, {@link #env}'s winning.
+     * Copied; {@link #customize} still runs last.
+     *
+     * @throws IllegalArgumentException an unknown field or a value of the wrong type, named by
+     *     its path ({@code HostConfig.Ulimits[0].Soft}), or HostConfig/NetworkingConfig inside
+     *     {@code config}
+     */
+    public Builder passthrough(Map<String, ?> config, Map<String, ?> hostConfig,
+        Map<String, ?> networkingConfig) {
+      ObjectNode c = EngineSettings.copy("config", config);
+      ObjectNode h = EngineSettings.copy("hostConfig", hostConfig);
+      ObjectNode n = EngineSettings.copy("networkingConfig", networkingConfig);
+      EngineSettings.check(c, h, n);
+      this.engineConfig = c;
+      this.engineHost = h;
+      this.engineNetwork = n;
       return this;
     }
 

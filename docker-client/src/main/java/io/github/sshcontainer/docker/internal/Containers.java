@@ -39,10 +39,22 @@ public final class Containers {
    */
   public static String create(DockerClient docker, ContainerSpec spec, List<String> command,
       Stdio stdio, String managedLabel, String ownerLabel) {
-    Map<String, String> labels = new HashMap<>(spec.labels());
+    // the Engine API passthrough first, so that every typed setting below wins over it
+    ContainerSpec.Passthrough pass = spec.passthrough();
+    CreateContainerCmd cmd = docker.createContainerCmd(spec.image());
+    EngineSettings.apply(cmd, EngineSettings.copy("config", pass.config()),
+        EngineSettings.copy("hostConfig", pass.hostConfig()),
+        EngineSettings.copy("networkingConfig", pass.networkingConfig()));
+    cmd.withImage(spec.image());
+    Map<String, String> labels = new HashMap<>();
+    if (cmd.getLabels() != null) {
+      labels.putAll(cmd.getLabels());
+    }
+    labels.putAll(spec.labels());
     labels.put(managedLabel, "true");
     labels.put(ownerLabel, Orphans.ownerLabel());
-    HostConfig host = HostConfig.newHostConfig();
+    HostConfig host = cmd.getHostConfig() != null ? cmd.getHostConfig()
+        : HostConfig.newHostConfig();
     spec.networkMode().ifPresent(host::withNetworkMode);
     if (spec.memoryBytes() > 0) {
       host.withMemory(spec.memoryBytes());
@@ -53,7 +65,10 @@ public final class Containers {
     if (spec.pidsLimit() > 0) {
       host.withPidsLimit(spec.pidsLimit());
     }
-    host.withReadonlyRootfs(spec.readOnlyRootfs());
+    if (spec.readOnlyRootfs() || host.getReadonlyRootfs() == null) {
+      host.withReadonlyRootfs(spec.readOnlyRootfs());
+    }
+    // never from the passthrough: privileged only when the typed setting asks
     host.withPrivileged(spec.privileged());
     if (!spec.capDrop().isEmpty()) {
       host.withCapDrop(capabilities(spec.capDrop()));
@@ -77,9 +92,15 @@ public final class Containers {
       host.withConsoleSize(List.of(stdio.rows(), stdio.columns()));
     }
     List<String> env = new ArrayList<>();
+    if (cmd.getEnv() != null) {
+      for (String e : cmd.getEnv()) {
+        if (!spec.env().containsKey(e.split("=", 2)[0])) {
+          env.add(e);
+        }
+      }
+    }
     spec.env().forEach((k, v) -> env.add(k + "=" + v));
-    CreateContainerCmd cmd = docker.createContainerCmd(spec.image()).withLabels(labels)
-        .withHostConfig(host).withEnv(env);
+    cmd.withLabels(labels).withHostConfig(host).withEnv(env);
     if (command != null) {
       cmd.withCmd(command);
     }
