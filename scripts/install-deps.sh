@@ -31,6 +31,8 @@ programs='
 /usr/bin/busybox                                   busybox-static
 /usr/bin/podman                                    podman
 /usr/bin/docker-registry                           docker-registry
+/usr/bin/prometheus                                prometheus
+/usr/bin/systemd-analyze                           systemd
 /usr/bin/htpasswd                                  apache2-utils
 /usr/bin/rootlesskit                               rootlesskit
 /usr/bin/slirp4netns                               slirp4netns

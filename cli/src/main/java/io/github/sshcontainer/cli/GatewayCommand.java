@@ -5,11 +5,12 @@ import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.DockerEndpoint;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
-import io.github.sshcontainer.gateway.GatewayCounters;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
+import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -175,6 +177,12 @@ final class GatewayCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   String stopTimeout;
 
+  @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
+      description = "Serve GET /metrics (Prometheus) and GET /health over plain HTTP there "
+          + "(HOST defaults to 127.0.0.1; port 0 for any free one; default: off). The second "
+          + "line is then `metrics on HOST:PORT`.")
+  String metrics;
+
   @Option(names = "--tlscacert", paramLabel = "FILE", description = "tcp:// DEST: the CA.")
   Path tlsCa;
 
@@ -190,7 +198,7 @@ final class GatewayCommand implements Callable<Integer> {
 
   /** What {@link #call} runs with, made from the options before anything connects. */
   private record Configured(DockerBackendOptions backend, GatewayOptions gateway,
-      GatewayCounters counters) {}
+      InetSocketAddress metricsAt) {}
 
   @Override
   public Integer call() throws Exception {
@@ -286,36 +294,50 @@ final class GatewayCommand implements Callable<Integer> {
     } else {
       g.authorizedKeysDir(authorizedKeysDir);
     }
-    GatewayCounters counters = new GatewayCounters();
-    return new Configured(o.build(), g.build(), counters);
+    InetSocketAddress metricsAt = metrics == null ? null : hostPort("--metrics", metrics);
+    return new Configured(o.build(), g.build(), metricsAt);
   }
 
   private int run(Configured configured) throws Exception {
     DockerBackendOptions backendOptions = configured.backend();
     GatewayOptions gatewayOptions = configured.gateway();
-    GatewayCounters counters = configured.counters();
+    InetSocketAddress metricsAt = configured.metricsAt();
+    // one listener for the server and the backend: every event counted once
+    GatewayMetrics events = new GatewayMetrics(BackendEvents.NONE);
     // SIGINT, SIGTERM and SIGHUP end the wait below, so that the closing runs in order on this
     // thread: connections and their containers first, the Docker client (and its tunnel) last.
     // Shutdown hooks would run beside the tunnel's own hook, which closes the tunnel while the
     // containers are still being removed through it. The hook stays for a JVM without signal
     // handling, and for an exit from elsewhere.
     CountDownLatch stop = new CountDownLatch(1);
+    AtomicReference<GatewayHttp> http = new AtomicReference<>();
     try (Signals signals = new Signals(); DockerClient docker = connect()) {
       for (String name : List.of("INT", "TERM", "HUP")) {
-        signals.on(name, stop::countDown);
+        signals.on(name, () -> {
+          shuttingDown(http.get()); // /health says so from the signal on
+          stop.countDown();
+        });
       }
-      DockerBackend backend = DockerBackend.create(docker, backendOptions, counters);
-      GatewayServer server = GatewayServer.start(gatewayOptions, backend, counters);
+      DockerBackend backend = DockerBackend.create(docker, backendOptions, events);
+      GatewayServer server = GatewayServer.start(gatewayOptions, backend, events);
       Thread hook = new Thread(() -> {
+        shuttingDown(http.get());
         server.close();
         backend.close();
+        closeHttp(http.get());
       }, "ssh-container-gateway-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       System.out.println("listening on " + gatewayOptions.host() + ":" + server.port());
+      if (metricsAt != null) {
+        http.set(GatewayHttp.start(metricsAt, events.registry(), () -> docker.pingCmd().exec()));
+        System.out.println("metrics on " + metricsAt.getHostString() + ":" + http.get().port());
+      }
       System.out.flush();
       TunnelCommand.runUntilEnded(stop);
+      shuttingDown(http.get());
       server.close();
       backend.close();
+      closeHttp(http.get());
       return 0;
     }
   }
@@ -333,6 +355,37 @@ final class GatewayCommand implements Callable<Integer> {
       return b.connect();
     }
     return SshDocker.connect(socket.apply(ssh.builder(dest, null)).build());
+  }
+
+  private static void shuttingDown(GatewayHttp http) {
+    if (http != null) {
+      http.shuttingDown();
+    }
+  }
+
+  private static void closeHttp(GatewayHttp http) {
+    if (http != null) {
+      http.close();
+    }
+  }
+
+  /** {@code [HOST:]PORT} (HOST: 127.0.0.1; {@code [::1]:PORT} for IPv6). */
+  private InetSocketAddress hostPort(String option, String text) {
+    int colon = text.lastIndexOf(':');
+    String host = colon < 0 ? "127.0.0.1" : text.substring(0, colon);
+    String port = colon < 0 ? text : text.substring(colon + 1);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    try {
+      int p = Integer.parseInt(port);
+      if (p < 0 || p > 65535 || host.isEmpty()) {
+        throw new NumberFormatException();
+      }
+      return new InetSocketAddress(host, p);
+    } catch (NumberFormatException e) {
+      throw usage(option + " takes [HOST:]PORT, got " + text);
+    }
   }
 
   private void listen(GatewayOptions.Builder g) {
