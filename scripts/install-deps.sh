@@ -56,6 +56,7 @@ programs='
 /usr/bin/tmux                                      tmux
 /usr/bin/git                                       git
 /usr/bin/openssl                                   openssl
+/usr/bin/python3                                   python3
 /usr/bin/gpg                                       gnupg
 /usr/bin/gpg-agent                                 gnupg
 /usr/bin/gpgconf                                   gnupg
@@ -108,6 +109,9 @@ while read -r program package; do
 done <<< "$programs"
 # the lab copies busybox into images that have no libc: it must be the static build
 { ldd /usr/bin/busybox 2>&1 || true; } | grep -q "not a dynamic" || need+=(busybox-static)
+# Python modules the tests import with Debian's python3 (a Paramiko client in cli's tests)
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import paramiko' 2>/dev/null; } ||
+  need+=(python3-paramiko)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
