@@ -1,6 +1,7 @@
 package io.github.sshcontainer.cli;
 
 import com.github.dockerjava.api.DockerClient;
+import io.github.sshcontainer.cli.log.Logs;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.DockerEndpoint;
 import io.github.sshcontainer.docker.PullPolicy;
@@ -193,6 +194,12 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--tlskey", paramLabel = "FILE", description = "tcp:// DEST: its key.")
   Path tlsKey;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+      description = "text ([thread] LEVEL logger - message; the default) or json (one object "
+          + "per line: time, level, logger, thread, message, connection, user, client, event, "
+          + "error), one line per event on stderr.")
+  String logFormat;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -208,6 +215,11 @@ final class GatewayCommand implements Callable<Integer> {
       if (config != null) {
         file = GatewayConfigFile.read(config, spec);
         file.applyTo(spec);
+      }
+      try {
+        Logs.format(Logs.Format.of(logFormat));
+      } catch (IllegalArgumentException e) {
+        throw usage("--log-format takes text or json, got " + logFormat);
       }
       configured = configure(file);
     } catch (GatewayConfigFile.Invalid e) {

@@ -1,7 +1,9 @@
 package io.github.sshcontainer.cli;
 
+import io.github.sshcontainer.cli.log.Logs;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /** {@code ssh-container}: entry point of the command line. */
@@ -20,17 +22,20 @@ public final class Main {
     arguments = List.of(args);
     boolean verbose = Arrays.stream(args).takeWhile(a -> !a.equals("--"))
         .anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
-    // before any logger exists: the level is read when SLF4J starts
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.io.github.sshcontainer.tunnel.jsch",
-        verbose ? "info" : "warn");
-    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-    // tunnel --publish-ports says which port goes where
-    System.setProperty("org.slf4j.simpleLogger.log.io.github.sshcontainer.docker.PublishedPorts",
-        verbose ? "debug" : "info");
-    // gRPC asks Netty for SO_KEEPALIVE, which Unix sockets do not have: a harmless warning
-    System.setProperty(
-        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "error");
+    // before any logger exists (see Logs for the levels and their overrides)
+    List<String> options = Arrays.stream(args).takeWhile(a -> !a.equals("--")).toList();
+    boolean gateway = options.stream().filter(a -> !a.startsWith("-")).findFirst()
+        .filter(a -> a.equals("gateway")).isPresent();
+    try {
+      Logs.configure(verbose, gateway);
+    } catch (IllegalArgumentException e) {
+      System.err.println("ssh-container: error: " + e.getMessage());
+      return 2;
+    }
+    if (gateway) {
+      // gateway --log-format: picocli reads it later, and reports a wrong value then
+      logFormat(options).ifPresent(Logs::format);
+    }
     CommandLine cl = new CommandLine(new Root());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("ssh-container: error: " + Errors.oneLine(e));
@@ -42,6 +47,24 @@ public final class Main {
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /** The value of {@code --log-format F} or {@code --log-format=F}, if it is a format. */
+  private static Optional<Logs.Format> logFormat(List<String> options) {
+    String value = null;
+    for (int i = 0; i < options.size(); i++) {
+      String a = options.get(i);
+      if (a.equals("--log-format") && i + 1 < options.size()) {
+        value = options.get(i + 1);
+      } else if (a.startsWith("--log-format=")) {
+        value = a.substring("--log-format=".length());
+      }
+    }
+    try {
+      return value == null ? Optional.empty() : Optional.of(Logs.Format.of(value));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   @CommandLine.Command(name = "ssh-container", mixinStandardHelpOptions = true,
