@@ -54,6 +54,7 @@ programs='
 /usr/sbin/ip                                       iproute2
 /usr/sbin/iptables                                 iptables
 /usr/bin/pkill                                     procps
+/usr/bin/kill                                      procps
 /usr/bin/ps                                        procps
 /usr/bin/tmux                                      tmux
 /usr/bin/git                                       git

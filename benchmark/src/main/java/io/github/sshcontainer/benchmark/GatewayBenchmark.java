@@ -1,6 +1,7 @@
 package io.github.sshcontainer.benchmark;
 
 import com.github.dockerjava.api.DockerClient;
+import com.sun.management.OperatingSystemMXBean;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
@@ -18,7 +19,6 @@ import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Sshd;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.TunnelOptions;
-import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

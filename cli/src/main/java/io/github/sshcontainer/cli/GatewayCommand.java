@@ -18,22 +18,32 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true,
     description = "An SSH server that lands every connection in a container made on demand on "
         + "the Docker host DEST (ssh://…, an ssh config alias, unix:///path or tcp://host:port "
         + "with TLS). Public keys only; forwarding refused; nothing runs on this host. Runs "
-        + "until SIGINT or SIGTERM. The first line is `listening on HOST:PORT`.")
+        + "until SIGINT or SIGTERM (after --drain-timeout); SIGHUP reloads --config and the "
+        + "authorized keys. The first line is `listening on HOST:PORT`.")
 final class GatewayCommand implements Callable<Integer> {
   /** A duration as {@link #duration} takes it; {@link GatewayConfigFile} checks with it. */
   static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
@@ -200,8 +210,52 @@ final class GatewayCommand implements Callable<Integer> {
           + "error), one line per event on stderr.")
   String logFormat;
 
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "0s",
+      description = "On SIGTERM or SIGINT: stop accepting, then give the sessions open this "
+          + "long to end by themselves before their containers are stopped and removed "
+          + "(default: ${DEFAULT-VALUE}, at once).")
+  String drainTimeout;
+
+  @Option(names = "--legacy-algorithms",
+      description = "Also offer MINA SSHD's older algorithms (NIST-curve key exchange, SHA-1 "
+          + "MACs, ssh-rsa signatures) for clients too old for the modern set; logs a WARN.")
+  boolean legacyAlgorithms;
+
+  @Option(names = "--cap-add", paramLabel = "CAP",
+      description = "Keep this capability in the containers too (repeatable; the default set "
+          + "is CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID).")
+  List<String> capAdd = new ArrayList<>();
+
+  @Option(names = "--cap-drop", paramLabel = "CAP",
+      description = "Drop this capability from the containers' set too; ALL drops them all "
+          + "(repeatable).")
+  List<String> capDrop = new ArrayList<>();
+
+  @Option(names = "--new-privileges",
+      description = "Let setuid binaries and file capabilities raise a process's privileges "
+          + "(off by default: Docker's no-new-privileges).")
+  boolean newPrivileges;
+
+  @Option(names = "--user", paramLabel = "USER[:GROUP]",
+      description = "Run every login's processes as this user of the image (default: the "
+          + "image's USER).")
+  String user;
+
+  @Option(names = "--read-only",
+      description = "A read-only root filesystem, with tmpfs at /tmp, /root and /home.")
+  boolean readOnly;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  /** The gateway's own log, where its INFO lines show. */
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+
+  /** What a reload keeps: settings of the listener, the Docker host, metrics and logs. */
+  private static final Set<String> RESTART_ONLY = Set.of("listen", "host-key", "metrics",
+      "log-format", "identity", "known-hosts", "remote-socket", "tlscacert", "tlscert",
+      "tlskey", "drain-timeout", "legacy-algorithms", "port", "user-name", "ssh-config",
+      "connect-timeout", "docker-socket");
 
   /** What {@link #call} runs with, made from the options before anything connects. */
   private record Configured(DockerBackendOptions backend, GatewayOptions gateway,
@@ -242,7 +296,7 @@ final class GatewayCommand implements Callable<Integer> {
       System.out.flush();
       return 0;
     }
-    return run(configured);
+    return run(configured, file);
   }
 
   private Configured configure(GatewayConfigFile file) {
@@ -281,8 +335,23 @@ final class GatewayCommand implements Callable<Integer> {
       c.passthrough(file.dockerConfig(), file.dockerHost(), file.dockerNetwork());
       file.platform().ifPresent(c::platform);
     }
+    if (user != null) {
+      c.user(user);
+    }
+    if (readOnly) {
+      c.readOnlyRootfs(true);
+      for (String dir : List.of("/tmp", "/root", "/home")) {
+        c.tmpfs(dir, "rw,nosuid,nodev,size=64m");
+      }
+    }
     DockerBackendOptions.Builder o = DockerBackendOptions.builder(c.build()).mode(m)
-        .shell(words(shell));
+        .shell(words(shell)).noNewPrivileges(!newPrivileges);
+    try {
+      capDrop.forEach(o::capDrop);
+      capAdd.forEach(o::capAdd);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     for (String s : subsystems) {
       String[] kv = s.split("=", 2);
       if (kv.length != 2) {
@@ -292,7 +361,8 @@ final class GatewayCommand implements Callable<Integer> {
     }
     GatewayOptions.Builder g = GatewayOptions.builder(hostKey != null ? hostKey
         : defaultHostKey()).disableCommand(disableCommand).disableShell(disableShell)
-        .disableSubsystems(disableSubsystems).maxConnections(maxConnections)
+        .disableSubsystems(disableSubsystems).legacyAlgorithms(legacyAlgorithms)
+        .maxConnections(maxConnections)
         .maxConnectionsPerUser(maxPerUser)
         .maxUnauthenticated(maxUnauthenticated).maxSessionsPerConnection(maxSessions)
         .loginGraceTime(duration("--login-grace-time", loginGrace, false))
@@ -310,28 +380,39 @@ final class GatewayCommand implements Callable<Integer> {
     return new Configured(o.build(), g.build(), metricsAt);
   }
 
-  private int run(Configured configured) throws Exception {
-    DockerBackendOptions backendOptions = configured.backend();
-    GatewayOptions gatewayOptions = configured.gateway();
-    InetSocketAddress metricsAt = configured.metricsAt();
+  private int run(Configured configured, GatewayConfigFile file) throws Exception {
     // one listener for the server and the backend: every event counted once
     GatewayMetrics events = new GatewayMetrics(BackendEvents.NONE);
-    // SIGINT, SIGTERM and SIGHUP end the wait below, so that the closing runs in order on this
-    // thread: connections and their containers first, the Docker client (and its tunnel) last.
+    Duration drain = duration("--drain-timeout", drainTimeout, true);
+    // SIGINT and SIGTERM end the wait below, so that the closing runs in order on this thread:
+    // connections and their containers first, the Docker client (and its tunnel) last.
     // Shutdown hooks would run beside the tunnel's own hook, which closes the tunnel while the
     // containers are still being removed through it. The hook stays for a JVM without signal
-    // handling, and for an exit from elsewhere.
+    // handling, and for an exit from elsewhere. SIGHUP reloads, on a thread of its own.
     CountDownLatch stop = new CountDownLatch(1);
     AtomicReference<GatewayHttp> http = new AtomicReference<>();
+    ExecutorService reloads = Executors.newSingleThreadExecutor(body -> {
+      Thread t = new Thread(body, "ssh-container-gateway-reload");
+      t.setDaemon(true);
+      return t;
+    });
     try (Signals signals = new Signals(); DockerClient docker = connect()) {
-      for (String name : List.of("INT", "TERM", "HUP")) {
+      for (String name : List.of("INT", "TERM")) {
         signals.on(name, () -> {
           shuttingDown(http.get()); // /health says so from the signal on
           stop.countDown();
         });
       }
-      DockerBackend backend = DockerBackend.create(docker, backendOptions, events);
-      GatewayServer server = GatewayServer.start(gatewayOptions, backend, events);
+      DockerBackend backend = DockerBackend.create(docker, configured.backend(), events);
+      GatewayServer server = GatewayServer.start(configured.gateway(), backend, events);
+      Reload reload = new Reload(server, backend, GatewayConfigFile.effective(spec, file));
+      signals.on("HUP", () -> {
+        try {
+          reloads.execute(reload);
+        } catch (RejectedExecutionException closing) {
+          // shutting down: nothing to reload
+        }
+      });
       Thread hook = new Thread(() -> {
         shuttingDown(http.get());
         server.close();
@@ -339,19 +420,92 @@ final class GatewayCommand implements Callable<Integer> {
         closeHttp(http.get());
       }, "ssh-container-gateway-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      System.out.println("listening on " + gatewayOptions.host() + ":" + server.port());
-      if (metricsAt != null) {
-        http.set(GatewayHttp.start(metricsAt, events.registry(), () -> docker.pingCmd().exec()));
-        System.out.println("metrics on " + metricsAt.getHostString() + ":" + http.get().port());
+      System.out.println("listening on " + configured.gateway().host() + ":" + server.port());
+      if (configured.metricsAt() != null) {
+        http.set(GatewayHttp.start(configured.metricsAt(), events.registry(),
+            () -> docker.pingCmd().exec()));
+        System.out.println("metrics on " + configured.metricsAt().getHostString() + ":"
+            + http.get().port());
       }
       System.out.flush();
       TunnelCommand.runUntilEnded(stop);
       shuttingDown(http.get());
-      server.close();
+      reloads.shutdownNow();
+      server.drain(drain);
       backend.close();
       closeHttp(http.get());
       return 0;
+    } finally {
+      reloads.shutdownNow();
     }
+  }
+
+  /**
+   * SIGHUP, as sshd takes it: the config file and the authorized keys read again, new logins
+   * get the new keys, limits, policy and container settings, connections open now keep theirs.
+   * A file that no longer validates is refused with one ERROR line and the running
+   * configuration stays; what only a restart changes (where it listens, its host key, the
+   * Docker host, metrics, the log format) is kept, with a WARN naming it.
+   */
+  private final class Reload implements Runnable {
+    private final GatewayServer server;
+    private final DockerBackend backend;
+    private Map<String, Object> running;
+
+    Reload(GatewayServer server, DockerBackend backend, Map<String, Object> running) {
+      this.server = server;
+      this.backend = backend;
+      this.running = running;
+    }
+
+    @Override
+    public void run() {
+      try {
+        GatewayConfigFile file = null;
+        if (config != null) {
+          file = GatewayConfigFile.read(config, spec);
+          file.applyTo(spec);
+        }
+        Configured next = configure(file);
+        Map<String, Object> now = GatewayConfigFile.effective(spec, file);
+        List<String> changed = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        for (String key : union(running.keySet(), now.keySet())) {
+          if (!Objects.equals(running.get(key), now.get(key))) {
+            (RESTART_ONLY.contains(key) ? kept : changed).add(key);
+          }
+        }
+        GatewayOptions current = server.options();
+        GatewayOptions gateway = next.gateway().toBuilder().hostKey(current.hostKey())
+            .listen(current.host(), current.port())
+            .build();
+        server.reconfigure(gateway);
+        backend.reconfigure(next.backend());
+        for (String key : kept) {
+          now.put(key, running.get(key));
+        }
+        running = now;
+        if (!kept.isEmpty()) {
+          log.warn("gateway: reload kept {} as they were: they change only with a restart",
+              String.join(", ", kept));
+        }
+        log.info("gateway: reloaded{}: {}; authorized keys read again",
+            config == null ? "" : " " + config, changed.isEmpty() ? "no setting changed"
+                : "new logins get the new " + String.join(", ", changed));
+      } catch (GatewayConfigFile.Invalid | CommandLine.ParameterException
+          | IllegalArgumentException | IllegalStateException e) {
+        log.error("gateway: reload refused, the running configuration stays: {}",
+            e.getMessage());
+      } catch (RuntimeException e) {
+        log.error("gateway: reload failed, the running configuration stays: {}", e.toString());
+      }
+    }
+  }
+
+  private static List<String> union(Set<String> a, Set<String> b) {
+    TreeSet<String> all = new TreeSet<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
   }
 
   private DockerClient connect() {

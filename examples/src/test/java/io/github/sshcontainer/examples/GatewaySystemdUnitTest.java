@@ -3,8 +3,8 @@ package io.github.sshcontainer.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sshcontainer.lab.MarkdownPage;
 import io.github.sshcontainer.lab.MarkdownPage.CodeBlock;
+import io.github.sshcontainer.lab.MarkdownPage;
 import io.github.sshcontainer.lab.Prerequisites;
 import java.io.File;
 import java.nio.charset.StandardCharsets;

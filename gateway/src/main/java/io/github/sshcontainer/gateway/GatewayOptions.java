@@ -215,6 +215,12 @@ public final class GatewayOptions {
       this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
     }
 
+    /** Where the host key is read from, or generated on first start. */
+    public Builder hostKey(Path hostKey) {
+      this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
+      return this;
+    }
+
     /**
      * Where to listen. Default: 127.0.0.1:2022, this machine only; {@code 0.0.0.0} serves
      * every address. Port 0: any free one ({@link GatewayServer#port()} tells).

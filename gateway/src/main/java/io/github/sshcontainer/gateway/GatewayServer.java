@@ -188,7 +188,7 @@ public final class GatewayServer implements AutoCloseable {
   public void reconfigure(GatewayOptions next) {
     Objects.requireNonNull(next, "next");
     GatewayOptions now = options;
-    if (!now.host().equals(next.host()) || (now.port() != next.port() && next.port() != 0)
+    if (!now.host().equals(next.host()) || (next.port() != 0 && next.port() != port())
         || !now.hostKey().equals(next.hostKey())) {
       throw new IllegalArgumentException("the listen address and the host key change only "
           + "with a restart (now " + now.host() + ":" + port() + ", " + now.hostKey() + ")");

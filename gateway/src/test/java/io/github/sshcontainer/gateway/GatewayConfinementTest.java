@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.SshDocker;
-import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.nio.file.Path;
 import java.time.Duration;

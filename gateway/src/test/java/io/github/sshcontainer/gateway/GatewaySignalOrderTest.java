@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

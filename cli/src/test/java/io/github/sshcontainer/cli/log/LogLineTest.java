@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.sshcontainer.lab.MarkdownPage;
 import io.github.sshcontainer.lab.MarkdownPage.CodeBlock;
+import io.github.sshcontainer.lab.MarkdownPage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -21,13 +21,13 @@ public interface BackendEvents {
   /** A login was refused (wrong key, unknown user, a limit): what sshd logs as Failed. */
   default void loginFailed(String user, String client, String why) {}
 
-  /** A session request was refused by the gateway's policy (a disabled shell, an unknown subsystem). */
-  default void requestRefused(SessionRequest request, String why) {}
-
   /** A program request reached the backend (the seed's {@code backend_requests}). */
   default void requested(ConnectionInfo connection, SessionRequest request) {}
 
-  /** A session request was refused by the gateway's policy (a disabled shell, an unknown subsystem). */
+  /**
+   * A session request was refused by the gateway's policy or the backend (a disabled shell, an
+   * unknown subsystem).
+   */
   default void requestRefused(SessionRequest request, String why) {}
 
   /** A request or connection failed in the backend (the seed's {@code backend_failures}). */

@@ -1,19 +1,19 @@
 package io.github.sshcontainer.gateway.docker;
 
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
 import io.github.sshcontainer.docker.ContainerSpec;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.Collections;
-import java.util.Locale;
-import java.util.ArrayList;
 import java.util.function.Consumer;
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.HostConfig;
 
 /**
  * How {@link DockerBackend} makes containers, as ContainerSSH's Docker backend is configured:

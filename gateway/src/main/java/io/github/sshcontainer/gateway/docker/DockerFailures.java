@@ -1,8 +1,8 @@
 package io.github.sshcontainer.gateway.docker;
 
 import io.github.sshcontainer.docker.RemoteDockerException;
-import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.BackendException.Reason;
+import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.tunnel.TunnelException;
 
 /**

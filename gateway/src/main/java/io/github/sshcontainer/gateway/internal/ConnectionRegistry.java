@@ -8,6 +8,7 @@ import io.github.sshcontainer.gateway.backend.ConnectionInfo;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,8 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.time.Duration;
-import org.slf4j.MDC;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.Session;
@@ -26,6 +25,7 @@ import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The gateway's connections: counts them against the limits (all, unauthenticated, per user),

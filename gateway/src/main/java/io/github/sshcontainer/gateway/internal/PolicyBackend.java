@@ -1,8 +1,8 @@
 package io.github.sshcontainer.gateway.internal;
 
 import io.github.sshcontainer.gateway.GatewayOptions;
-import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.BackendException.Reason;
+import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.ConnectionHandler;
 import io.github.sshcontainer.gateway.backend.ConnectionInfo;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
