@@ -160,10 +160,32 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Connections of one user at once (default: ${DEFAULT-VALUE}).")
   int maxPerUser;
 
-  @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "50",
-      description = "Connections not yet authenticated (sshd's MaxStartups; default: "
-          + "${DEFAULT-VALUE}).")
+  @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "100",
+      description = "Connections not yet authenticated, from everyone (the full mark of "
+          + "sshd's MaxStartups; default: ${DEFAULT-VALUE}).")
   int maxUnauthenticated;
+
+  @Option(names = "--max-unauthenticated-per-source", paramLabel = "N", defaultValue = "10",
+      description = "Connections not yet authenticated from one address (sshd's "
+          + "PerSourceMaxStartups; default: ${DEFAULT-VALUE}).")
+  int maxUnauthenticatedPerSource;
+
+  @Option(names = "--early-drop", paramLabel = "START:RATE", defaultValue = "50:30",
+      description = "Above START connections not yet authenticated, drop a new one with a "
+          + "chance of RATE percent, growing to 100 at --max-unauthenticated (sshd's "
+          + "MaxStartups; default: ${DEFAULT-VALUE}).")
+  String earlyDrop;
+
+  @Option(names = "--identification-timeout", paramLabel = "DURATION", defaultValue = "10s",
+      description = "Time a client has to send its SSH identification line (default: "
+          + "${DEFAULT-VALUE}).")
+  String identificationTimeout;
+
+  @Option(names = "--no-penalties",
+      description = "Do not refuse, for a growing time, an address whose connections keep "
+          + "failing authentication or the protocol (sshd's PerSourcePenalties; on by "
+          + "default).")
+  boolean noPenalties;
 
   @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "10",
       description = "Sessions open at once on one connection (sshd's MaxSessions; default: "
@@ -364,11 +386,22 @@ final class GatewayCommand implements Callable<Integer> {
         .disableSubsystems(disableSubsystems).legacyAlgorithms(legacyAlgorithms)
         .maxConnections(maxConnections)
         .maxConnectionsPerUser(maxPerUser)
-        .maxUnauthenticated(maxUnauthenticated).maxSessionsPerConnection(maxSessions)
+        .maxUnauthenticated(maxUnauthenticated)
+        .maxUnauthenticatedPerSource(maxUnauthenticatedPerSource)
+        .identificationTimeout(duration("--identification-timeout", identificationTimeout,
+            false))
+        .perSourcePenalties(!noPenalties, Duration.ofSeconds(15), Duration.ofMinutes(10))
+        .maxSessionsPerConnection(maxSessions)
         .loginGraceTime(duration("--login-grace-time", loginGrace, false))
         .idleTimeout(duration("--idle-timeout", idleTimeout, true));
     for (String e : envAllow) {
       g.envAllow(e);
+    }
+    String[] drop = earlyDrop.split(":", 2);
+    try {
+      g.earlyDrop(Integer.parseInt(drop[0].trim()), Integer.parseInt(drop[1].trim()));
+    } catch (RuntimeException e) {
+      throw usage("--early-drop takes START:RATE such as 50:30, got " + earlyDrop);
     }
     listen(g);
     if (authorizedKeys != null) {

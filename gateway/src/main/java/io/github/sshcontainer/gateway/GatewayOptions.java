@@ -25,6 +25,13 @@ public final class GatewayOptions {
   private final int maxConnectionsPerUser;
   private final int maxUnauthenticated;
   private final int maxSessionsPerConnection;
+  private final int maxUnauthenticatedPerSource;
+  private final int earlyDropStart;
+  private final int earlyDropRate;
+  private final Duration identificationTimeout;
+  private final boolean perSourcePenalties;
+  private final Duration penaltyMin;
+  private final Duration penaltyMax;
   private final Duration loginGraceTime;
   private final Duration idleTimeout;
   private final List<String> envAllow;
@@ -44,6 +51,13 @@ public final class GatewayOptions {
     maxConnectionsPerUser = b.maxConnectionsPerUser;
     maxUnauthenticated = b.maxUnauthenticated;
     maxSessionsPerConnection = b.maxSessionsPerConnection;
+    maxUnauthenticatedPerSource = b.maxUnauthenticatedPerSource;
+    earlyDropStart = b.earlyDropStart;
+    earlyDropRate = b.earlyDropRate;
+    identificationTimeout = b.identificationTimeout;
+    perSourcePenalties = b.perSourcePenalties;
+    penaltyMin = b.penaltyMin;
+    penaltyMax = b.penaltyMax;
     loginGraceTime = b.loginGraceTime;
     idleTimeout = b.idleTimeout;
     envAllow = List.copyOf(b.envAllow);
@@ -77,6 +91,13 @@ public final class GatewayOptions {
     b.maxConnectionsPerUser = maxConnectionsPerUser;
     b.maxUnauthenticated = maxUnauthenticated;
     b.maxSessionsPerConnection = maxSessionsPerConnection;
+    b.maxUnauthenticatedPerSource = maxUnauthenticatedPerSource;
+    b.earlyDropStart = earlyDropStart;
+    b.earlyDropRate = earlyDropRate;
+    b.identificationTimeout = identificationTimeout;
+    b.perSourcePenalties = perSourcePenalties;
+    b.penaltyMin = penaltyMin;
+    b.penaltyMax = penaltyMax;
     b.loginGraceTime = loginGraceTime;
     b.idleTimeout = idleTimeout;
     b.envAllow = new ArrayList<>(envAllow);
@@ -120,6 +141,41 @@ public final class GatewayOptions {
 
   public int maxUnauthenticated() {
     return maxUnauthenticated;
+  }
+
+  /** Connections of one address not yet authenticated (sshd's PerSourceMaxStartups). */
+  public int maxUnauthenticatedPerSource() {
+    return maxUnauthenticatedPerSource;
+  }
+
+  /** Above this many unauthenticated connections, new ones are dropped at random. */
+  public int earlyDropStart() {
+    return Math.min(earlyDropStart, maxUnauthenticated);
+  }
+
+  /** The chance, in percent, of that drop just above {@link #earlyDropStart()}. */
+  public int earlyDropRate() {
+    return earlyDropRate;
+  }
+
+  /** How long a client may take to send its identification line. */
+  public Duration identificationTimeout() {
+    return identificationTimeout;
+  }
+
+  /** Whether an address whose connections keep failing is refused for a while. */
+  public boolean perSourcePenalties() {
+    return perSourcePenalties;
+  }
+
+  /** The first penalty, and the score that earns it. */
+  public Duration penaltyMin() {
+    return penaltyMin;
+  }
+
+  /** The longest penalty. */
+  public Duration penaltyMax() {
+    return penaltyMax;
   }
 
   public int maxSessionsPerConnection() {
@@ -200,7 +256,14 @@ public final class GatewayOptions {
     private Path authorizedKeysDir;
     private int maxConnections = 200;
     private int maxConnectionsPerUser = 10;
-    private int maxUnauthenticated = 50;
+    private int maxUnauthenticated = 100;
+    private int maxUnauthenticatedPerSource = 10;
+    private int earlyDropStart = 50;
+    private int earlyDropRate = 30;
+    private Duration identificationTimeout = Duration.ofSeconds(10);
+    private boolean perSourcePenalties = true;
+    private Duration penaltyMin = Duration.ofSeconds(15);
+    private Duration penaltyMax = Duration.ofMinutes(10);
     private int maxSessionsPerConnection = 10;
     private Duration loginGraceTime = Duration.ofMinutes(2);
     private Duration idleTimeout = Duration.ofHours(1);
@@ -264,11 +327,71 @@ public final class GatewayOptions {
     }
 
     /**
-     * Connections not yet authenticated at once (sshd's MaxStartups): more are dropped before
-     * the key exchange. Default: 50, a class logging in at the same moment.
+     * Connections not yet authenticated at once (the full mark of sshd's MaxStartups): more are
+     * dropped before the key exchange. Default: 100.
      */
     public Builder maxUnauthenticated(int max) {
       this.maxUnauthenticated = positive("maxUnauthenticated", max);
+      return this;
+    }
+
+    /**
+     * Connections of one address not yet authenticated at once (sshd's PerSourceMaxStartups):
+     * more from it are dropped at once, so one address cannot hold every slot. Default: 10;
+     * raise it for many logins at once from one machine (a CI runner).
+     */
+    public Builder maxUnauthenticatedPerSource(int max) {
+      this.maxUnauthenticatedPerSource = positive("maxUnauthenticatedPerSource", max);
+      return this;
+    }
+
+    /**
+     * Random early drop, as sshd's MaxStartups {@code start:rate:full}: above {@code start}
+     * unauthenticated connections a new one is dropped with a chance of {@code rate} percent,
+     * growing to 100% at {@link #maxUnauthenticated(int) full}. Default: 50 and 30 (a class of
+     * fifty logging in at one moment is never dropped at random).
+     */
+    public Builder earlyDrop(int start, int rate) {
+      this.earlyDropStart = positive("earlyDrop start", start);
+      if (rate < 0 || rate > 100) {
+        throw new IllegalArgumentException("earlyDrop rate " + rate + " must be 0..100 "
+            + "(percent)");
+      }
+      this.earlyDropRate = rate;
+      return this;
+    }
+
+    /**
+     * How long a client may take to send its identification line ({@code SSH-2.0-…}) and
+     * finish the first key exchange, before the login grace time matters: a connection that
+     * says nothing, or garbage after its banner, holds a slot no longer. Default: 10 s.
+     */
+    public Builder identificationTimeout(Duration d) {
+      Objects.requireNonNull(d, "identificationTimeout");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("identificationTimeout " + d + " must be positive");
+      }
+      this.identificationTimeout = d;
+      return this;
+    }
+
+    /**
+     * Penalties per address, as sshd's PerSourcePenalties: a connection that fails
+     * authentication (and never succeeds) costs its address 5 s, one that breaks the protocol
+     * 10 s; the cost leaks away at one second per second, and an address whose cost reaches
+     * {@code min} is refused for {@code min}, doubling with each repeat up to {@code max}.
+     * Default: on, 15 s and 10 min.
+     */
+    public Builder perSourcePenalties(boolean on, Duration min, Duration max) {
+      Objects.requireNonNull(min, "penalty min");
+      Objects.requireNonNull(max, "penalty max");
+      if (min.toSeconds() < 1 || max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("penalties need 1 s <= min <= max, got " + min
+            + " and " + max);
+      }
+      this.perSourcePenalties = on;
+      this.penaltyMin = min;
+      this.penaltyMax = max;
       return this;
     }
 

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +66,7 @@ public final class GatewayServer implements AutoCloseable {
 
   private final Listener sshd;
   private final ThreadPoolExecutor workers;
+  private final ScheduledExecutorService timer;
   private final ConnectionRegistry connections;
   private final PolicyBackend policy;
   private final BackendEvents events;
@@ -75,10 +77,11 @@ public final class GatewayServer implements AutoCloseable {
   private final CountDownLatch finished = new CountDownLatch(1);
 
   private GatewayServer(Listener sshd, ThreadPoolExecutor workers,
-      ConnectionRegistry connections, PolicyBackend policy, BackendEvents events, String id,
-      GatewayOptions options) {
+      ScheduledExecutorService timer, ConnectionRegistry connections, PolicyBackend policy,
+      BackendEvents events, String id, GatewayOptions options) {
     this.sshd = sshd;
     this.workers = workers;
+    this.timer = timer;
     this.connections = connections;
     this.policy = policy;
     this.events = events;
@@ -107,7 +110,9 @@ public final class GatewayServer implements AutoCloseable {
     ThreadPoolExecutor workers = GatewayThreads.workers(id);
     PolicyBackend policy = new PolicyBackend(backend, options);
     ContainerBackend layered = new ObservedBackend(policy, events);
-    ConnectionRegistry connections = new ConnectionRegistry(options, layered, events, workers);
+    ScheduledExecutorService timer = GatewayThreads.timer(id);
+    ConnectionRegistry connections = new ConnectionRegistry(options, layered, events, workers,
+        timer);
     Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     if (options.legacyAlgorithms()) {
       log.warn("gateway {}: legacy algorithms on (NIST-curve key exchange, SHA-1 MACs and "
@@ -135,12 +140,13 @@ public final class GatewayServer implements AutoCloseable {
       sshd.start();
     } catch (IOException e) {
       workers.shutdownNow();
+      timer.shutdownNow();
       throw new IllegalStateException("cannot listen on " + options.host() + ":"
           + options.port() + ": " + e.getMessage() + " (is the port taken? choose another "
           + "with --listen, or 0 for any free one)", e);
     }
-    GatewayServer server = new GatewayServer(sshd, workers, connections, policy, events, id,
-        options);
+    GatewayServer server = new GatewayServer(sshd, workers, timer, connections, policy, events,
+        id, options);
     log.info("gateway {} listening on {}:{}", id, options.host(), sshd.getPort());
     return server;
   }
@@ -263,6 +269,7 @@ public final class GatewayServer implements AutoCloseable {
           log.warn("gateway {}: {} connections still open {} s after close", id,
               connections.open(), CLOSE_STEP.toSeconds());
         }
+        timer.shutdownNow();
         workers.shutdown();
         if (!workers.awaitTermination(CLOSE_STEP.toSeconds(), TimeUnit.SECONDS)) {
           log.warn("gateway {}: work still running {} s after close", id,
@@ -271,6 +278,7 @@ public final class GatewayServer implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        timer.shutdownNow();
         workers.shutdownNow();
       }
       log.info("gateway {} closed", id);

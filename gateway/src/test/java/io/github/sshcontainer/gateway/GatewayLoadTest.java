@@ -28,12 +28,13 @@ class GatewayLoadTest {
   @Test
   void fiftyConcurrentLoginsAllAnswerAndLeaveNothing() throws Exception {
     int n = 50;
-    // one user logging in 50 times at once, as a CI job would: above the default per-user
-    // limit (10), so the operator raises it; the global limits stay at their defaults
+    // one user logging in 50 times at once from one machine, as a CI job would: above the
+    // default per-user and per-source limits (10), so the operator raises them; the global
+    // limits stay at their defaults
     try (LabGateway g = LabGateway.start(tmp.resolve("gw"),
         SshDocker.connect(LabGateway.dockerHost().build()),
         DockerBackendOptions.builder(busybox().build()).build(),
-        o -> o.maxConnectionsPerUser(n))) {
+        o -> o.maxConnectionsPerUser(n).maxUnauthenticatedPerSource(n))) {
       // one login first, so the baseline has the threads a gateway keeps once used
       assertEquals(0, g.client("warm").ssh("true", null, Duration.ofSeconds(60)).code());
       Set<String> baseline = LabGateway.threads();

@@ -28,6 +28,8 @@ import org.slf4j.event.Level;
  *       <td>INFO</td><td>DEBUG</td></tr>
  *   <tr><td>{@code io.github.sshcontainer.gateway}, for the {@code gateway} command (listening,
  *       one line per connection)</td><td>INFO</td><td>DEBUG</td></tr>
+ *   <tr><td>{@code org.apache.sshd}, for the {@code gateway} command (MINA's per-connection
+ *       warnings: undecodable packets, failed key exchanges)</td><td>ERROR</td><td>INFO</td></tr>
  *   <tr><td>{@code io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap} (a harmless warning that
  *       Unix sockets have no SO_KEEPALIVE)</td><td>ERROR</td><td>ERROR</td></tr>
  * </table>
@@ -114,6 +116,13 @@ public final class Logs {
         (verbose ? Level.DEBUG : Level.INFO).toInt());
     if (gateway) {
       levels.put("io.github.sshcontainer.gateway", (verbose ? Level.DEBUG : Level.INFO).toInt());
+      // MINA's own server logs under the gateway's subclass name (its start-up INFO line)
+      levels.put("io.github.sshcontainer.gateway.GatewayServer$Listener",
+          (verbose ? Level.INFO : Level.WARN).toInt());
+      // MINA warns once per bad connection (a packet it cannot decode, a failed key
+      // exchange): what a scanner or a flood sends, nothing an operator acts on line by line;
+      // the gateway logs one line per penalty instead
+      levels.put("org.apache.sshd", (verbose ? Level.INFO : Level.ERROR).toInt());
     }
     levels.put("io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", Level.ERROR.toInt());
     for (String key : properties.stringPropertyNames()) {

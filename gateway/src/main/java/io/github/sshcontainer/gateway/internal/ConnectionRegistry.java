@@ -9,7 +9,10 @@ import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -39,12 +42,19 @@ public final class ConnectionRegistry implements SessionListener {
   /** What the registry knows of one connection. */
   private static final class State {
     final String id;
+    final String address;
+    volatile boolean admitted;
+    volatile boolean identified;
+    volatile boolean kexCompleted;
+    volatile boolean authFailed;
+    volatile boolean protocolFailed;
     volatile boolean authenticated;
     volatile String user;
     volatile CompletableFuture<ConnectionHandler> handler;
 
-    State(String id) {
+    State(String id, String address) {
       this.id = id;
+      this.address = address;
     }
   }
 
@@ -55,7 +65,8 @@ public final class ConnectionRegistry implements SessionListener {
   private final String prefix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
   private final AtomicLong ids = new AtomicLong();
   private final AtomicInteger all = new AtomicInteger();
-  private final AtomicInteger unauthenticated = new AtomicInteger();
+  private final SourceGuard guard = new SourceGuard(System::nanoTime);
+  private final ScheduledExecutorService timer;
   private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
   /** Guards the waits for connections and sessions to end; signalled as each ends. */
   private final ReentrantLock lock = new ReentrantLock();
@@ -63,11 +74,13 @@ public final class ConnectionRegistry implements SessionListener {
   private final AtomicInteger sessions = new AtomicInteger();
 
   public ConnectionRegistry(GatewayOptions options, ContainerBackend backend,
-      BackendEvents events, Executor workers) {
+      BackendEvents events, Executor workers, ScheduledExecutorService timer) {
     this.options = options;
     this.backend = backend;
     this.events = events;
     this.workers = workers;
+    this.timer = timer;
+    timer.scheduleWithFixedDelay(guard::sweep, 1, 1, TimeUnit.MINUTES);
   }
 
   /** The options new connections are counted against. */
@@ -82,17 +95,85 @@ public final class ConnectionRegistry implements SessionListener {
 
   @Override
   public void sessionCreated(Session session) {
-    State s = new State(prefix + "-" + ids.incrementAndGet());
+    String address = address(session.getIoSession().getRemoteAddress());
+    State s = new State(prefix + "-" + ids.incrementAndGet(), address);
     session.setAttribute(STATE, s);
     all.incrementAndGet();
-    if (unauthenticated.incrementAndGet() > options.maxUnauthenticated()) {
-      log.warn("gateway: {} connections are not authenticated yet (limit {}): dropping {} "
-          + "from {}", unauthenticated.get() - 1, options.maxUnauthenticated(), s.id,
-          KeyAuthenticator.client(session.getIoSession().getRemoteAddress()));
+    GatewayOptions o = options;
+    SourceGuard.Refusal refusal = guard.admit(address, o);
+    if (refusal != null) {
+      // one line per address a minute at the most: a flood must not flood the log too
+      if (refusal != SourceGuard.Refusal.PENALIZED
+          && guard.shouldLogDrop(refusal == SourceGuard.Refusal.SOURCE_LIMIT ? address : "*")) {
+        log.warn("gateway: dropping new connections {} (logged once a minute)",
+            switch (refusal) {
+              case SOURCE_LIMIT -> "from " + address + ": it has "
+                  + o.maxUnauthenticatedPerSource() + " not yet authenticated, its limit";
+              case FULL -> "from everyone: " + o.maxUnauthenticated() + " are not yet "
+                  + "authenticated, the limit";
+              default -> "at random: more than " + o.earlyDropStart() + " are not yet "
+                  + "authenticated (early drop)";
+            });
+      }
       events.loginFailed("", KeyAuthenticator.client(session.getIoSession()
-          .getRemoteAddress()), "too many unauthenticated connections");
+          .getRemoteAddress()), "refused before authentication: " + refusal.name()
+              .toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+      session.close(true);
+      return;
+    }
+    s.admitted = true;
+    try {
+      timer.schedule(() -> {
+        if ((!s.identified || !s.kexCompleted) && !session.isClosing()) {
+          log.debug("gateway connection {}: no {} from {} in {}", s.id, s.identified
+              ? "key exchange" : "identification", address, o.identificationTimeout());
+          session.close(true);
+        }
+      }, o.identificationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
       session.close(true);
     }
+  }
+
+  @Override
+  public void sessionPeerIdentificationReceived(Session session, String version,
+      List<String> extraLines) {
+    State s = session.getAttribute(STATE);
+    if (s != null) {
+      s.identified = true;
+    }
+  }
+
+  @Override
+  public void sessionException(Session session, Throwable t) {
+    State s = session.getAttribute(STATE);
+    if (s != null && !s.authenticated) {
+      s.protocolFailed = true;
+    }
+  }
+
+  @Override
+  public void sessionDisconnect(Session session, int reason, String msg, String language,
+      boolean initiator) {
+    State s = session.getAttribute(STATE);
+    if (s != null && !s.authenticated && initiator
+        && reason != SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS
+        && reason != SshConstants.SSH2_DISCONNECT_BY_APPLICATION
+        && reason != SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+      s.protocolFailed = true; // the server gave up on it: key exchange, MAC, packet, ...
+    }
+  }
+
+  /** A key this connection offered was refused (it may still authenticate with another). */
+  static void authFailed(Session session) {
+    State s = session.getAttribute(STATE);
+    if (s != null) {
+      s.authFailed = true;
+    }
+  }
+
+  private static String address(java.net.SocketAddress a) {
+    return a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(a);
   }
 
   @Override
@@ -100,6 +181,9 @@ public final class ConnectionRegistry implements SessionListener {
     State s = session.getAttribute(STATE);
     if (s == null) {
       return;
+    }
+    if (event == Event.KexCompleted) {
+      s.kexCompleted = true;
     }
     if (event == Event.KexCompleted && !s.authenticated && all.get() > options.maxConnections()) {
       refuse(session, s, "the gateway has " + options.maxConnections() + " connections, its "
@@ -111,7 +195,9 @@ public final class ConnectionRegistry implements SessionListener {
 
   private void authenticated(ServerSession session, State s) {
     s.authenticated = true;
-    unauthenticated.decrementAndGet();
+    if (s.admitted) {
+      guard.authenticated(s.address);
+    }
     String user = session.getUsername();
     s.user = user;
     int mine = perUser.computeIfAbsent(user, u -> new AtomicInteger()).incrementAndGet();
@@ -229,7 +315,12 @@ public final class ConnectionRegistry implements SessionListener {
     }
     all.decrementAndGet();
     if (!s.authenticated) {
-      unauthenticated.decrementAndGet();
+      if (s.admitted) {
+        guard.closed(s.address, s.protocolFailed ? SourceGuard.PROTOCOL_FAILURE_SECONDS
+            : s.authFailed ? SourceGuard.AUTH_FAILURE_SECONDS
+            : s.identified && !s.kexCompleted ? SourceGuard.NO_KEY_EXCHANGE_SECONDS : 0,
+            options);
+      }
     } else if (s.user != null) {
       perUser.computeIfPresent(s.user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
     }

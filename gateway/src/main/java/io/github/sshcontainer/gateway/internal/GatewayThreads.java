@@ -1,5 +1,7 @@
 package io.github.sshcontainer.gateway.internal;
 
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +13,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class GatewayThreads {
   private GatewayThreads() {}
+
+  /** One daemon thread for the gateway's deadlines, {@code …-<id>-timer}. */
+  public static ScheduledExecutorService timer(String id) {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, body -> {
+      Thread th = new Thread(body, "ssh-container-gateway-" + id + "-timer");
+      th.setDaemon(true);
+      return th;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    return t;
+  }
 
   public static ThreadPoolExecutor workers(String id) {
     AtomicInteger n = new AtomicInteger();

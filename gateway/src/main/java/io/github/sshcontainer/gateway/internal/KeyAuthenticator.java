@@ -82,6 +82,7 @@ public final class KeyAuthenticator implements PublickeyAuthenticator {
       }
     }
     if (!ok) {
+      ConnectionRegistry.authFailed(session);
       String client = client(session.getClientAddress());
       log.info("gateway: refused public key {} for {} from {}: {}",
           KeyUtils.getFingerPrint(key), user, client, why);

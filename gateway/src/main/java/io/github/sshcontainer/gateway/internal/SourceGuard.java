@@ -1,0 +1,183 @@
+package io.github.sshcontainer.gateway.internal;
+
+import io.github.sshcontainer.gateway.GatewayOptions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What keeps one source from locking everyone out, as sshd's MaxStartups, PerSourceMaxStartups
+ * and PerSourcePenalties do: a cap on each address's connections that have not authenticated,
+ * random early drop of new ones between a start and a full mark of all such connections, and
+ * a penalty for an address whose connections keep failing authentication or the protocol:
+ * refused at once for a time that doubles with each repeat (up to a bound) and is logged once
+ * per penalty, not once per connection. Thread-safe.
+ */
+final class SourceGuard {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+  /** A connection that failed authentication (and never succeeded) costs this much. */
+  static final double AUTH_FAILURE_SECONDS = 5;
+  /**
+   * One that said who it is and then never finished the key exchange: garbage after the
+   * banner (MINA then waits for more bytes before it disconnects, as a defence against timing
+   * oracles), a scanner that only wanted the host key, a client that did not trust it.
+   */
+  static final double NO_KEY_EXCHANGE_SECONDS = 2;
+  /** One that broke the protocol (a failed key exchange, a bad packet MINA reported). */
+  static final double PROTOCOL_FAILURE_SECONDS = 10;
+  /** Drops over a source's cap are logged at most once a minute per source. */
+  private static final long DROP_LOG_NANOS = Duration.ofMinutes(1).toNanos();
+
+  /** What the guard knows of one address. */
+  private static final class Source {
+    final AtomicInteger unauthenticated = new AtomicInteger();
+    // guarded by this
+    double score;
+    long scoredAt;
+    long blockedUntil;
+    int blocks;
+    long lastBlockEnd;
+    int failures;
+    long dropLoggedAt = Long.MIN_VALUE;
+  }
+
+  /** Why a new connection is refused, or null. */
+  enum Refusal {
+    PENALIZED, SOURCE_LIMIT, EARLY_DROP, FULL
+  }
+
+  private final Map<String, Source> sources = new ConcurrentHashMap<>();
+  private final AtomicInteger unauthenticated = new AtomicInteger();
+  private final LongSupplier clock;
+
+  SourceGuard(LongSupplier nanoClock) {
+    this.clock = nanoClock;
+  }
+
+  /**
+   * A new connection from {@code address}: counted and admitted (null), or refused with why.
+   * An admitted one must be {@link #authenticated} or {@link #closed} later, exactly once.
+   */
+  Refusal admit(String address, GatewayOptions o) {
+    Source s = sources.computeIfAbsent(address, a -> new Source());
+    long now = clock.getAsLong();
+    synchronized (s) {
+      if (s.blockedUntil - now > 0) {
+        return Refusal.PENALIZED;
+      }
+    }
+    int all = unauthenticated.incrementAndGet();
+    int mine = s.unauthenticated.incrementAndGet();
+    Refusal r = null;
+    if (all > o.maxUnauthenticated()) {
+      r = Refusal.FULL;
+    } else if (mine > o.maxUnauthenticatedPerSource()) {
+      r = Refusal.SOURCE_LIMIT;
+    } else if (all > o.earlyDropStart()) {
+      // sshd's MaxStartups start:rate:full: from rate% just above start to 100% at full
+      double p = o.earlyDropRate() / 100.0 + (1 - o.earlyDropRate() / 100.0)
+          * (all - o.earlyDropStart()) / Math.max(1, o.maxUnauthenticated() - o.earlyDropStart());
+      if (ThreadLocalRandom.current().nextDouble() < p) {
+        r = Refusal.EARLY_DROP;
+      }
+    }
+    if (r != null) {
+      unauthenticated.decrementAndGet();
+      s.unauthenticated.decrementAndGet();
+    }
+    return r;
+  }
+
+  /** Whether this refusal of {@code address} is the first for a while, to log it once. */
+  boolean shouldLogDrop(String address) {
+    Source s = sources.get(address);
+    if (s == null) {
+      return true;
+    }
+    long now = clock.getAsLong();
+    synchronized (s) {
+      if (s.dropLoggedAt == Long.MIN_VALUE || now - s.dropLoggedAt > DROP_LOG_NANOS) {
+        s.dropLoggedAt = now;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** An admitted connection authenticated: it no longer counts against the caps. */
+  void authenticated(String address) {
+    release(address);
+  }
+
+  /**
+   * An admitted connection closed without authenticating; {@code penaltySeconds} is what it
+   * cost its source (0: nothing held against it, such as a client that only looked).
+   */
+  void closed(String address, double penaltySeconds, GatewayOptions o) {
+    Source s = release(address);
+    if (s == null || penaltySeconds <= 0 || !o.perSourcePenalties()) {
+      return;
+    }
+    long now = clock.getAsLong();
+    long blockFor = 0;
+    int failures;
+    synchronized (s) {
+      // the score leaks away at one second per second, as a penalty served
+      double elapsed = s.scoredAt == 0 ? 0 : (now - s.scoredAt) / 1e9;
+      s.score = Math.max(0, s.score - elapsed) + penaltySeconds;
+      s.scoredAt = now;
+      s.failures++;
+      failures = s.failures;
+      if (s.blockedUntil - now <= 0 && s.score >= o.penaltyMin().toSeconds()) {
+        // a repeat soon after the last penalty doubles it; a quiet spell starts again
+        if (s.blocks > 0 && now - s.lastBlockEnd > o.penaltyMax().toNanos()) {
+          s.blocks = 0;
+        }
+        long seconds = Math.min(o.penaltyMax().toSeconds(),
+            o.penaltyMin().toSeconds() << Math.min(20, s.blocks));
+        s.blocks++;
+        s.blockedUntil = now + Duration.ofSeconds(seconds).toNanos();
+        s.lastBlockEnd = s.blockedUntil;
+        s.score = 0;
+        s.failures = 0;
+        blockFor = seconds;
+      }
+    }
+    if (blockFor > 0) {
+      log.warn("gateway: refusing new connections from {} for {} s: {} of its connections "
+          + "failed authentication or the protocol", address, blockFor, failures);
+    }
+  }
+
+  private Source release(String address) {
+    Source s = sources.get(address);
+    if (s != null) {
+      unauthenticated.decrementAndGet();
+      s.unauthenticated.decrementAndGet();
+    }
+    return s;
+  }
+
+  /** Forgets addresses with nothing open, no penalty and no score left (bounded memory). */
+  void sweep() {
+    long now = clock.getAsLong();
+    sources.entrySet().removeIf(e -> {
+      Source s = e.getValue();
+      synchronized (s) {
+        return s.unauthenticated.get() == 0 && s.blockedUntil - now <= 0
+            && (s.scoredAt == 0 || (now - s.scoredAt) / 1e9 > s.score)
+            && (s.blocks == 0 || now - s.lastBlockEnd > Duration.ofMinutes(30).toNanos());
+      }
+    });
+  }
+
+  /** Addresses tracked now (for tests of the sweep). */
+  int tracked() {
+    return sources.size();
+  }
+}
