@@ -195,8 +195,17 @@ class GatewayLogsCliTest {
       String message = o.get("message").asText();
       if (o.get("level").asText().equals("INFO")
           && o.get("logger").asText().equals("io.github.sshcontainer.gateway")) {
-        listening |= message.contains(" listening on 127.0.0.1:" + g.port());
-        ends += CONNECTION_END.matcher(message).find() ? 1 : 0;
+        listening |= message.contains(" listening on 127.0.0.1:" + g.port())
+            && o.path("event").asText().equals("listening");
+        if (CONNECTION_END.matcher(message).find()) {
+          ends++;
+          // the connection's end carries who and where as fields, for a log shipper
+          assertEquals("connection-closed", o.path("event").asText(), l);
+          assertEquals("json-user", o.path("user").asText(), l);
+          assertTrue(o.path("client").asText().startsWith("127.0.0.1:"), l);
+          assertTrue(message.contains(o.path("connection").asText() + ":")
+              && !o.path("connection").asText().isEmpty(), l);
+        }
       }
       assertTrue(!o.has("stack"), "no stack trace without --verbose: " + l);
     }

@@ -28,6 +28,7 @@ import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * An SSH server on Apache MINA SSHD whose every connection lands in a container the {@link
@@ -147,7 +148,12 @@ public final class GatewayServer implements AutoCloseable {
     }
     GatewayServer server = new GatewayServer(sshd, workers, timer, connections, policy, events,
         id, options);
-    log.info("gateway {} listening on {}:{}", id, options.host(), sshd.getPort());
+    MDC.put("event", "listening");
+    try {
+      log.info("gateway {} listening on {}:{}", id, options.host(), sshd.getPort());
+    } finally {
+      MDC.remove("event");
+    }
     return server;
   }
 

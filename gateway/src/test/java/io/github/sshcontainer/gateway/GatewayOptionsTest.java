@@ -21,7 +21,12 @@ class GatewayOptionsTest {
     GatewayOptions o = builder().build();
     assertEquals(200, o.maxConnections());
     assertEquals(10, o.maxConnectionsPerUser());
-    assertEquals(50, o.maxUnauthenticated());
+    assertEquals(100, o.maxUnauthenticated(), "sshd's MaxStartups full mark");
+    assertEquals(50, o.earlyDropStart());
+    assertEquals(30, o.earlyDropRate(), "sshd's MaxStartups rate");
+    assertEquals(10, o.maxUnauthenticatedPerSource());
+    assertEquals(Duration.ofSeconds(15), o.penaltyMin(), "sshd's PerSourcePenalties min");
+    assertTrue(o.perSourcePenalties());
     assertEquals(10, o.maxSessionsPerConnection(), "sshd's MaxSessions");
     assertEquals(Duration.ofMinutes(2), o.loginGraceTime(), "sshd's LoginGraceTime");
     assertEquals("127.0.0.1", o.host(), "this machine only unless asked");

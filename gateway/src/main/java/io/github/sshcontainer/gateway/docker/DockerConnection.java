@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One connection of the Docker backend: in connection mode its container (made here, stopped
@@ -137,10 +138,15 @@ final class DockerConnection implements ConnectionHandler {
     }
     Duration took = Duration.ofNanos(System.nanoTime() - openedNanos);
     onClose.accept(this);
-    log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}",
-        info.connectionId(), info.user(), info.client().getHostString() + ":"
-            + info.client().getPort(), containers.size() == 1 ? "container" : "containers",
-        containers.stream().map(id -> id.substring(0, Math.min(12, id.length()))).toList(),
-        sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit);
+    MDC.put("event", "connection-closed");
+    try {
+      log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}",
+          info.connectionId(), info.user(), info.client().getHostString() + ":"
+              + info.client().getPort(), containers.size() == 1 ? "container" : "containers",
+          containers.stream().map(id -> id.substring(0, Math.min(12, id.length()))).toList(),
+          sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit);
+    } finally {
+      MDC.remove("event");
+    }
   }
 }

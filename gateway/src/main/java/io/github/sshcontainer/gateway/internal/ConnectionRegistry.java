@@ -11,12 +11,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -156,7 +156,10 @@ public final class ConnectionRegistry implements SessionListener {
   public void sessionDisconnect(Session session, int reason, String msg, String language,
       boolean initiator) {
     State s = session.getAttribute(STATE);
-    if (s != null && !s.authenticated && initiator
+    // a timeout (the login grace time, the idle timeout) is slowness, not a broken protocol;
+    // one that never identified itself is held to nothing here either
+    if (s != null && !s.authenticated && s.identified && initiator
+        && (msg == null || !msg.toLowerCase(java.util.Locale.ROOT).contains("timeout"))
         && reason != SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS
         && reason != SshConstants.SSH2_DISCONNECT_BY_APPLICATION
         && reason != SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
@@ -326,17 +329,26 @@ public final class ConnectionRegistry implements SessionListener {
     }
     CompletableFuture<ConnectionHandler> h = s.handler;
     if (h != null) {
-      h.thenAccept(this::closeOffIoThread);
+      Map<String, String> context = logContext(s.id, s.user, session);
+      h.thenAccept(handler -> closeOffIoThread(handler, context));
     }
     signalEnded();
   }
 
   /** Closing may stop a container (up to its stop timeout): never on MINA's I/O thread. */
-  private void closeOffIoThread(ConnectionHandler handler) {
+  private void closeOffIoThread(ConnectionHandler handler, Map<String, String> context) {
+    Runnable close = () -> {
+      context.forEach(MDC::put);
+      try {
+        handler.close();
+      } finally {
+        MDC.clear();
+      }
+    };
     try {
-      workers.execute(handler::close);
+      workers.execute(close);
     } catch (RejectedExecutionException shuttingDown) {
-      handler.close(); // the gateway is closing: close here rather than leave the container
+      close.run(); // the gateway is closing: close here rather than leave the container
     }
   }
 

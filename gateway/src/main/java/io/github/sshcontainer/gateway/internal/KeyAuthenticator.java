@@ -18,6 +18,7 @@ import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
 import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Public-key authentication against OpenSSH authorized_keys: one file for every user name, or
@@ -84,8 +85,13 @@ public final class KeyAuthenticator implements PublickeyAuthenticator {
     if (!ok) {
       ConnectionRegistry.authFailed(session);
       String client = client(session.getClientAddress());
-      log.info("gateway: refused public key {} for {} from {}: {}",
-          KeyUtils.getFingerPrint(key), user, client, why);
+      MDC.put("event", "key-refused");
+      try {
+        log.info("gateway: refused public key {} for {} from {}: {}",
+            KeyUtils.getFingerPrint(key), user, client, why);
+      } finally {
+        MDC.remove("event");
+      }
       events.loginFailed(user, client, why);
     }
     return ok;

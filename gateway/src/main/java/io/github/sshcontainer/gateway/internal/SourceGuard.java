@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * What keeps one source from locking everyone out, as sshd's MaxStartups, PerSourceMaxStartups
@@ -149,8 +150,13 @@ final class SourceGuard {
       }
     }
     if (blockFor > 0) {
-      log.warn("gateway: refusing new connections from {} for {} s: {} of its connections "
-          + "failed authentication or the protocol", address, blockFor, failures);
+      MDC.put("event", "source-penalized");
+      try {
+        log.warn("gateway: refusing new connections from {} for {} s: {} of its connections "
+            + "failed authentication or the protocol", address, blockFor, failures);
+      } finally {
+        MDC.remove("event");
+      }
     }
   }
 
