@@ -76,32 +76,21 @@ public final class ObservedBackend implements ContainerBackend {
     next.close();
   }
 
-  private static final class ObservedSession implements SessionHandler {
-    private final SessionHandler next;
+  private static final class ObservedSession extends ForwardingSessionHandler {
     private final ConnectionInfo connection;
     private final BackendEvents events;
 
     ObservedSession(SessionHandler next, ConnectionInfo connection, BackendEvents events) {
-      this.next = next;
+      super(next);
       this.connection = connection;
       this.events = events;
-    }
-
-    @Override
-    public void onEnv(String name, String value) {
-      next.onEnv(name, value);
-    }
-
-    @Override
-    public void onPty(String term, int columns, int rows) {
-      next.onPty(term, columns, rows);
     }
 
     @Override
     public void onStart(SessionRequest request, SessionIo io) {
       events.requested(connection, request);
       try {
-        next.onStart(request, new SessionIo() {
+        super.onStart(request, new SessionIo() {
           @Override
           public InputStream stdin() {
             return io.stdin();
@@ -127,21 +116,6 @@ public final class ObservedBackend implements ContainerBackend {
         events.failed(connection, e);
         throw e;
       }
-    }
-
-    @Override
-    public void onWindowChange(int columns, int rows) {
-      next.onWindowChange(columns, rows);
-    }
-
-    @Override
-    public void onSignal(String signal) {
-      next.onSignal(signal);
-    }
-
-    @Override
-    public void close() {
-      next.close();
     }
   }
 }

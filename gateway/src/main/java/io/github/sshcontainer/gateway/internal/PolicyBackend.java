@@ -7,7 +7,6 @@ import io.github.sshcontainer.gateway.backend.ConnectionHandler;
 import io.github.sshcontainer.gateway.backend.ConnectionInfo;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import io.github.sshcontainer.gateway.backend.SessionHandler;
-import io.github.sshcontainer.gateway.backend.SessionIo;
 import io.github.sshcontainer.gateway.backend.SessionRequest;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -85,13 +84,12 @@ public final class PolicyBackend implements ContainerBackend {
   }
 
   /** A session whose env requests pass the connection's env filter. */
-  private static final class FilteredSession implements SessionHandler {
-    private final SessionHandler next;
+  private static final class FilteredSession extends ForwardingSessionHandler {
     private final GatewayOptions policy;
     private final String connectionId;
 
     FilteredSession(SessionHandler next, GatewayOptions policy, String connectionId) {
-      this.next = next;
+      super(next);
       this.policy = policy;
       this.connectionId = connectionId;
     }
@@ -99,35 +97,10 @@ public final class PolicyBackend implements ContainerBackend {
     @Override
     public void onEnv(String name, String value) {
       if (policy.envAllowed(name)) {
-        next.onEnv(name, value);
+        super.onEnv(name, value);
       } else {
         log.debug("gateway connection {}: env {} not allowed (env-allow)", connectionId, name);
       }
-    }
-
-    @Override
-    public void onPty(String term, int columns, int rows) {
-      next.onPty(term, columns, rows);
-    }
-
-    @Override
-    public void onStart(SessionRequest request, SessionIo io) {
-      next.onStart(request, io);
-    }
-
-    @Override
-    public void onWindowChange(int columns, int rows) {
-      next.onWindowChange(columns, rows);
-    }
-
-    @Override
-    public void onSignal(String signal) {
-      next.onSignal(signal);
-    }
-
-    @Override
-    public void close() {
-      next.close();
     }
   }
 }
