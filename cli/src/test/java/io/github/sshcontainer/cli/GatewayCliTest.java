@@ -13,10 +13,7 @@ import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.TlsFiles;
 import io.github.sshcontainer.tunnel.TunnelOptions;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class GatewayCliTest {
-  private static final Path JAR = Path.of("target/ssh-container.jar").toAbsolutePath();
   private static final Duration SOON = Duration.ofSeconds(60);
   @TempDir Path tmp;
 
@@ -43,32 +39,18 @@ class GatewayCliTest {
     return Lab.shared();
   }
 
-  private record Running(Process process, int port, Path err) {}
-
-  private Running gateway(Path hostKey, Path authorized) throws Exception {
-    return gateway(List.of(lab().destination(), "--identity", lab().clientKey().toString(),
-        "--known-hosts", lab().knownHosts().toString(), "--remote-socket",
-        lab().docker().socket().toString()), hostKey, authorized);
+  private GatewayProcess gateway(Path hostKey, Path authorized) throws Exception {
+    return gateway(GatewayProcess.labDockerHost(), hostKey, authorized);
   }
 
   /** {@code ssh-container gateway DOCKER-HOST-ARGS… --listen 127.0.0.1:0 …}, started. */
-  private Running gateway(List<String> dockerHost, Path hostKey, Path authorized)
+  private GatewayProcess gateway(List<String> dockerHost, Path hostKey, Path authorized)
       throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-jar", JAR.toString(), "gateway"));
-    cmd.addAll(dockerHost);
-    cmd.addAll(List.of("--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull",
+    List<String> args = new ArrayList<>(dockerHost);
+    args.addAll(List.of("--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull",
         "never", "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
         "--stop-timeout", "2s"));
-    Path err = tmp.resolve("gateway-" + System.nanoTime() + ".err");
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-        new File("/dev/null"))).redirectError(err.toFile()).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8));
-    String first = out.readLine();
-    assertTrue(first != null && first.startsWith("listening on 127.0.0.1:"), "first line: "
-        + first);
-    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)), err);
+    return GatewayProcess.start(tmp, List.of(), args, hostKey);
   }
 
   private OpenSshClient client(Path hostKey, int port, String user) throws Exception {
@@ -92,7 +74,7 @@ class GatewayCliTest {
     try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
         .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
         .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
-      Running first = gateway(hostKey, authorized);
+      GatewayProcess first = gateway(hostKey, authorized);
       OpenSshClient c = client(hostKey, first.port(), "cli-user");
       OpenSshClient.Result r = c.ssh("echo through-the-cli; exit 4", null, SOON);
       assertEquals(4, r.code(), r.err());
@@ -107,7 +89,7 @@ class GatewayCliTest {
       first.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL
       held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       assertEquals(1, containersOf(docker, "cli-user"), "orphaned by the kill");
-      Running second = gateway(hostKey, authorized);
+      GatewayProcess second = gateway(hostKey, authorized);
       assertEquals(0, containersOf(docker, "cli-user"), "removed when the gateway started");
       OpenSshClient again = client(hostKey, second.port(), "cli-user");
       assertEquals("same host key\n", again.ssh("echo same host key", null, SOON).out());
@@ -125,7 +107,7 @@ class GatewayCliTest {
     Path hostKey = tmp.resolve("local_host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("local_authorized_keys"));
-    Running g = gateway(List.of("unix://" + lab().docker().socket(), "--max-sessions", "1"),
+    GatewayProcess g = gateway(List.of("unix://" + lab().docker().socket(), "--max-sessions", "1"),
         hostKey, authorized);
     try {
       OpenSshClient c = client(hostKey, g.port(), "local-user");
@@ -179,7 +161,7 @@ class GatewayCliTest {
     Path hostKey = tmp.resolve("tls_host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("tls_authorized_keys"));
-    Running g = gateway(List.of(tcp, "--tlscacert", tls.ca().toString(), "--tlscert",
+    GatewayProcess g = gateway(List.of(tcp, "--tlscacert", tls.ca().toString(), "--tlscert",
         tls.cert().toString(), "--tlskey", tls.key().toString()), hostKey, authorized);
     try {
       OpenSshClient.Result r = client(hostKey, g.port(), "tls-user").ssh(
@@ -198,7 +180,7 @@ class GatewayCliTest {
 
     // a CA that did not sign the daemon's certificate: no listener, one line, non-zero
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-jar", JAR.toString(), "gateway", tcp, "--tlscacert",
+        "java").toString(), "-jar", GatewayProcess.JAR.toString(), "gateway", tcp, "--tlscacert",
         tls.otherCa().toString(), "--tlscert", tls.cert().toString(), "--tlskey",
         tls.key().toString(), "--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX,
         "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString()));

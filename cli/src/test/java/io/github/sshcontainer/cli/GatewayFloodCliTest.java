@@ -7,9 +7,6 @@ import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class GatewayFloodCliTest {
-  private static final Path JAR = Path.of("target/ssh-container.jar").toAbsolutePath();
   @TempDir Path tmp;
 
   private static Lab lab() {
@@ -57,23 +53,18 @@ class GatewayFloodCliTest {
     Path hostKey = tmp.resolve("host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("authorized_keys"));
-    Path err = tmp.resolve("gateway.err");
-    Process g = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-jar", JAR.toString(),
-        "gateway", lab().destination(), "--identity", lab().clientKey().toString(),
-        "--known-hosts", lab().knownHosts().toString(), "--remote-socket",
-        lab().docker().socket().toString(), "--listen", "127.0.0.1:0", "--image",
-        DockerDaemon.BUSYBOX, "--pull", "never", "--host-key", hostKey.toString(),
-        "--authorized-keys", authorized.toString(), "--stop-timeout", "1s")
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectError(err.toFile()).start();
+    List<String> args = new ArrayList<>(GatewayProcess.labDockerHost());
+    args.addAll(List.of("--listen", "127.0.0.1:0", "--image", DockerDaemon.BUSYBOX, "--pull",
+        "never", "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
+        "--stop-timeout", "1s"));
+    GatewayProcess gateway = GatewayProcess.start(tmp,
+        List.of("-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch"), args, hostKey);
+    Process g = gateway.process();
+    Path err = gateway.err();
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> attackers = new ArrayList<>();
     try {
-      String first = new BufferedReader(new InputStreamReader(g.getInputStream(),
-          StandardCharsets.UTF_8)).readLine();
-      assertTrue(first != null && first.startsWith("listening on"), first + Files.readString(err));
-      int port = Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
+      int port = gateway.port();
       Path kh = Files.writeString(tmp.resolve("kh"), Keys.knownHostsLine(hostKey, port) + "\n");
       OpenSshClient victim = new OpenSshClient(lab().clientKey(), kh, port, "victim");
       String[] from2 = {"-o", "BindAddress=127.0.0.2"};

@@ -9,9 +9,6 @@ import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Prerequisites;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class GatewayLogsCliTest {
-  private static final Path JAR = Path.of("target/ssh-container.jar").toAbsolutePath();
   private static final Duration SOON = Duration.ofSeconds(60);
   private static final String SFTP_SERVER = "/usr/lib/openssh/sftp-server";
   /** The gateway's one INFO line per connection, at its end (docs/gateway.md). */
@@ -50,41 +46,28 @@ class GatewayLogsCliTest {
     return Lab.shared();
   }
 
-  private record Running(Process process, int port, Path err, Path hostKey) {}
 
   /** {@code ssh-container gateway LAB-DOCKER-HOST --image SFTP-IMAGE … EXTRA…}, started. */
-  private Running gateway(String... extra) throws Exception {
+  private GatewayProcess gateway(String... extra) throws Exception {
     Path hostKey = tmp.resolve("host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("authorized_keys"));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-jar", JAR.toString(), "gateway", lab().destination(),
-        "--identity", lab().clientKey().toString(), "--known-hosts",
-        lab().knownHosts().toString(), "--remote-socket", lab().docker().socket().toString(),
-        "--listen", "127.0.0.1:0", "--image", lab().docker().sftpImage(), "--pull", "never",
-        "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
-        "--stop-timeout", "2s", "--subsystem", "sftp=" + SFTP_SERVER));
-    cmd.addAll(List.of(extra));
-    Path err = tmp.resolve("gateway.err");
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-        new File("/dev/null"))).redirectError(err.toFile()).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8));
-    String first = out.readLine();
-    assertTrue(first != null && first.startsWith("listening on 127.0.0.1:"), "first line: "
-        + first + "\nstderr:\n" + Files.readString(err));
-    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)), err,
-        hostKey);
+    List<String> args = new ArrayList<>(GatewayProcess.labDockerHost());
+    args.addAll(List.of("--listen", "127.0.0.1:0", "--image", lab().docker().sftpImage(),
+        "--pull", "never", "--host-key", hostKey.toString(), "--authorized-keys",
+        authorized.toString(), "--stop-timeout", "2s", "--subsystem", "sftp=" + SFTP_SERVER));
+    args.addAll(List.of(extra));
+    return GatewayProcess.start(tmp, List.of(), args, hostKey);
   }
 
-  private OpenSshClient client(Running g, String user) throws Exception {
+  private OpenSshClient client(GatewayProcess g, String user) throws Exception {
     Path kh = Files.writeString(tmp.resolve("kh-" + user), Keys.knownHostsLine(g.hostKey(),
         g.port()) + "\n");
     return new OpenSshClient(lab().clientKey(), kh, g.port(), user);
   }
 
   /** SIGTERM, and the clean stop it should be. */
-  private static void stop(Running g) throws Exception {
+  private static void stop(GatewayProcess g) throws Exception {
     g.process().destroy();
     assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
     assertEquals(0, g.process().exitValue(), "a clean stop: " + Files.readString(g.err()));
@@ -99,7 +82,7 @@ class GatewayLogsCliTest {
   }
 
   /** Waits (at most 30 s) until the gateway has logged {@code n} connection ends. */
-  private static void awaitConnectionsEnded(Running g, long n, String what) throws Exception {
+  private static void awaitConnectionsEnded(GatewayProcess g, long n, String what) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (connectionsEnded(g.err()) < n && System.nanoTime() < end) {
       Thread.sleep(50);
@@ -141,7 +124,7 @@ class GatewayLogsCliTest {
     return found;
   }
 
-  private static void assertNothingToActOn(Running g, Map<String, Integer> caseStarts)
+  private static void assertNothingToActOn(GatewayProcess g, Map<String, Integer> caseStarts)
       throws Exception {
     List<String> bad = offending(g.err(), caseStarts);
     assertTrue(bad.isEmpty(), "ordinary disconnects must leave no WARN, ERROR or stack trace"
@@ -162,7 +145,7 @@ class GatewayLogsCliTest {
 
   @Test
   void jsonIsOneObjectPerLineWithTimeLevelAndMessage() throws Exception {
-    Running g = gateway("--log-format", "json");
+    GatewayProcess g = gateway("--log-format", "json");
     try {
       OpenSshClient c = client(g, "json-user");
       for (int i = 0; i < 2; i++) {
@@ -219,7 +202,7 @@ class GatewayLogsCliTest {
     Path python = Prerequisites.requirePythonModule("paramiko", "python3-paramiko");
     Path sftp = Prerequisites.require("openssh-client", "/usr/bin/sftp");
     Path script = Path.of(getClass().getResource("/paramiko-abrupt.py").toURI());
-    Running g = gateway();
+    GatewayProcess g = gateway();
     Map<String, Integer> cases = new LinkedHashMap<>();
     try {
       OpenSshClient c = client(g, "logs-user");
@@ -265,7 +248,7 @@ class GatewayLogsCliTest {
 
   @Test
   void sessionModeKilledClientLeavesNoWarnErrorOrStackTrace() throws Exception {
-    Running g = gateway("--mode", "session");
+    GatewayProcess g = gateway("--mode", "session");
     Map<String, Integer> cases = new LinkedHashMap<>();
     try {
       cases.put("(a) --mode session: ssh SIGKILLed in sleep 30", lines(g.err()).size());

@@ -12,12 +12,7 @@ import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Prometheus;
 import io.github.sshcontainer.lab.TlsFiles;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class GatewayMetricsCliTest {
-  private static final Path JAR = Path.of("target/ssh-container.jar").toAbsolutePath();
   private static final Duration SOON = Duration.ofSeconds(60);
   private static final String M = "sshcontainer_gateway_";
   @TempDir Path tmp;
@@ -44,31 +38,14 @@ class GatewayMetricsCliTest {
     return Lab.shared();
   }
 
-  private record Running(Process process, int port, InetSocketAddress metrics, Path err) {}
-
   /** {@code ssh-container gateway DOCKER-HOST… --metrics 127.0.0.1:0 --disable-shell …}. */
-  private Running gateway(List<String> dockerHost, Path hostKey, Path authorized)
+  private GatewayProcess gateway(List<String> dockerHost, Path hostKey, Path authorized)
       throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-jar", JAR.toString(), "gateway"));
-    cmd.addAll(dockerHost);
-    cmd.addAll(List.of("--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--image",
+    List<String> args = new ArrayList<>(dockerHost);
+    args.addAll(List.of("--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--image",
         DockerDaemon.BUSYBOX, "--pull", "never", "--host-key", hostKey.toString(),
         "--authorized-keys", authorized.toString(), "--stop-timeout", "2s", "--disable-shell"));
-    Path err = tmp.resolve("gateway-" + System.nanoTime() + ".err");
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-        new File("/dev/null"))).redirectError(err.toFile()).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8));
-    String first = out.readLine();
-    assertTrue(first != null && first.startsWith("listening on 127.0.0.1:"), "first line: "
-        + first + "; stderr: " + Files.readString(err));
-    String second = out.readLine();
-    assertTrue(second != null && second.startsWith("metrics on 127.0.0.1:"), "second line: "
-        + second + "; stderr: " + Files.readString(err));
-    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)),
-        new InetSocketAddress("127.0.0.1", Integer.parseInt(second.substring(
-            second.lastIndexOf(':') + 1))), err);
+    return GatewayProcess.start(tmp, List.of(), args, hostKey);
   }
 
   private OpenSshClient client(Path key, Path hostKey, int port, String user) throws Exception {
@@ -78,7 +55,7 @@ class GatewayMetricsCliTest {
   }
 
   /** Polls {@code /health} until it answers {@code status body}. */
-  private static void awaitHealth(Running g, int status, String body, Duration within)
+  private static void awaitHealth(GatewayProcess g, int status, String body, Duration within)
       throws Exception {
     long end = System.nanoTime() + within.toNanos();
     HttpGet.Response r = null;
@@ -107,7 +84,7 @@ class GatewayMetricsCliTest {
     return found;
   }
 
-  private static String scrape(Running g) throws IOException {
+  private static String scrape(GatewayProcess g) throws IOException {
     HttpGet.Response r = HttpGet.get(g.metrics(), "/metrics");
     assertEquals(200, r.status(), r.body());
     return r.body();
@@ -124,7 +101,7 @@ class GatewayMetricsCliTest {
     Path hostKey = tmp.resolve("host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("authorized_keys"));
-    Running g = gateway(List.of("unix://" + lab().docker().socket()), hostKey, authorized);
+    GatewayProcess g = gateway(List.of("unix://" + lab().docker().socket()), hostKey, authorized);
     try {
       awaitHealth(g, 200, "ok\n", Duration.ofSeconds(20));
       String before = scrape(g);
@@ -201,7 +178,7 @@ class GatewayMetricsCliTest {
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("health_authorized_keys"));
     try (DelayProxy proxy = DelayProxy.start(lab().tlsDockerPort(), Duration.ZERO)) {
-      Running g = gateway(List.of("tcp://127.0.0.1:" + proxy.port(), "--tlscacert",
+      GatewayProcess g = gateway(List.of("tcp://127.0.0.1:" + proxy.port(), "--tlscacert",
           tls.ca().toString(), "--tlscert", tls.cert().toString(), "--tlskey",
           tls.key().toString()), hostKey, authorized);
       Process held = null;

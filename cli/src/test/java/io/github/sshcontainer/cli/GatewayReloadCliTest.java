@@ -13,12 +13,8 @@ import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Prerequisites;
 import io.github.sshcontainer.tunnel.TunnelOptions;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class GatewayReloadCliTest {
-  private static final Path JAR = Path.of("target/ssh-container.jar").toAbsolutePath();
   private static final Duration SOON = Duration.ofSeconds(60);
   @TempDir Path tmp;
 
@@ -47,23 +42,11 @@ class GatewayReloadCliTest {
     return Lab.shared();
   }
 
-  private record Running(Process process, int port, Path err) {}
-
-  private Running gateway(Path config, String... more) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-jar", JAR.toString(), "gateway", lab().destination(),
-        "--identity", lab().clientKey().toString(), "--known-hosts",
-        lab().knownHosts().toString(), "--remote-socket", lab().docker().socket().toString(),
-        "--config", config.toString()));
-    cmd.addAll(List.of(more));
-    Path err = tmp.resolve("gateway-" + System.nanoTime() + ".err");
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-        new File("/dev/null"))).redirectError(err.toFile()).start();
-    String first = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8)).readLine();
-    assertTrue(first != null && first.startsWith("listening on 127.0.0.1:"), "first line: "
-        + first + "\n" + Files.readString(err));
-    return new Running(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)), err);
+  private GatewayProcess gateway(Path config, String... more) throws Exception {
+    List<String> args = new ArrayList<>(GatewayProcess.labDockerHost());
+    args.addAll(List.of("--config", config.toString()));
+    args.addAll(List.of(more));
+    return GatewayProcess.start(tmp, List.of(), args, null);
   }
 
   private String config(Path hostKey, Path authorized, String envAllow) {
@@ -119,7 +102,7 @@ class GatewayReloadCliTest {
     Keys.generate(second, "");
     Path config = Files.writeString(tmp.resolve("gateway.yaml"),
         config(hostKey, authorized, "FIRST"));
-    Running g = gateway(config);
+    GatewayProcess g = gateway(config);
     try {
       OpenSshClient alice = client(lab().clientKey(), hostKey, g.port(), "alice");
       String show = "echo \"[$FIRST][$SECOND]\"";
@@ -177,7 +160,7 @@ class GatewayReloadCliTest {
     try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
         .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
         .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
-      Running g = gateway(config, "--drain-timeout", "30s");
+      GatewayProcess g = gateway(config, "--drain-timeout", "30s");
       OpenSshClient c = client(lab().clientKey(), hostKey, g.port(), "drained");
       Path log = tmp.resolve("draining.log");
       Process session = c.start(c.ssh(List.of(), "echo started; sleep 4; echo finished; "

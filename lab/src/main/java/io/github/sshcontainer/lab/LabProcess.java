@@ -135,6 +135,21 @@ final class LabProcess {
    * Kills what a daemon that died hard leaves running: containerd shims re-parent to init and
    * keep their containers (and their mounts) alive; they name the daemon's directory.
    */
+  /** TERM to {@code p}, KILL after 10 s, and the wait for it to be gone (null: nothing). */
+  static void stop(Process p) {
+    if (p == null) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static void killProcessesUnder(Path dir) {
     List<ProcessHandle> left = processesUnder(dir);
     for (ProcessHandle p : left) {
