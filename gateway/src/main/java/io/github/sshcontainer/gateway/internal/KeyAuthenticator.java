@@ -81,6 +81,7 @@ public final class KeyAuthenticator implements PublickeyAuthenticator {
         why = "not in " + user + "'s authorized keys";
       }
     }
+    AuditLog.of(session).auth(user, key, ok, why);
     if (!ok) {
       String client = client(session.getClientAddress());
       log.info("gateway: refused public key {} for {} from {}: {}",
