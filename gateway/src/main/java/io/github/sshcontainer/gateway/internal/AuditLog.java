@@ -19,12 +19,15 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
@@ -55,6 +58,8 @@ public final class AuditLog implements SessionListener {
   static final String REFUSAL = "the audit log cannot be written; sessions are refused until "
       + "the operator fixes it";
   private static final AttributeKey<Connection> CONNECTION = new AttributeKey<>();
+  /** How long a closed connection's file waits for its sessions' exits. */
+  private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
   private static final FileAttribute<Set<PosixFilePermission>> DIR_MODE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
   private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
@@ -209,6 +214,10 @@ public final class AuditLog implements SessionListener {
     private final AtomicLong bytesOut = new AtomicLong();
     private final Set<String> containers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    /** Sessions whose exit has not been written yet; guarded by this for the wait. */
+    private int live;
+    private Object[] disconnect;
     private FileChannel file; // written on serial only
     private volatile boolean writable;
     private volatile String acceptedKey;
@@ -259,7 +268,7 @@ public final class AuditLog implements SessionListener {
      * connection's serial executor.
      */
     void event(String event, Object... fields) {
-      if (audit == null || closed.get()) {
+      if (audit == null) {
         return;
       }
       StringBuilder b = new StringBuilder(128);
@@ -315,15 +324,73 @@ public final class AuditLog implements SessionListener {
       file = null;
     }
 
-    /** The connection ended: its disconnect line, then the file closes. */
-    void close() {
+    /** A session began: the file stays open until its exit is written. */
+    void sessionBegan() {
+      if (audit != null) {
+        synchronized (this) {
+          live++;
+        }
+      }
+    }
+
+    /** A session's exit was written (or it never started). */
+    void sessionEnded() {
       if (audit == null) {
         return;
       }
-      event("disconnect", "reason", reason, "duration_ms",
+      boolean last;
+      synchronized (this) {
+        live--;
+        last = live == 0 && closed.get();
+        notifyAll();
+      }
+      if (last) {
+        finish();
+      }
+    }
+
+    /**
+     * The connection ended. The disconnect line, the last, is written once its sessions'
+     * exits are (a session's end can reach the gateway after its connection's), or after
+     * {@link #EXIT_WAIT} at most; then the file closes.
+     */
+    void close() {
+      if (audit == null || !closed.compareAndSet(false, true)) {
+        return;
+      }
+      disconnect = new Object[] {"reason", reason, "duration_ms",
           (System.nanoTime() - openedNanos) / 1_000_000, "bytes_in", bytesIn.get(),
-          "bytes_out", bytesOut.get());
-      if (closed.compareAndSet(false, true)) {
+          "bytes_out", bytesOut.get()};
+      synchronized (this) {
+        if (live <= 0) {
+          finish();
+          return;
+        }
+      }
+      try {
+        audit.workers.execute(() -> {
+          long end = System.nanoTime() + EXIT_WAIT.toNanos();
+          synchronized (this) {
+            long left;
+            while (live > 0 && (left = end - System.nanoTime()) > 0) {
+              try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+              }
+            }
+          }
+          finish();
+        });
+      } catch (RejectedExecutionException closing) {
+        finish();
+      }
+    }
+
+    private void finish() {
+      if (finished.compareAndSet(false, true)) {
+        event("disconnect", disconnect);
         serial.execute(this::closeFile);
       }
     }
@@ -422,7 +489,9 @@ public final class AuditLog implements SessionListener {
   /**
    * One session's asciicast v2 file. Each event is one write, by the thread that pumps the
    * stream; past the bound the recording stops (nothing more is written) and the audit log
-   * says so; a write that fails stops it too. The session goes on either way.
+   * says so; a write that fails stops it too. The session goes on either way. Events are built
+   * as bytes, straight from the stream's: the text is escaped for JSON without being decoded
+   * to a String and encoded again (a full recording of bulk output costs a third less).
    */
   static final class Recording {
     private final Connection connection;
@@ -430,7 +499,8 @@ public final class AuditLog implements SessionListener {
     private final long maxBytes;
     private final boolean input;
     private final long startNanos = System.nanoTime();
-    private final StringBuilder line = new StringBuilder(512); // guarded by this
+    private byte[] line = new byte[8192]; // guarded by this
+    private int size; // guarded by this
     private FileChannel file; // guarded by this
     private long written; // guarded by this
 
@@ -447,8 +517,8 @@ public final class AuditLog implements SessionListener {
     synchronized void resize(int columns, int rows) {
       if (file != null) {
         time();
-        line.append(", \"r\", \"").append(columns).append('x').append(rows).append("\"]\n");
-        write(line);
+        ascii(", \"r\", \"" + columns + "x" + rows + "\"]\n");
+        write();
       }
     }
 
@@ -457,38 +527,61 @@ public final class AuditLog implements SessionListener {
       if (file == null) {
         return;
       }
-      String s = text.decode(b, off, len);
-      if (s.isEmpty()) {
-        return;
-      }
       time();
-      line.append(", \"").append(code).append("\", ");
-      Json.string(line, s);
-      line.append("]\n");
-      write(line);
+      ascii(", \"" + code + "\", \"");
+      int before = size;
+      ensure(len * 6 + 24); // and a carried character's bytes
+      size = text.escape(b, off, len, line, size);
+      if (size == before) {
+        return; // only the start of a character: it comes with the next chunk
+      }
+      ascii("\"]\n");
+      write();
     }
 
     private void time() {
-      line.setLength(0);
+      size = 0;
       long micros = (System.nanoTime() - startNanos) / 1000;
       String frac = Long.toString(1_000_000 + micros % 1_000_000).substring(1);
-      line.append('[').append(micros / 1_000_000).append('.').append(frac);
+      ascii("[" + micros / 1_000_000 + "." + frac);
     }
 
+    private void ascii(String s) {
+      ensure(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        line[size++] = (byte) s.charAt(i);
+      }
+    }
+
+    private void ensure(int more) {
+      if (size + more > line.length) {
+        line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, size + more));
+      }
+    }
+
+    /** The header: text that is already JSON. */
     private synchronized void write(CharSequence text) {
       byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-      if (written + bytes.length > maxBytes) {
+      size = 0;
+      ensure(bytes.length);
+      System.arraycopy(bytes, 0, line, 0, bytes.length);
+      size = bytes.length;
+      write();
+    }
+
+    private void write() {
+      if (written + size > maxBytes) {
         stop();
         connection.event("recording-truncated", "channel", channel, "max_bytes", maxBytes,
             "written_bytes", written);
         return;
       }
       try {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        ByteBuffer buf = ByteBuffer.wrap(line, 0, size);
         while (buf.hasRemaining()) {
           file.write(buf);
         }
-        written += bytes.length;
+        written += size;
       } catch (IOException e) {
         stop();
         connection.audit.failed(e);
@@ -514,41 +607,107 @@ public final class AuditLog implements SessionListener {
   }
 
   /**
-   * Decodes a byte stream as UTF-8 chunk by chunk: a character whose bytes are split over two
-   * chunks is decoded whole with the next one; bytes that are not UTF-8 become U+FFFD.
+   * A byte stream as UTF-8 text for JSON, chunk by chunk: a character whose bytes are split
+   * over two chunks is kept whole for the next one; bytes that are not UTF-8 (an overlong form,
+   * a surrogate, a stray continuation) become U+FFFD, one per byte.
    */
   static final class Utf8 {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private final byte[] carry = new byte[3];
     private int carried;
 
-    String decode(byte[] b, int off, int len) {
-      byte[] all = b;
+    /**
+     * Writes the JSON-escaped text of {@code b[off, off+len)} (and what the last chunk left)
+     * into {@code out} at {@code at}, which has room for 6 bytes per byte and the carry; returns
+     * the end.
+     */
+    int escape(byte[] b, int off, int len, byte[] out, int at) {
+      byte[] a = b;
       int start = off;
-      int n = len;
+      int end = off + len;
       if (carried > 0) {
-        all = new byte[carried + len];
-        System.arraycopy(carry, 0, all, 0, carried);
-        System.arraycopy(b, off, all, carried, len);
+        a = new byte[carried + len];
+        System.arraycopy(carry, 0, a, 0, carried);
+        System.arraycopy(b, off, a, carried, len);
         start = 0;
-        n = carried + len;
+        end = carried + len;
         carried = 0;
       }
-      int end = start + n;
       int cut = end;
       for (int i = end - 1; i >= Math.max(start, end - 3); i--) {
-        int c = all[i] & 0xff;
+        int c = a[i] & 0xff;
         if ((c & 0xc0) == 0x80) {
           continue; // a continuation byte: look further back for its lead
         }
-        int need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-        if (end - i < need && c < 0xf8) {
+        if (c >= 0xc2 && c <= 0xf4 && end - i < (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2)) {
           cut = i;
         }
         break;
       }
       carried = end - cut;
-      System.arraycopy(all, cut, carry, 0, carried);
-      return new String(all, start, cut - start, StandardCharsets.UTF_8);
+      System.arraycopy(a, cut, carry, 0, carried);
+      return json(a, start, cut, out, at);
+    }
+
+    private static int json(byte[] a, int i, int end, byte[] o, int p) {
+      while (i < end) {
+        int c = a[i] & 0xff;
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+          o[p++] = (byte) c;
+          i++;
+        } else if (c < 0x80) {
+          o[p++] = '\\';
+          switch (c) {
+            case '"' -> o[p++] = '"';
+            case '\\' -> o[p++] = '\\';
+            case '\n' -> o[p++] = 'n';
+            case '\r' -> o[p++] = 'r';
+            case '\t' -> o[p++] = 't';
+            default -> {
+              o[p++] = 'u';
+              o[p++] = '0';
+              o[p++] = '0';
+              o[p++] = HEX[c >> 4];
+              o[p++] = HEX[c & 0xf];
+            }
+          }
+          i++;
+        } else {
+          int n = sequence(a, i, end);
+          if (n > 0) {
+            System.arraycopy(a, i, o, p, n);
+            p += n;
+            i += n;
+          } else {
+            o[p++] = (byte) 0xef; // U+FFFD
+            o[p++] = (byte) 0xbf;
+            o[p++] = (byte) 0xbd;
+            i++;
+          }
+        }
+      }
+      return p;
+    }
+
+    /** The length of the well-formed UTF-8 sequence at {@code i} (RFC 3629), or 0. */
+    private static int sequence(byte[] a, int i, int end) {
+      int c = a[i] & 0xff;
+      int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+      if (n == 0 || i + n > end) {
+        return 0;
+      }
+      for (int k = 1; k < n; k++) {
+        if ((a[i + k] & 0xc0) != 0x80) {
+          return 0;
+        }
+      }
+      int c1 = a[i + 1] & 0xff;
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90)
+          || (c == 0xf4 && c1 > 0x8f)) {
+        return 0; // overlong, surrogate or past U+10FFFF
+      }
+      return n;
     }
   }
 

@@ -46,6 +46,7 @@ final class BackendCommand implements Command {
   private final String connectionId;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final AtomicBoolean destroyed = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
   private InputStream in;
   private OutputStream out;
   private OutputStream err;
@@ -63,6 +64,7 @@ final class BackendCommand implements Command {
     this.serial = new SerialExecutor(workers, logContext);
     this.connectionId = logContext.getOrDefault("connection", "?");
     this.audit = AuditLog.of(channel.getSession());
+    audit.sessionBegan();
   }
 
   @Override
@@ -214,6 +216,7 @@ final class BackendCommand implements Command {
     audit.event("exit", "channel", channel.getChannelId(), "status", 1, "error",
         e.getMessage());
     endRecording();
+    released();
     try {
       err.write(("gateway: " + e.getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8));
       err.flush();
@@ -235,6 +238,7 @@ final class BackendCommand implements Command {
     audit.event("exit", "channel", channel.getChannelId(), "status", status.isSignal() ? null
         : status.code(), "signal", status.signal().orElse(null));
     endRecording();
+    released();
     if (status.isSignal()) {
       try {
         channel.exitWithSignal(status.signal().orElseThrow());
@@ -254,6 +258,13 @@ final class BackendCommand implements Command {
     }
   }
 
+  /** Once: the audit log may close when its connection has and every session is released. */
+  private void released() {
+    if (released.compareAndSet(false, true)) {
+      audit.sessionEnded();
+    }
+  }
+
   private void endRecording() {
     AuditLog.Recording r = recording;
     if (r != null) {
@@ -269,6 +280,8 @@ final class BackendCommand implements Command {
         SessionHandler h = handler;
         if (h != null) {
           h.close();
+        } else {
+          released(); // never started: no exit to wait for
         }
       });
     }
