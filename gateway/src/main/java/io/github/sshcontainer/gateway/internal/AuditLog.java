@@ -22,6 +22,8 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -487,13 +489,27 @@ public final class AuditLog implements SessionListener {
   }
 
   /**
-   * One session's asciicast v2 file. Each event is one write, by the thread that pumps the
-   * stream; past the bound the recording stops (nothing more is written) and the audit log
-   * says so; a write that fails stops it too. The session goes on either way. Events are built
-   * as bytes, straight from the stream's: the text is escaped for JSON without being decoded
-   * to a String and encoded again (a full recording of bulk output costs a third less).
+   * One session's asciicast v2 file. The thread that pumps the stream only copies each chunk
+   * (with its time) into a queue; a writer on the gateway's workers escapes it and writes it,
+   * one write per event, so that the session's output does not wait for the disk. The queue
+   * holds {@link #QUEUE_BYTES} at most: a disk slower than the output holds the session up to
+   * {@link #QUEUE_WAIT} per chunk, then the recording stops. Past the bound the recording
+   * stops too (nothing more is written) and the audit log says so; a write that fails stops
+   * it. The session goes on either way. Events are built as bytes, straight from the stream's:
+   * the text is escaped for JSON without being decoded to a String and encoded again.
    */
   static final class Recording {
+    private static final int QUEUE_BYTES = 4 << 20;
+    private static final Duration QUEUE_WAIT = Duration.ofSeconds(1);
+
+    /** A write for the writer, and the bytes of output it holds. */
+    private record Task(int bytes, Runnable run) {}
+
+    private final ArrayDeque<Task> queue = new ArrayDeque<>(); // guarded by queue
+    private long queued; // guarded by queue
+    private boolean draining; // guarded by queue
+    private boolean refusing; // guarded by queue
+    private volatile boolean done;
     private final Connection connection;
     private final long channel;
     private final long maxBytes;
@@ -513,21 +529,113 @@ public final class AuditLog implements SessionListener {
       this.input = input;
     }
 
-    /** {@code [t, "r", "COLSxROWS"]}. */
-    synchronized void resize(int columns, int rows) {
+    /** {@code [t, "r", "COLSxROWS"]}, written in turn. */
+    void resize(int columns, int rows) {
+      long t = micros();
+      enqueue(0, () -> resize(t, columns, rows));
+    }
+
+    /** {@code [t, code, "text"]} of a copy of the chunk, written in turn. */
+    void event(String code, Utf8 text, byte[] b, int off, int len) {
+      if (done) {
+        return;
+      }
+      long t = micros();
+      byte[] copy = Arrays.copyOfRange(b, off, off + len);
+      enqueue(len, () -> event(t, code, text, copy));
+    }
+
+    /** The session ended: the file closes once what is queued is written. Idempotent. */
+    void close() {
+      enqueue(0, this::stop);
+    }
+
+    private long micros() {
+      return (System.nanoTime() - startNanos) / 1000;
+    }
+
+    private void enqueue(int bytes, Runnable run) {
+      boolean start = false;
+      synchronized (queue) {
+        if (refusing) {
+          return;
+        }
+        long end = System.nanoTime() + QUEUE_WAIT.toNanos();
+        while (queued > 0 && queued + bytes > QUEUE_BYTES) {
+          long left = end - System.nanoTime();
+          boolean interrupted = false;
+          if (left > 0) {
+            try {
+              TimeUnit.NANOSECONDS.timedWait(queue, left);
+              continue;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              interrupted = true;
+            }
+          }
+          refusing = true; // the last task: stop, and say why
+          String why = interrupted ? "interrupted" : "the disk did not keep up with the "
+              + "output for " + QUEUE_WAIT.toSeconds() + " s";
+          run = () -> {
+            stop();
+            connection.event("recording-failed", "channel", channel, "reason", why);
+          };
+          bytes = 0;
+          break;
+        }
+        queue.add(new Task(bytes, run));
+        queued += bytes;
+        if (!draining) {
+          draining = true;
+          start = true;
+        }
+      }
+      if (start) {
+        try {
+          connection.audit.workers.execute(this::drain);
+        } catch (RejectedExecutionException closing) {
+          drain(); // the gateway is closing: write here rather than lose it
+        }
+      }
+    }
+
+    private void drain() {
+      while (true) {
+        Task t;
+        synchronized (queue) {
+          t = queue.poll();
+          if (t == null) {
+            draining = false;
+            return;
+          }
+        }
+        try {
+          t.run().run();
+        } finally {
+          synchronized (queue) {
+            queued -= t.bytes();
+            queue.notifyAll();
+          }
+        }
+      }
+    }
+
+    private synchronized void resize(long micros, int columns, int rows) {
       if (file != null) {
-        time();
+        time(micros);
         ascii(", \"r\", \"" + columns + "x" + rows + "\"]\n");
         write();
       }
     }
 
-    /** {@code [t, code, "text"]}; bytes of a character cut at the chunk's end wait for more. */
-    synchronized void event(String code, Utf8 text, byte[] b, int off, int len) {
+    /** Bytes of a character cut at the chunk's end wait for the next. */
+    private synchronized void event(long micros, String code, Utf8 text, byte[] b) {
       if (file == null) {
         return;
       }
-      time();
+      int off = 0;
+      int len = b.length;
+      time(micros);
       ascii(", \"" + code + "\", \"");
       int before = size;
       ensure(len * 6 + 24); // and a carried character's bytes
@@ -539,9 +647,8 @@ public final class AuditLog implements SessionListener {
       write();
     }
 
-    private void time() {
+    private void time(long micros) {
       size = 0;
-      long micros = (System.nanoTime() - startNanos) / 1000;
       String frac = Long.toString(1_000_000 + micros % 1_000_000).substring(1);
       ascii("[" + micros / 1_000_000 + "." + frac);
     }
@@ -590,6 +697,7 @@ public final class AuditLog implements SessionListener {
     }
 
     private synchronized void stop() {
+      done = true;
       try {
         if (file != null) {
           file.close();
@@ -600,10 +708,6 @@ public final class AuditLog implements SessionListener {
       file = null;
     }
 
-    /** The session ended. Idempotent. */
-    void close() {
-      stop();
-    }
   }
 
   /**
