@@ -57,6 +57,8 @@ programs='
 /usr/bin/kill                                      procps
 /usr/bin/ps                                        procps
 /usr/bin/tmux                                      tmux
+/usr/bin/asciinema                                 asciinema
+/usr/bin/script                                    bsdutils
 /usr/bin/git                                       git
 /usr/bin/openssl                                   openssl
 /usr/bin/ssh-audit                                 ssh-audit

@@ -267,6 +267,27 @@ final class GatewayCommand implements Callable<Integer> {
       description = "A read-only root filesystem, with tmpfs at /tmp, /root and /home.")
   boolean readOnly;
 
+  @Option(names = "--audit-dir", paramLabel = "DIR",
+      description = "Write an audit log of every connection (DIR/CONNECTION.jsonl) and a "
+          + "recording of every shell and exec session (DIR/CONNECTION-CHANNEL.cast, asciicast "
+          + "v2) here; made 0700 if missing, every file 0600 (default: none).")
+  Path auditDir;
+
+  @Option(names = "--audit-input",
+      description = "Recordings hold what the client types too (passwords typed in the "
+          + "container included).")
+  boolean auditInput;
+
+  @Option(names = "--audit-max-bytes", paramLabel = "BYTES", defaultValue = "64m",
+      description = "A recording stops at this size, the session goes on (default: "
+          + "${DEFAULT-VALUE}).")
+  String auditMaxBytes;
+
+  @Option(names = "--audit-required",
+      description = "Refuse new sessions while the audit log cannot be written (default: they "
+          + "go on unrecorded); either way one ERROR line says so.")
+  boolean auditRequired;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -277,7 +298,8 @@ final class GatewayCommand implements Callable<Integer> {
   private static final Set<String> RESTART_ONLY = Set.of("listen", "host-key", "metrics",
       "log-format", "identity", "known-hosts", "remote-socket", "tlscacert", "tlscert",
       "tlskey", "drain-timeout", "legacy-algorithms", "port", "user-name", "ssh-config",
-      "connect-timeout", "docker-socket");
+      "connect-timeout", "docker-socket", "audit-dir", "audit-input", "audit-max-bytes",
+      "audit-required");
 
   /** What {@link #call} runs with, made from the options before anything connects. */
   private record Configured(DockerBackendOptions backend, GatewayOptions gateway,
@@ -348,7 +370,7 @@ final class GatewayCommand implements Callable<Integer> {
       c.idleCommand(words(idleCommand));
     }
     if (memory != null) {
-      c.memoryBytes(bytes(memory));
+      c.memoryBytes(bytes("--memory", memory));
     }
     if (cpus != null) {
       c.cpus(cpus);
@@ -402,6 +424,14 @@ final class GatewayCommand implements Callable<Integer> {
       g.earlyDrop(Integer.parseInt(drop[0].trim()), Integer.parseInt(drop[1].trim()));
     } catch (RuntimeException e) {
       throw usage("--early-drop takes START:RATE such as 50:30, got " + earlyDrop);
+    }
+    if (auditDir != null) {
+      long max = bytes("--audit-max-bytes", auditMaxBytes);
+      if (max < 1024) {
+        throw usage("--audit-max-bytes must be at least 1k, got " + auditMaxBytes);
+      }
+      g.auditDir(auditDir).auditInput(auditInput).auditMaxBytes(max)
+          .auditRequired(auditRequired);
     }
     listen(g);
     if (authorizedKeys != null) {
@@ -509,9 +539,12 @@ final class GatewayCommand implements Callable<Integer> {
           }
         }
         GatewayOptions current = server.options();
-        GatewayOptions gateway = next.gateway().toBuilder().hostKey(current.hostKey())
-            .listen(current.host(), current.port())
-            .build();
+        GatewayOptions.Builder keep = next.gateway().toBuilder().hostKey(current.hostKey())
+            .listen(current.host(), current.port());
+        // the audit log is opened once, at start: the options say what is in force
+        current.auditDir().ifPresent(d -> keep.auditDir(d).auditInput(current.auditInput())
+            .auditMaxBytes(current.auditMaxBytes()).auditRequired(current.auditRequired()));
+        GatewayOptions gateway = keep.build();
         server.reconfigure(gateway);
         backend.reconfigure(next.backend());
         for (String key : kept) {
@@ -634,10 +667,10 @@ final class GatewayCommand implements Callable<Integer> {
     return d;
   }
 
-  private long bytes(String text) {
+  private long bytes(String option, String text) {
     Matcher m = BYTES.matcher(text.trim());
     if (!m.matches()) {
-      throw usage("--memory takes bytes such as 536870912, 512m or 2g, got " + text);
+      throw usage(option + " takes bytes such as 536870912, 512m or 2g, got " + text);
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);

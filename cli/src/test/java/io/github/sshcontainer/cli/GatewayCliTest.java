@@ -14,6 +14,7 @@ import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.TlsFiles;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,6 +100,47 @@ class GatewayCliTest {
       assertEquals(0, containersOf(docker, "cli-user"), "every container removed before it "
           + "ended: " + Files.readString(second.err()));
     }
+  }
+
+  /** --audit-dir and its options reach the gateway: a log line per event, a recording. */
+  @Test
+  void auditOptionsWriteTheLogAndTheRecording() throws Exception {
+    Path hostKey = tmp.resolve("audit_host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("audit_authorized_keys"));
+    Path audit = tmp.resolve("audit");
+    GatewayProcess g = gateway(List.of("unix://" + lab().docker().socket(), "--audit-dir",
+        audit.toString(), "--audit-max-bytes", "4k", "--audit-input", "--audit-required"),
+        hostKey, authorized);
+    try {
+      OpenSshClient.Result r = client(hostKey, g.port(), "audit-user").ssh(
+          "cat; head -c 20000 /dev/zero | tr '\\0' a", "typed\n".getBytes(
+              StandardCharsets.UTF_8), SOON);
+      assertEquals(0, r.code(), r.err() + Files.readString(g.err()));
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      String log = "";
+      while (!log.contains("\"disconnect\"") && System.nanoTime() < end) {
+        Thread.sleep(50);
+        try (var files = Files.list(audit)) {
+          Path f = files.filter(p -> p.toString().endsWith(".jsonl")).findFirst().orElse(null);
+          log = f == null ? "" : Files.readString(f);
+        }
+      }
+      assertTrue(log.contains("\"event\":\"exec\"") && log.contains("\"disconnect\""), log);
+      assertTrue(log.contains("\"event\":\"recording-truncated\"") && log.contains(
+          "\"max_bytes\":4096"), "--audit-max-bytes 4k: " + log);
+      try (var files = Files.list(audit)) {
+        Path cast = files.filter(p -> p.toString().endsWith(".cast")).findFirst()
+            .orElseThrow();
+        String text = Files.readString(cast);
+        assertTrue(text.contains("\"i\", \"typed\\n\"]"), "--audit-input: " + text);
+        assertTrue(Files.size(cast) <= 4096, "bounded: " + Files.size(cast));
+      }
+    } finally {
+      g.process().destroy(); // SIGTERM
+      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+    }
+    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
   }
 
   /** The gateway on the Docker host itself: DEST is the daemon's local socket, no SSH leg. */

@@ -40,6 +40,10 @@ public final class GatewayOptions {
   private final boolean disableShell;
   private final boolean disableSubsystems;
   private final boolean legacyAlgorithms;
+  private final Path auditDir;
+  private final boolean auditInput;
+  private final long auditMaxBytes;
+  private final boolean auditRequired;
 
   private GatewayOptions(Builder b) {
     host = b.host;
@@ -70,6 +74,10 @@ public final class GatewayOptions {
     disableShell = b.disableShell;
     disableSubsystems = b.disableSubsystems;
     legacyAlgorithms = b.legacyAlgorithms;
+    auditDir = b.auditDir;
+    auditInput = b.auditInput;
+    auditMaxBytes = b.auditMaxBytes;
+    auditRequired = b.auditRequired;
   }
 
   /**
@@ -106,6 +114,10 @@ public final class GatewayOptions {
     b.disableShell = disableShell;
     b.disableSubsystems = disableSubsystems;
     b.legacyAlgorithms = legacyAlgorithms;
+    b.auditDir = auditDir;
+    b.auditInput = auditInput;
+    b.auditMaxBytes = auditMaxBytes;
+    b.auditRequired = auditRequired;
     return b;
   }
 
@@ -226,6 +238,26 @@ public final class GatewayOptions {
     return legacyAlgorithms;
   }
 
+  /** Where the audit log and the session recordings go; empty: no audit. */
+  public Optional<Path> auditDir() {
+    return Optional.ofNullable(auditDir);
+  }
+
+  /** Recordings hold what the client typed too. */
+  public boolean auditInput() {
+    return auditInput;
+  }
+
+  /** The size at which one session's recording stops. */
+  public long auditMaxBytes() {
+    return auditMaxBytes;
+  }
+
+  /** Sessions are refused while the audit log cannot be written. */
+  public boolean auditRequired() {
+    return auditRequired;
+  }
+
   private static Pattern glob(String glob) {
     StringBuilder re = new StringBuilder();
     for (char c : glob.toCharArray()) {
@@ -244,7 +276,10 @@ public final class GatewayOptions {
         + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout
         + ", envAllow=" + envAllow + (disableCommand ? ", disableCommand" : "")
         + (disableShell ? ", disableShell" : "")
-        + (disableSubsystems ? ", disableSubsystems" : "") + "]";
+        + (disableSubsystems ? ", disableSubsystems" : "")
+        + (auditDir != null ? ", auditDir=" + auditDir + ", auditMaxBytes=" + auditMaxBytes
+            + (auditInput ? ", auditInput" : "") + (auditRequired ? ", auditRequired" : "")
+            : "") + "]";
   }
 
   /** Collects the options; every setter checks its value at once. */
@@ -273,6 +308,10 @@ public final class GatewayOptions {
     private boolean disableShell;
     private boolean disableSubsystems;
     private boolean legacyAlgorithms;
+    private Path auditDir;
+    private boolean auditInput;
+    private long auditMaxBytes = 64L << 20;
+    private boolean auditRequired;
 
     private Builder(Path hostKey) {
       this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
@@ -471,6 +510,47 @@ public final class GatewayOptions {
      */
     public Builder legacyAlgorithms(boolean legacy) {
       this.legacyAlgorithms = legacy;
+      return this;
+    }
+
+    /**
+     * Writes an audit log of every connection ({@code DIR/CONNECTION.jsonl}: connect, keys
+     * tried, requests, refusals, exits, containers, disconnect) and a recording of every shell
+     * and exec session's output ({@code DIR/CONNECTION-CHANNEL.cast}, asciicast v2) in {@code
+     * dir}, made 0700 if missing, each file 0600. Default: none.
+     */
+    public Builder auditDir(Path dir) {
+      this.auditDir = Objects.requireNonNull(dir, "auditDir");
+      return this;
+    }
+
+    /**
+     * Recordings hold the client's input too: what users type, passwords in the container
+     * included. Default: false.
+     */
+    public Builder auditInput(boolean input) {
+      this.auditInput = input;
+      return this;
+    }
+
+    /**
+     * A recording stops at this size (the session goes on; the audit log says it was
+     * truncated). Default: 64 MiB.
+     */
+    public Builder auditMaxBytes(long max) {
+      if (max < 1024) {
+        throw new IllegalArgumentException("auditMaxBytes " + max + " must be at least 1024");
+      }
+      this.auditMaxBytes = max;
+      return this;
+    }
+
+    /**
+     * Refuses new sessions while the audit log cannot be written (each client is told why);
+     * without it they go on unrecorded. Either way an ERROR line says so, once. Default: false.
+     */
+    public Builder auditRequired(boolean required) {
+      this.auditRequired = required;
       return this;
     }
 

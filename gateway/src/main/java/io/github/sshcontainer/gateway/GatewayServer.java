@@ -3,6 +3,7 @@ package io.github.sshcontainer.gateway;
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import io.github.sshcontainer.gateway.internal.Algorithms;
+import io.github.sshcontainer.gateway.internal.AuditLog;
 import io.github.sshcontainer.gateway.internal.ConnectionRegistry;
 import io.github.sshcontainer.gateway.internal.GatewayChannelFactory;
 import io.github.sshcontainer.gateway.internal.GatewayThreads;
@@ -137,6 +138,8 @@ public final class GatewayServer implements AutoCloseable {
     sshd.setChannelFactories(List.of(new GatewayChannelFactory(layered, connections,
         workers)));
     sshd.addSessionListener(connections);
+    options.auditDir().ifPresent(d -> sshd.addSessionListener(AuditLog.open(options,
+        connections, workers))); // after the registry: it names the connection
     try {
       sshd.start();
     } catch (IOException e) {

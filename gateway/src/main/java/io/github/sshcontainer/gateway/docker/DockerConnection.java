@@ -87,6 +87,11 @@ final class DockerConnection implements ConnectionHandler {
     return s;
   }
 
+  @Override
+  public List<String> containers() {
+    return List.copyOf(containers);
+  }
+
   DockerClient docker() {
     return docker;
   }

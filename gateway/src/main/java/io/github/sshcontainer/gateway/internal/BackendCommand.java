@@ -46,11 +46,14 @@ final class BackendCommand implements Command {
   private final String connectionId;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final AtomicBoolean destroyed = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
   private InputStream in;
   private OutputStream out;
   private OutputStream err;
   private ExitCallback exit;
   private volatile SessionHandler handler;
+  private final AuditLog.Connection audit;
+  private volatile AuditLog.Recording recording;
 
   BackendCommand(GatewayChannel channel, SessionRequest request,
       CompletableFuture<ConnectionHandler> connection, Executor workers,
@@ -60,6 +63,8 @@ final class BackendCommand implements Command {
     this.connection = connection;
     this.serial = new SerialExecutor(workers, logContext);
     this.connectionId = logContext.getOrDefault("connection", "?");
+    this.audit = AuditLog.of(channel.getSession());
+    audit.sessionBegan();
   }
 
   @Override
@@ -89,13 +94,20 @@ final class BackendCommand implements Command {
         // the size is read here, on the thread that set it: the next change may follow at once
         int columns = number(env, Environment.ENV_COLUMNS, 80);
         int rows = number(env, Environment.ENV_LINES, 24);
+        audit.event("window-change", "channel", channel.getChannelId(), "columns", columns,
+            "rows", rows);
         serial.execute(() -> {
+          AuditLog.Recording r = recording;
+          if (r != null) {
+            r.resize(columns, rows);
+          }
           SessionHandler h = handler;
           if (h != null) {
             h.onWindowChange(columns, rows);
           }
         });
       } else {
+        audit.event("signal", "channel", channel.getChannelId(), "name", signal.name());
         serial.execute(() -> {
           SessionHandler h = handler;
           if (h != null) {
@@ -129,6 +141,22 @@ final class BackendCommand implements Command {
       return;
     }
     handler = h;
+    AuditLog.Recording r = null;
+    if (audit.active() && request.kind() != SessionRequest.Kind.SUBSYSTEM) {
+      // a subsystem speaks a binary protocol (sftp): its audit is its requests, not its bytes
+      r = channel.pty() ? audit.record(channel.getChannelId(), number(env,
+          Environment.ENV_COLUMNS, 80), number(env, Environment.ENV_LINES, 24), channel.term())
+          : audit.record(channel.getChannelId(), 80, 24, null);
+      if (r == null && audit.refusesSessions()) {
+        h.close();
+        fail(new BackendException(BackendException.Reason.REFUSED, AuditLog.REFUSAL));
+        return;
+      }
+      recording = r;
+    }
+    InputStream stdin = audit.input(in, r);
+    OutputStream stdout = audit.output(out, r);
+    OutputStream stderr = audit.output(err, r);
     for (Map.Entry<String, String> v : env.getEnv().entrySet()) {
       if (!MINA_VARIABLES.contains(v.getKey())) {
         h.onEnv(v.getKey(), v.getValue());
@@ -142,17 +170,17 @@ final class BackendCommand implements Command {
       h.onStart(request, new SessionIo() {
         @Override
         public InputStream stdin() {
-          return in;
+          return stdin;
         }
 
         @Override
         public OutputStream stdout() {
-          return out;
+          return stdout;
         }
 
         @Override
         public OutputStream stderr() {
-          return err;
+          return stderr;
         }
 
         @Override
@@ -160,6 +188,9 @@ final class BackendCommand implements Command {
           finish(status);
         }
       });
+      for (String id : conn.containers()) {
+        audit.container(id);
+      }
       if (destroyed.get()) {
         h.close();
       }
@@ -182,6 +213,10 @@ final class BackendCommand implements Command {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
+    audit.event("exit", "channel", channel.getChannelId(), "status", 1, "error",
+        e.getMessage());
+    endRecording();
+    released();
     try {
       err.write(("gateway: " + e.getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8));
       err.flush();
@@ -200,6 +235,10 @@ final class BackendCommand implements Command {
     } catch (IOException gone) {
       // the channel is closing
     }
+    audit.event("exit", "channel", channel.getChannelId(), "status", status.isSignal() ? null
+        : status.code(), "signal", status.signal().orElse(null));
+    endRecording();
+    released();
     if (status.isSignal()) {
       try {
         channel.exitWithSignal(status.signal().orElseThrow());
@@ -219,13 +258,30 @@ final class BackendCommand implements Command {
     }
   }
 
+  /** Once: the audit log may close when its connection has and every session is released. */
+  private void released() {
+    if (released.compareAndSet(false, true)) {
+      audit.sessionEnded();
+    }
+  }
+
+  private void endRecording() {
+    AuditLog.Recording r = recording;
+    if (r != null) {
+      r.close();
+    }
+  }
+
   @Override
   public void destroy(ChannelSession ignored) {
     if (destroyed.compareAndSet(false, true)) {
       serial.execute(() -> {
+        endRecording();
         SessionHandler h = handler;
         if (h != null) {
           h.close();
+        } else {
+          released(); // never started: no exit to wait for
         }
       });
     }

@@ -66,6 +66,7 @@ public final class GatewayChannel extends ChannelSession {
           + "end one first";
       gatewayLog.info("gateway connection {}: session refused: {}",
           connections.idOf(getSession()), why);
+      AuditLog.of(getSession()).event("refused", "request", "session", "reason", why);
       // the failure is sent here, not through the returned future: MINA would replace its
       // description with "Generic error while opening channel", and the client would never
       // learn which limit it met. The future never completes, so MINA sends nothing more.
@@ -85,6 +86,7 @@ public final class GatewayChannel extends ChannelSession {
     }
     AtomicBoolean counted = new AtomicBoolean(true); // a close frees its slot once
     connections.sessionOpened();
+    AuditLog.of(getSession()).event("channel", "channel", getChannelId());
     addChannelListener(new ChannelListener() {
       @Override
       public void channelClosed(Channel channel, Throwable reason) {
@@ -102,7 +104,17 @@ public final class GatewayChannel extends ChannelSession {
       int width, int height, Map<PtyMode, Integer> modes) throws IOException {
     this.pty = true;
     this.term = term;
+    AuditLog.of(getSession()).event("pty", "channel", getChannelId(), "term", term,
+        "columns", columns, "rows", rows);
     return super.handlePtyReqParsed(term, columns, rows, width, height, modes);
+  }
+
+  /** Only the name goes in the audit log: values can be secrets. */
+  @Override
+  protected RequestHandler.Result handleEnvParsed(String name, String value)
+      throws IOException {
+    AuditLog.of(getSession()).event("env", "channel", getChannelId(), "name", name);
+    return super.handleEnvParsed(name, value);
   }
 
   @Override
@@ -126,10 +138,26 @@ public final class GatewayChannel extends ChannelSession {
     if (isClosing()) {
       return RequestHandler.Result.ReplyFailure;
     }
+    AuditLog.Connection audit = AuditLog.of(getSession());
+    switch (request.kind()) {
+      case EXEC -> audit.event("exec", "channel", getChannelId(), "command",
+          request.argument());
+      case SUBSYSTEM -> audit.event("subsystem", "channel", getChannelId(), "name",
+          request.argument());
+      default -> audit.event("shell", "channel", getChannelId());
+    }
     try {
       backend.checkRequest(request);
     } catch (BackendException refused) {
+      audit.event("refused", "channel", getChannelId(), "request", request.toString(),
+          "reason", refused.getMessage());
       refuse(refused.getMessage());
+      return RequestHandler.Result.ReplyFailure;
+    }
+    if (audit.refusesSessions()) {
+      gatewayLog.info("gateway connection {}: {} refused: the audit log cannot be written",
+          connections.idOf(getSession()), request);
+      refuse(AuditLog.REFUSAL);
       return RequestHandler.Result.ReplyFailure;
     }
     commandInstance = new BackendCommand(this, request, connections.handlerOf(getServerSession()),

@@ -82,6 +82,7 @@ public final class KeyAuthenticator implements PublickeyAuthenticator {
         why = "not in " + user + "'s authorized keys";
       }
     }
+    AuditLog.of(session).auth(user, key, ok, why);
     if (!ok) {
       ConnectionRegistry.authFailed(session);
       String client = client(session.getClientAddress());

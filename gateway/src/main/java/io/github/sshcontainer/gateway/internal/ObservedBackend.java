@@ -12,6 +12,7 @@ import io.github.sshcontainer.gateway.backend.SessionRequest;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -56,6 +57,11 @@ public final class ObservedBackend implements ContainerBackend {
       @Override
       public SessionHandler onSessionChannel() {
         return new ObservedSession(h.onSessionChannel(), connection, events);
+      }
+
+      @Override
+      public List<String> containers() {
+        return h.containers();
       }
 
       @Override

@@ -8,6 +8,7 @@ import io.github.sshcontainer.gateway.backend.ConnectionInfo;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import io.github.sshcontainer.gateway.backend.SessionHandler;
 import io.github.sshcontainer.gateway.backend.SessionRequest;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +70,11 @@ public final class PolicyBackend implements ContainerBackend {
       @Override
       public SessionHandler onSessionChannel() {
         return new FilteredSession(h.onSessionChannel(), p, connection.connectionId());
+      }
+
+      @Override
+      public List<String> containers() {
+        return h.containers();
       }
 
       @Override
