@@ -263,6 +263,12 @@ final class GatewayCommand implements Callable<Integer> {
           + "image's USER).")
   String user;
 
+  @Option(names = "--container-name", paramLabel = "TEMPLATE",
+      description = "Name each container after this template: {user} and {connection} are the "
+          + "login's user and the connection's id (it must hold {connection}); session mode "
+          + "adds -N (default: Docker's own names).")
+  String containerName;
+
   @Option(names = "--read-only",
       description = "A read-only root filesystem, with tmpfs at /tmp, /root and /home.")
   boolean readOnly;
@@ -391,6 +397,7 @@ final class GatewayCommand implements Callable<Integer> {
     DockerBackendOptions.Builder o = DockerBackendOptions.builder(c.build()).mode(m)
         .shell(words(shell)).noNewPrivileges(!newPrivileges);
     try {
+      o.containerName(containerName);
       capDrop.forEach(o::capDrop);
       capAdd.forEach(o::capAdd);
     } catch (IllegalArgumentException e) {

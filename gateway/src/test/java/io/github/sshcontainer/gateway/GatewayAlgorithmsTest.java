@@ -71,6 +71,7 @@ class GatewayAlgorithmsTest {
       report = run(List.of(audit.toString(), "-n", "-p",
           String.valueOf(audited.server.port()), "127.0.0.1"));
     }
+    System.out.println("FIGURES ssh-audit against a default gateway:\n" + report);
     assertTrue(report.contains("(kex) curve25519-sha256"), report);
     assertTrue(report.contains("(kex) mlkem768x25519-sha256")
         || report.contains("mlkem768x25519-sha256"), report);

@@ -4,6 +4,7 @@ import static io.github.sshcontainer.gateway.LabGateway.busybox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -194,5 +195,39 @@ class GatewayLimitsTest {
       }
     }
     return 0;
+  }
+
+  @Test
+  void aNameTemplateNamesEachContainerAfterItsUserAndConnectionInBothModes() throws Exception {
+    try (LabGateway g = gateway(DockerBackendOptions.builder(busybox().build())
+        .containerName("ssh-{user}-{connection}").build(), o -> o)) {
+      Process held = hold(g, "named.user");
+      try {
+        List<Container> mine = g.containersOf("named.user");
+        assertEquals(1, mine.size());
+        String connection = g.docker.inspectContainerCmd(mine.get(0).getId()).exec()
+            .getConfig().getLabels().get(DockerBackend.CONNECTION_LABEL);
+        assertEquals(List.of("/ssh-named.user-" + connection),
+            List.of(mine.get(0).getNames()), "docker ps shows whose it is");
+      } finally {
+        held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    try (LabGateway g = gateway(DockerBackendOptions.builder(busybox().build())
+        .mode(DockerBackendOptions.Mode.SESSION).containerName("s-{user}-{connection}").build(),
+        o -> o)) {
+      Process held = hold(g, "named");
+      try {
+        List<Container> mine = g.containersOf("named");
+        assertEquals(1, mine.size());
+        String name = mine.get(0).getNames()[0];
+        assertTrue(name.startsWith("/s-named-") && name.endsWith("-1"),
+            "session mode adds the session's number: " + name);
+      } finally {
+        held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> DockerBackendOptions.builder(
+        busybox().build()).containerName("fixed-{user}"), "one name for two connections");
   }
 }

@@ -56,6 +56,7 @@ public final class DockerBackendOptions {
   private final Map<String, List<String>> subsystems;
   private final Set<String> capabilities;
   private final boolean noNewPrivileges;
+  private final String containerName;
 
   private DockerBackendOptions(Builder b) {
     container = b.container;
@@ -64,6 +65,7 @@ public final class DockerBackendOptions {
     subsystems = Map.copyOf(b.subsystems);
     capabilities = Collections.unmodifiableSet(new TreeSet<>(b.capabilities));
     noNewPrivileges = b.noNewPrivileges;
+    containerName = b.containerName;
   }
 
   /**
@@ -83,6 +85,7 @@ public final class DockerBackendOptions {
     b.subsystems.putAll(subsystems);
     b.capabilities = new TreeSet<>(capabilities);
     b.noNewPrivileges = noNewPrivileges;
+    b.containerName = containerName;
     return b;
   }
 
@@ -107,6 +110,25 @@ public final class DockerBackendOptions {
   /** The capabilities a container keeps (every other one is dropped); sorted. */
   public Set<String> capabilities() {
     return capabilities;
+  }
+
+  /** The containers' name template ({@code {user}}, {@code {connection}}), or null. */
+  public String containerName() {
+    return containerName;
+  }
+
+  /**
+   * The name of the container of {@code user}'s connection {@code connectionId} (session mode:
+   * of its session {@code session}, 1 and up; 0 in connection mode), or null for Docker's own.
+   * A character Docker does not take in a name becomes {@code _}.
+   */
+  String containerNameFor(String user, String connectionId, int session) {
+    if (containerName == null) {
+      return null;
+    }
+    String name = containerName.replace("{user}", user).replace("{connection}", connectionId)
+        + (session > 0 ? "-" + session : "");
+    return name.replaceAll("[^a-zA-Z0-9_.-]", "_");
   }
 
   /** Whether no process in a container may gain privileges (setuid binaries, file caps). */
@@ -151,6 +173,7 @@ public final class DockerBackendOptions {
     private final Map<String, List<String>> subsystems = new LinkedHashMap<>();
     private Set<String> capabilities = new TreeSet<>(LOGIN_CAPABILITIES);
     private boolean noNewPrivileges = true;
+    private String containerName;
 
     private Builder(ContainerSpec container) {
       this.container = Objects.requireNonNull(container, "container");
@@ -228,6 +251,26 @@ public final class DockerBackendOptions {
      */
     public Builder noNewPrivileges(boolean on) {
       this.noNewPrivileges = on;
+      return this;
+    }
+
+    /**
+     * Names each container after this template, as ContainerSSH's {@code ContainerName} but per
+     * connection: {@code {user}} and {@code {connection}} are replaced by the login's user name
+     * and the gateway's connection id (unique while the gateway runs), so that {@code docker ps}
+     * shows whose container it is; in session mode {@code -N} (the session's number) follows.
+     * Default: none, Docker's own names.
+     *
+     * @throws IllegalArgumentException for a template without {@code {connection}}: two
+     *     connections would ask for one name
+     */
+    public Builder containerName(String template) {
+      if (template != null && !template.contains("{connection}")) {
+        throw new IllegalArgumentException("container-name '" + template + "' must hold "
+            + "{connection}, so that each connection's container has a name of its own, e.g. "
+            + "ssh-{user}-{connection}");
+      }
+      this.containerName = template;
       return this;
     }
 

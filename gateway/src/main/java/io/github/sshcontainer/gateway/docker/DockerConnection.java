@@ -61,12 +61,16 @@ final class DockerConnection implements ConnectionHandler {
   /** In connection mode, launches the connection's container (blocking). */
   static DockerConnection open(DockerClient docker, DockerBackendOptions options,
       BackendEvents events, ConnectionInfo info, Consumer<DockerConnection> onClose) {
-    ContainerSpec spec = options.confine(options.container().toBuilder())
+    ContainerSpec.Builder b = options.confine(options.container().toBuilder())
         .label(DockerBackend.USER_LABEL, info.user())
         .label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
             + info.client().getPort())
-        .label(DockerBackend.CONNECTION_LABEL, info.connectionId())
-        .build();
+        .label(DockerBackend.CONNECTION_LABEL, info.connectionId());
+    String name = options.containerNameFor(info.user(), info.connectionId(), 0);
+    if (name != null && options.mode() == Mode.CONNECTION) {
+      b.name(name);
+    }
+    ContainerSpec spec = b.build();
     OnDemandContainer container = null;
     if (options.mode() == Mode.CONNECTION) {
       long t0 = System.nanoTime();

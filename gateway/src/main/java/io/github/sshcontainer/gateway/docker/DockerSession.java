@@ -116,6 +116,11 @@ final class DockerSession implements SessionHandler {
         s = DockerExec.start(connection.docker(), connection.container().id(), spec.build());
       } else {
         ContainerSpec.Builder spec = connection.spec().toBuilder().command(argv);
+        String name = connection.options().containerNameFor(connection.info().user(),
+            connection.info().connectionId(), number);
+        if (name != null) {
+          spec.name(name);
+        }
         vars.forEach(spec::env);
         if (tty != null) {
           spec.tty(c, h);
