@@ -198,7 +198,7 @@ class GatewayLimitsTest {
   }
 
   @Test
-  void aNameTemplateNamesEachContainerAfterItsUserAndConnectionInBothModes() throws Exception {
+  void aNameTemplateNamesEachContainerAfterItsUserAndConnection() throws Exception {
     try (LabGateway g = gateway(DockerBackendOptions.builder(busybox().build())
         .containerName("ssh-{user}-{connection}").build(), o -> o)) {
       Process held = hold(g, "named.user");
@@ -213,6 +213,12 @@ class GatewayLimitsTest {
         held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
+    assertThrows(IllegalArgumentException.class, () -> DockerBackendOptions.builder(
+        busybox().build()).containerName("fixed-{user}"), "one name for two connections");
+  }
+
+  @Test
+  void inSessionModeTheNameTemplateGetsTheSessionsNumber() throws Exception {
     try (LabGateway g = gateway(DockerBackendOptions.builder(busybox().build())
         .mode(DockerBackendOptions.Mode.SESSION).containerName("s-{user}-{connection}").build(),
         o -> o)) {
@@ -227,7 +233,5 @@ class GatewayLimitsTest {
         held.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    assertThrows(IllegalArgumentException.class, () -> DockerBackendOptions.builder(
-        busybox().build()).containerName("fixed-{user}"), "one name for two connections");
   }
 }
