@@ -64,7 +64,9 @@ public final class GatewayBenchmark {
     System.out.println(b.report.table("ssh true: OpenSSH login alone; ssh+docker: `ssh host "
         + "docker run --rm --network none IMAGE true` with " + DockerCli.debian() + " on the "
         + "host; gateway: `ssh -p PORT user@gateway true` in connection mode, its Docker host "
-        + "reached over SSH (the delay on both of its legs at 20 ms)."));
+        + "reached over SSH (the delay on both of its legs at 20 ms). The two 256 MiB rows "
+        + "compare the gateway with itself: the ssh+docker column is the gateway without an "
+        + "audit directory, the gateway column the same with session recordings on."));
     b.report.writeJson(out);
     System.exit(0);
   }
@@ -125,6 +127,7 @@ public final class GatewayBenchmark {
             rate(8, logins, floor), rate(8, logins, scripted), rate(8, logins, ours), "");
         if (oneWay.isZero()) {
           memory(name, toGateway, toHost, host, dir);
+          recording(name, lab, backend, dir);
         }
       } finally {
         gateway.close();
@@ -132,6 +135,49 @@ public final class GatewayBenchmark {
         docker.close();
       }
     }
+  }
+
+  /**
+   * What the audit's recording costs: 256 MiB of printable output ({@code head -c … /dev/zero |
+   * tr '\\0' a}) to the client's /dev/null through a gateway without an audit directory, with
+   * one and the default 64 MiB bound per recording, and with one whose bound (1 GiB) records
+   * all of it. MB/s, median of 3 after a warm-up.
+   */
+  private void recording(String name, Lab lab, DockerBackend backend, Path dir)
+      throws Exception {
+    String command = "head -c 268435456 /dev/zero | tr '\\0' a";
+    double[] mbs = new double[3];
+    long[] caps = {0, 64L << 20, 1L << 30};
+    for (int k = 0; k < caps.length; k++) {
+      GatewayOptions.Builder o = GatewayOptions.builder(dir.resolve("hk"))
+          .listen("127.0.0.1", 0).authorizedKeys(dir.resolve("ak"));
+      if (caps[k] > 0) {
+        o.auditDir(dir.resolve("audit-" + k)).auditMaxBytes(caps[k]);
+      }
+      try (GatewayServer g = GatewayServer.start(o.build(), backend)) {
+        Path kh = Files.writeString(dir.resolve("rec_kh" + k), Keys.knownHostsLine(
+            dir.resolve("hk"), g.port()) + "\n");
+        OpenSshClient c = new OpenSshClient(lab.clientKey(), kh, g.port(), "bench-rec");
+        int n = quick ? 1 : 3;
+        long[] ms = new long[n];
+        for (int i = -1; i < n; i++) { // one warm-up
+          long t0 = System.nanoTime();
+          Process p = c.start(c.ssh(List.of(), command), Path.of("/dev/null"));
+          if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("256 MiB through the gateway failed");
+          }
+          if (i >= 0) {
+            ms[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+          }
+        }
+        mbs[k] = 268435456 / 1e6 / (median(ms) / 1000.0);
+      }
+    }
+    report.add(name, "256 MiB out, MB/s: plain | recorded 64 MiB", "MB/s", false, 0, mbs[0],
+        mbs[1], ">= 0.8x");
+    report.add(name, "256 MiB out, MB/s: plain | recorded all", "MB/s", false, 0, mbs[0],
+        mbs[2], ">= 0.8x");
   }
 
   /** Open connections held by ControlMaster processes: the gateway's and sshd's cost of each. */

@@ -152,6 +152,7 @@ class GatewayReloadCliTest {
 
   @Test
   void sigtermWithADrainTimeoutLetsARunningSessionEndThenRemovesEverything() throws Exception {
+    // (the gateway is also --read-only here, which this checks on the way)
     Path hostKey = tmp.resolve("drain_host_key");
     Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
         tmp.resolve("drain_authorized_keys"));
@@ -160,8 +161,12 @@ class GatewayReloadCliTest {
     try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
         .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
         .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
-      GatewayProcess g = gateway(config, "--drain-timeout", "30s");
+      GatewayProcess g = gateway(config, "--drain-timeout", "30s", "--read-only");
       OpenSshClient c = client(lab().clientKey(), hostKey, g.port(), "drained");
+      // --read-only: the root cannot be written, /tmp can
+      OpenSshClient.Result ro = c.ssh("touch /x 2>&1; touch /tmp/y && echo tmp-ok", null, SOON);
+      assertTrue(ro.out().contains("Read-only file system") && ro.out().contains("tmp-ok"),
+          ro.out() + ro.err());
       Path log = tmp.resolve("draining.log");
       Process session = c.start(c.ssh(List.of(), "echo started; sleep 4; echo finished; "
           + "exit 5"), log);
