@@ -303,8 +303,8 @@ final class GatewayCommand implements Callable<Integer> {
   /** What a reload keeps: settings of the listener, the Docker host, metrics and logs. */
   private static final Set<String> RESTART_ONLY = Set.of("listen", "host-key", "metrics",
       "log-format", "identity", "known-hosts", "remote-socket", "tlscacert", "tlscert",
-      "tlskey", "drain-timeout", "legacy-algorithms", "port", "user-name", "ssh-config",
-      "connect-timeout", "docker-socket", "audit-dir", "audit-input", "audit-max-bytes",
+      "tlskey", "drain-timeout", "legacy-algorithms", "accept-new", "passphrase-env",
+      "password-env", "connect-timeout", "audit-dir", "audit-input", "audit-max-bytes",
       "audit-required");
 
   /** What {@link #call} runs with, made from the options before anything connects. */

@@ -102,7 +102,7 @@ class GatewayAlgorithmsTest {
       s.disconnect();
     }
 
-    GatewaySignalOrderTest.requirePython("paramiko", "python3-paramiko");
+    Prerequisites.requirePythonModule("paramiko", "python3-paramiko");
     String paramiko = run(List.of(GatewaySignalOrderTest.PYTHON, "-c", String.join("\n",
         "import warnings; warnings.filterwarnings('ignore')",
         "import paramiko, sys",
@@ -116,7 +116,7 @@ class GatewayAlgorithmsTest {
         lab().clientKey().toString()));
     assertTrue(paramiko.contains("paramiko-ok"), paramiko);
 
-    GatewaySignalOrderTest.requirePython("asyncssh", "python3-asyncssh");
+    Prerequisites.requirePythonModule("asyncssh", "python3-asyncssh");
     String asyncssh = run(List.of(GatewaySignalOrderTest.PYTHON, "-c", String.join("\n",
         "import warnings; warnings.filterwarnings('ignore')",
         "import asyncio, asyncssh, sys",

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
+import io.github.sshcontainer.lab.Prerequisites;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import java.io.File;
 import java.io.IOException;
@@ -33,21 +34,10 @@ class GatewaySignalOrderTest {
   private static final int TRIES = 50;
   @TempDir Path tmp;
 
-  /** Debian's python3 with {@code module}, or a failure naming the package that brings it. */
-  static void requirePython(String module, String debianPackage) throws Exception {
-    Process p = new ProcessBuilder(PYTHON, "-c", "import " + module).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    p.getInputStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      fail(PYTHON + " cannot import " + module + ": install it with `apt-get install -y "
-          + debianPackage + "` (scripts/install-deps.sh, as root, installs every tool)");
-    }
-  }
-
   @ParameterizedTest
   @EnumSource(Mode.class)
   void termSentAtTheFirstOutputByteAlwaysReachesTheTrap(Mode mode) throws Exception {
-    requirePython("asyncssh", "python3-asyncssh");
+    Prerequisites.requirePythonModule("asyncssh", "python3-asyncssh");
     Path script = tmp.resolve("signal_order.py");
     try (InputStream in = getClass().getResourceAsStream("/signal_order.py")) {
       Files.copy(in, script);

@@ -94,12 +94,13 @@ final class SourceGuard {
     return r;
   }
 
-  /** Whether this refusal of {@code address} is the first for a while, to log it once. */
+  /**
+   * Whether this refusal of {@code address} ({@code "*"} for everyone's) is the first for a
+   * minute, to log it once.
+   */
   boolean shouldLogDrop(String address) {
-    Source s = sources.get(address);
-    if (s == null) {
-      return true;
-    }
+    // "*" (drops of everyone's) has an entry of its own too: without it each such drop logged
+    Source s = sources.computeIfAbsent(address, a -> new Source());
     long now = clock.getAsLong();
     synchronized (s) {
       if (s.dropLoggedAt == Long.MIN_VALUE || now - s.dropLoggedAt > DROP_LOG_NANOS) {
@@ -176,6 +177,7 @@ final class SourceGuard {
       Source s = e.getValue();
       synchronized (s) {
         return s.unauthenticated.get() == 0 && s.blockedUntil - now <= 0
+            && (s.dropLoggedAt == Long.MIN_VALUE || now - s.dropLoggedAt > DROP_LOG_NANOS)
             && (s.scoredAt == 0 || (now - s.scoredAt) / 1e9 > s.score)
             && (s.blocks == 0 || now - s.lastBlockEnd > Duration.ofMinutes(30).toNanos());
       }
