@@ -15,6 +15,15 @@ public interface ConnectionHandler extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * What shaped this connection's containers beyond the backend's own options (a config
+   * file's match block, a configuration webhook's answer), for the gateway's audit log; empty
+   * when nothing did. Default: empty.
+   */
+  default String shapedBy() {
+    return "";
+  }
+
   /** The user disconnected: free what the connection holds (its container). Idempotent. */
   @Override
   void close();

@@ -6,6 +6,7 @@ import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.ConnectionHandler;
 import io.github.sshcontainer.gateway.backend.ConnectionInfo;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
+import io.github.sshcontainer.gateway.backend.LoginIdentity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,6 +39,8 @@ import org.slf4j.MDC;
 public final class ConnectionRegistry implements SessionListener {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
   private static final AttributeKey<State> STATE = new AttributeKey<>();
+  /** How the connection authenticated, set by the authenticator that admitted it. */
+  static final AttributeKey<LoginIdentity> IDENTITY = new AttributeKey<>();
 
   /** What the registry knows of one connection. */
   private static final class State {
@@ -211,7 +214,11 @@ public final class ConnectionRegistry implements SessionListener {
     }
     InetSocketAddress client = session.getClientAddress() instanceof InetSocketAddress a ? a
         : new InetSocketAddress("0.0.0.0", 0);
-    ConnectionInfo info = new ConnectionInfo(user, client, s.id);
+    InetSocketAddress server = session.getIoSession().getLocalAddress()
+        instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
+    LoginIdentity identity = session.getAttribute(IDENTITY);
+    ConnectionInfo info = new ConnectionInfo(user, client, s.id, server,
+        identity == null ? LoginIdentity.UNKNOWN : identity);
     log.debug("gateway connection {}: {} authenticated", s.id, info.display());
     Map<String, String> context = logContext(s.id, user, session);
     s.handler = CompletableFuture.supplyAsync(() -> {

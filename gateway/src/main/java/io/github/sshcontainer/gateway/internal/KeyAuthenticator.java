@@ -1,6 +1,7 @@
 package io.github.sshcontainer.gateway.internal;
 
 import io.github.sshcontainer.gateway.backend.BackendEvents;
+import io.github.sshcontainer.gateway.backend.LoginIdentity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -9,9 +10,11 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
@@ -83,6 +86,11 @@ public final class KeyAuthenticator implements PublickeyAuthenticator {
       }
     }
     AuditLog.of(session).auth(user, key, ok, why);
+    if (ok) {
+      session.setAttribute(ConnectionRegistry.IDENTITY, new LoginIdentity("publickey",
+          KeyUtils.getKeyType(key), KeyUtils.getFingerPrint(key),
+          PublicKeyEntry.toString(key), Optional.empty()));
+    }
     if (!ok) {
       ConnectionRegistry.authFailed(session);
       String client = client(session.getClientAddress());
