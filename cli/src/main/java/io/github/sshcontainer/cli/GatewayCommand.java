@@ -8,6 +8,7 @@ import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
+import io.github.sshcontainer.gateway.Webhook;
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -294,6 +296,61 @@ final class GatewayCommand implements Callable<Integer> {
           + "go on unrecorded); either way one ERROR line says so.")
   boolean auditRequired;
 
+  @Option(names = "--trusted-user-ca-keys", paramLabel = "FILE",
+      description = "Admit OpenSSH user certificates signed by a CA key listed here (one "
+          + "public key a line, as sshd's TrustedUserCAKeys) for the names among their "
+          + "principals.")
+  Path trustedUserCaKeys;
+
+  @Option(names = "--authorized-principals-dir", paramLabel = "DIR",
+      description = "With --trusted-user-ca-keys: a certificate admits USER when one of its "
+          + "principals is listed in DIR/USER (as sshd's AuthorizedPrincipalsFile), instead of "
+          + "when USER is a principal.")
+  Path authorizedPrincipalsDir;
+
+  @Option(names = "--revoked-keys", paramLabel = "FILE",
+      description = "Refuse the public keys and certificates listed here (one a line, "
+          + "OpenSSH's public key form), whatever else would admit them.")
+  Path revokedKeys;
+
+  @Option(names = "--auth-webhook", paramLabel = "URL",
+      description = "Ask this URL (POST, JSON) whether to admit each public key a client "
+          + "offers; with --password-auth, each password too.")
+  String authWebhook;
+
+  @Option(names = "--password-auth",
+      description = "Offer password authentication, decided by --auth-webhook (never by this "
+          + "host's accounts).")
+  boolean passwordAuth;
+
+  @Option(names = "--config-webhook", paramLabel = "URL",
+      description = "After authentication, ask this URL (POST, JSON) for the login's "
+          + "container settings, merged over the file's.")
+  String configWebhook;
+
+  @Option(names = "--config-webhook-allow", paramLabel = "KEY",
+      description = "A container key the configuration webhook may set beyond the plain ones "
+          + "(privileged, docker.host, ...; none by default). Repeatable.")
+  List<String> configWebhookAllow = new ArrayList<>();
+
+  @Option(names = "--webhook-timeout", paramLabel = "DURATION", defaultValue = "5s",
+      description = "Each webhook call's deadline; past it the login is refused (default: "
+          + "${DEFAULT-VALUE}).")
+  String webhookTimeout;
+
+  @Option(names = "--webhook-ca", paramLabel = "FILE",
+      description = "https webhooks: trust the CA certificates in this PEM file (default: the "
+          + "JDK's).")
+  Path webhookCa;
+
+  @Option(names = "--webhook-cert", paramLabel = "FILE",
+      description = "https webhooks: present this PEM client certificate (mutual TLS).")
+  Path webhookCert;
+
+  @Option(names = "--webhook-key", paramLabel = "FILE",
+      description = "https webhooks: the PEM private key of --webhook-cert.")
+  Path webhookKey;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -306,6 +363,17 @@ final class GatewayCommand implements Callable<Integer> {
       "tlskey", "drain-timeout", "legacy-algorithms", "accept-new", "passphrase-env",
       "password-env", "connect-timeout", "audit-dir", "audit-input", "audit-max-bytes",
       "audit-required");
+
+  /** The webhook at {@code url} with the shared --webhook-* settings. */
+  Webhook.Options webhookOptions(String option, String url) {
+    try {
+      return new Webhook.Options(java.net.URI.create(url), duration("--webhook-timeout",
+          webhookTimeout, false), Optional.ofNullable(webhookCa),
+          Optional.ofNullable(webhookCert), Optional.ofNullable(webhookKey));
+    } catch (IllegalArgumentException e) {
+      throw usage(option + ": " + e.getMessage());
+    }
+  }
 
   /** What {@link #call} runs with, made from the options before anything connects. */
   private record Configured(DockerBackendOptions backend, GatewayOptions gateway,
