@@ -422,8 +422,20 @@ final class GatewayCommand implements Callable<Integer> {
       throw usage("Missing required option: '--image=IMAGE' (or the key image: in the "
           + "--config file)");
     }
-    if ((authorizedKeys == null) == (authorizedKeysDir == null)) {
-      throw usage("give exactly one of --authorized-keys FILE and --authorized-keys-dir DIR");
+    if (authorizedKeys != null && authorizedKeysDir != null) {
+      throw usage("give one of --authorized-keys FILE and --authorized-keys-dir DIR, not both");
+    }
+    if (authorizedKeys == null && authorizedKeysDir == null && trustedUserCaKeys == null
+        && authWebhook == null) {
+      throw usage("nobody could log in: give --authorized-keys FILE, --authorized-keys-dir "
+          + "DIR, --trusted-user-ca-keys FILE or --auth-webhook URL");
+    }
+    if (passwordAuth && authWebhook == null) {
+      throw usage("--password-auth needs --auth-webhook URL: passwords are decided by the "
+          + "webhook only");
+    }
+    if (authorizedPrincipalsDir != null && trustedUserCaKeys == null) {
+      throw usage("--authorized-principals-dir needs --trusted-user-ca-keys FILE");
     }
     DockerBackendOptions.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
       case "connection" -> DockerBackendOptions.Mode.CONNECTION;
@@ -511,11 +523,30 @@ final class GatewayCommand implements Callable<Integer> {
     listen(g);
     if (authorizedKeys != null) {
       g.authorizedKeys(authorizedKeys);
-    } else {
+    } else if (authorizedKeysDir != null) {
       g.authorizedKeysDir(authorizedKeysDir);
     }
+    if (trustedUserCaKeys != null) {
+      g.trustedUserCaKeys(trustedUserCaKeys);
+    }
+    if (authorizedPrincipalsDir != null) {
+      g.authorizedPrincipalsDir(authorizedPrincipalsDir);
+    }
+    if (revokedKeys != null) {
+      g.revokedKeys(revokedKeys);
+    }
+    if (authWebhook != null) {
+      g.authWebhook(webhookOptions("--auth-webhook", authWebhook));
+    }
+    g.passwordAuth(passwordAuth);
     InetSocketAddress metricsAt = metrics == null ? null : hostPort("--metrics", metrics);
-    return new Configured(o.build(), g.build(), metricsAt);
+    GatewayOptions gateway = g.build();
+    try {
+      GatewayServer.check(gateway);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+    return new Configured(o.build(), gateway, metricsAt);
   }
 
   private int run(Configured configured, GatewayConfigFile file) throws Exception {
@@ -630,7 +661,7 @@ final class GatewayCommand implements Callable<Integer> {
           log.warn("gateway: reload kept {} as they were: they change only with a restart",
               String.join(", ", kept));
         }
-        log.info("gateway: reloaded{}: {}; authorized keys read again",
+        log.info("gateway: reloaded{}: {}; authorized keys, CA keys and revoked keys read again",
             config == null ? "" : " " + config, changed.isEmpty() ? "no setting changed"
                 : "new logins get the new " + String.join(", ", changed));
       } catch (GatewayConfigFile.Invalid | CommandLine.ParameterException

@@ -44,6 +44,11 @@ public final class GatewayOptions {
   private final boolean auditInput;
   private final long auditMaxBytes;
   private final boolean auditRequired;
+  private final Path trustedUserCaKeys;
+  private final Path authorizedPrincipalsDir;
+  private final Path revokedKeys;
+  private final Webhook.Options authWebhook;
+  private final boolean passwordAuth;
 
   private GatewayOptions(Builder b) {
     host = b.host;
@@ -78,6 +83,11 @@ public final class GatewayOptions {
     auditInput = b.auditInput;
     auditMaxBytes = b.auditMaxBytes;
     auditRequired = b.auditRequired;
+    trustedUserCaKeys = b.trustedUserCaKeys;
+    authorizedPrincipalsDir = b.authorizedPrincipalsDir;
+    revokedKeys = b.revokedKeys;
+    authWebhook = b.authWebhook;
+    passwordAuth = b.passwordAuth;
   }
 
   /**
@@ -118,6 +128,11 @@ public final class GatewayOptions {
     b.auditInput = auditInput;
     b.auditMaxBytes = auditMaxBytes;
     b.auditRequired = auditRequired;
+    b.trustedUserCaKeys = trustedUserCaKeys;
+    b.authorizedPrincipalsDir = authorizedPrincipalsDir;
+    b.revokedKeys = revokedKeys;
+    b.authWebhook = authWebhook;
+    b.passwordAuth = passwordAuth;
     return b;
   }
 
@@ -141,6 +156,31 @@ public final class GatewayOptions {
   /** A directory holding one authorized_keys file per user, named as the user. */
   public Optional<Path> authorizedKeysDir() {
     return Optional.ofNullable(authorizedKeysDir);
+  }
+
+  /** The CA keys whose user certificates are admitted (sshd's TrustedUserCAKeys). */
+  public Optional<Path> trustedUserCaKeys() {
+    return Optional.ofNullable(trustedUserCaKeys);
+  }
+
+  /** {@code DIR/USER} lists the principals a certificate may have to log in as USER. */
+  public Optional<Path> authorizedPrincipalsDir() {
+    return Optional.ofNullable(authorizedPrincipalsDir);
+  }
+
+  /** Keys and certificates never admitted (sshd's RevokedKeys, text form). */
+  public Optional<Path> revokedKeys() {
+    return Optional.ofNullable(revokedKeys);
+  }
+
+  /** The webhook asked about each key (and password) a client offers. */
+  public Optional<Webhook.Options> authWebhook() {
+    return Optional.ofNullable(authWebhook);
+  }
+
+  /** Whether password authentication is offered (decided by the auth webhook). */
+  public boolean passwordAuth() {
+    return passwordAuth;
   }
 
   public int maxConnections() {
@@ -269,8 +309,11 @@ public final class GatewayOptions {
   @Override
   public String toString() {
     return "GatewayOptions[" + host + ":" + port + ", hostKey=" + hostKey + ", "
-        + (authorizedKeys != null ? "authorizedKeys=" + authorizedKeys
-            : "authorizedKeysDir=" + authorizedKeysDir) + ", maxConnections=" + maxConnections
+        + (authorizedKeys != null ? "authorizedKeys=" + authorizedKeys + ", "
+            : authorizedKeysDir != null ? "authorizedKeysDir=" + authorizedKeysDir + ", " : "")
+        + (trustedUserCaKeys != null ? "trustedUserCaKeys=" + trustedUserCaKeys + ", " : "")
+        + (authWebhook != null ? "authWebhook=" + authWebhook.url() + ", " : "")
+        + (passwordAuth ? "passwordAuth, " : "") + "maxConnections=" + maxConnections
         + ", perUser=" + maxConnectionsPerUser + ", maxUnauthenticated=" + maxUnauthenticated
         + ", maxSessionsPerConnection=" + maxSessionsPerConnection
         + ", loginGraceTime=" + loginGraceTime + ", idleTimeout=" + idleTimeout
@@ -312,6 +355,11 @@ public final class GatewayOptions {
     private boolean auditInput;
     private long auditMaxBytes = 64L << 20;
     private boolean auditRequired;
+    private Path trustedUserCaKeys;
+    private Path authorizedPrincipalsDir;
+    private Path revokedKeys;
+    private Webhook.Options authWebhook;
+    private boolean passwordAuth;
 
     private Builder(Path hostKey) {
       this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
@@ -554,6 +602,54 @@ public final class GatewayOptions {
       return this;
     }
 
+    /**
+     * Admits OpenSSH user certificates signed by a CA whose public key is listed in {@code
+     * file} (one a line, as sshd's TrustedUserCAKeys), for a user name among their principals
+     * (or, with {@link #authorizedPrincipalsDir}, listed there). Their validity window,
+     * source-address and force-command are enforced; an unknown critical option refuses. The
+     * file is read at start and on {@link GatewayServer#reconfigure}. Default: none.
+     */
+    public Builder trustedUserCaKeys(Path file) {
+      this.trustedUserCaKeys = Objects.requireNonNull(file, "trustedUserCaKeys");
+      return this;
+    }
+
+    /**
+     * With {@link #trustedUserCaKeys}: a certificate admits USER when one of its principals is
+     * a line of {@code DIR/USER} (sshd's AuthorizedPrincipalsFile), and no file means no
+     * certificate admits USER. Default: none (USER must be a principal).
+     */
+    public Builder authorizedPrincipalsDir(Path dir) {
+      this.authorizedPrincipalsDir = Objects.requireNonNull(dir, "authorizedPrincipalsDir");
+      return this;
+    }
+
+    /**
+     * Refuses the keys and certificates listed in {@code file} (OpenSSH public key lines; a
+     * certificate's own key is revoked with its certificates), whatever else would admit
+     * them. Reread when it changes. Default: none.
+     */
+    public Builder revokedKeys(Path file) {
+      this.revokedKeys = Objects.requireNonNull(file, "revokedKeys");
+      return this;
+    }
+
+    /**
+     * Asks {@code webhook} (POST, JSON) about each public key a client offers that nothing
+     * else admitted, and about each password with {@link #passwordAuth}; admitted only when
+     * it answers {@code {"success": true}} within its timeout. Default: none.
+     */
+    public Builder authWebhook(Webhook.Options webhook) {
+      this.authWebhook = Objects.requireNonNull(webhook, "authWebhook");
+      return this;
+    }
+
+    /** Offers password authentication, decided by the auth webhook only. Default: false. */
+    public Builder passwordAuth(boolean on) {
+      this.passwordAuth = on;
+      return this;
+    }
+
     private static int positive(String what, int n) {
       if (n < 1) {
         throw new IllegalArgumentException(what + " " + n + " must be at least 1");
@@ -562,12 +658,22 @@ public final class GatewayOptions {
     }
 
     /**
-     * @throws IllegalStateException without authorized keys (a file or a directory)
+     * @throws IllegalStateException with no way to log in (authorized keys, trusted CA keys
+     *     or an auth webhook), or password authentication without the auth webhook
      */
     public GatewayOptions build() {
-      if (authorizedKeys == null && authorizedKeysDir == null) {
-        throw new IllegalStateException("the gateway authenticates by public key only: give "
-            + "authorizedKeys(FILE) or authorizedKeysDir(DIR)");
+      if (authorizedKeys == null && authorizedKeysDir == null && trustedUserCaKeys == null
+          && authWebhook == null) {
+        throw new IllegalStateException("nobody could log in: give authorizedKeys(FILE), "
+            + "authorizedKeysDir(DIR), trustedUserCaKeys(FILE) or authWebhook(URL)");
+      }
+      if (passwordAuth && authWebhook == null) {
+        throw new IllegalStateException("password authentication is decided by the auth "
+            + "webhook only: give authWebhook(URL) with passwordAuth(true)");
+      }
+      if (authorizedPrincipalsDir != null && trustedUserCaKeys == null) {
+        throw new IllegalStateException("authorizedPrincipalsDir applies to certificates: give "
+            + "trustedUserCaKeys(FILE) too");
       }
       return new GatewayOptions(this);
     }

@@ -8,7 +8,8 @@ import io.github.sshcontainer.gateway.internal.ConnectionRegistry;
 import io.github.sshcontainer.gateway.internal.GatewayChannelFactory;
 import io.github.sshcontainer.gateway.internal.GatewayThreads;
 import io.github.sshcontainer.gateway.internal.HostKeys;
-import io.github.sshcontainer.gateway.internal.KeyAuthenticator;
+import io.github.sshcontainer.gateway.internal.Admission;
+import io.github.sshcontainer.gateway.internal.Authentication;
 import io.github.sshcontainer.gateway.internal.ObservedBackend;
 import io.github.sshcontainer.gateway.internal.PolicyBackend;
 import java.io.IOException;
@@ -25,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +47,9 @@ import org.slf4j.MDC;
  *
  * The backend is wrapped in the gateway's own layers, the same for every backend: the request
  * policy of {@link GatewayOptions} (disabled requests, the env filter) and the events that
- * count what happens. Authentication is by public key only (no password, no
- * keyboard-interactive); only session channels open, so TCP and stream-local forwarding both
+ * count what happens. Authentication is by public key (authorized keys, OpenSSH certificates
+ * of trusted CAs, an auth webhook) and, only when asked, by password through the auth
+ * webhook; never keyboard-interactive, host-based or GSSAPI. Only session channels open, so TCP and stream-local forwarding both
  * ways are refused, and so are agent and X11 forwarding; nothing runs on this host. The caller
  * owns the backend and closes it after the server. Thread-safe.
  */
@@ -74,14 +75,16 @@ public final class GatewayServer implements AutoCloseable {
   private final BackendEvents events;
   private final String id;
   private volatile GatewayOptions options;
+  private final Authentication authentication;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
 
   private GatewayServer(Listener sshd, ThreadPoolExecutor workers,
       ScheduledExecutorService timer, ConnectionRegistry connections, PolicyBackend policy,
-      BackendEvents events, String id, GatewayOptions options) {
+      BackendEvents events, String id, GatewayOptions options, Authentication authentication) {
     this.sshd = sshd;
+    this.authentication = authentication;
     this.workers = workers;
     this.timer = timer;
     this.connections = connections;
@@ -125,12 +128,8 @@ public final class GatewayServer implements AutoCloseable {
     sshd.setHost(options.host());
     sshd.setPort(options.port());
     sshd.setKeyPairProvider(HostKeys.load(options.hostKey()));
-    sshd.setPublickeyAuthenticator(authenticator(options, events));
-    sshd.setPasswordAuthenticator(null);
-    sshd.setKeyboardInteractiveAuthenticator(null);
-    sshd.setGSSAuthenticator(null);
-    sshd.setHostBasedAuthenticator(null);
-    CoreModuleProperties.AUTH_METHODS.set(sshd, "publickey");
+    Authentication authentication = new Authentication(Admission.of(options, events), timer);
+    authentication.install(sshd);
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, options.loginGraceTime());
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, options.idleTimeout());
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "ssh-container-gateway");
@@ -145,12 +144,13 @@ public final class GatewayServer implements AutoCloseable {
     } catch (IOException e) {
       workers.shutdownNow();
       timer.shutdownNow();
+      authentication.close();
       throw new IllegalStateException("cannot listen on " + options.host() + ":"
           + options.port() + ": " + e.getMessage() + " (is the port taken? choose another "
           + "with --listen, or 0 for any free one)", e);
     }
     GatewayServer server = new GatewayServer(sshd, workers, timer, connections, policy, events,
-        id, options);
+        id, options, authentication);
     MDC.put("event", "listening");
     try {
       log.info("gateway {} listening on {}:{}", id, options.host(), sshd.getPort());
@@ -160,11 +160,15 @@ public final class GatewayServer implements AutoCloseable {
     return server;
   }
 
-  private static PublickeyAuthenticator authenticator(GatewayOptions options,
-      BackendEvents events) {
-    return options.authorizedKeys().map(f -> KeyAuthenticator.file(f, events))
-        .orElseGet(() -> KeyAuthenticator.directory(options.authorizedKeysDir().orElseThrow(),
-            events));
+  /**
+   * Reads what {@code options} name for authentication (authorized keys, trusted CA keys,
+   * revoked keys, the webhook's TLS files) the way {@link #start} will, without starting
+   * anything: to check a configuration before connecting to the Docker host.
+   *
+   * @throws IllegalArgumentException naming the file that cannot be used and why
+   */
+  public static void check(GatewayOptions options) {
+    Admission.of(Objects.requireNonNull(options, "options"), BackendEvents.NONE).close();
   }
 
   /** The port it listens on (the one picked when the options said 0). */
@@ -194,6 +198,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /**
    * New connections get {@code next}: its authorized keys (file or directory, read afresh),
+   * trusted CA keys, revoked keys, auth webhook and password setting,
    * limits, login grace time, idle timeout and request policy; connections open now keep what
    * they started with. For a reload (SIGHUP).
    *
@@ -208,8 +213,8 @@ public final class GatewayServer implements AutoCloseable {
       throw new IllegalArgumentException("the listen address and the host key change only "
           + "with a restart (now " + now.host() + ":" + port() + ", " + now.hostKey() + ")");
     }
-    PublickeyAuthenticator keys = authenticator(next, events); // throws before any change
-    sshd.setPublickeyAuthenticator(keys);
+    Admission admission = Admission.of(next, events); // throws before any change
+    authentication.replace(admission, sshd);
     CoreModuleProperties.AUTH_TIMEOUT.set(sshd, next.loginGraceTime());
     CoreModuleProperties.IDLE_TIMEOUT.set(sshd, next.idleTimeout());
     connections.reconfigure(next);
@@ -279,6 +284,7 @@ public final class GatewayServer implements AutoCloseable {
               connections.open(), CLOSE_STEP.toSeconds());
         }
         timer.shutdownNow();
+        authentication.close();
         workers.shutdown();
         if (!workers.awaitTermination(CLOSE_STEP.toSeconds(), TimeUnit.SECONDS)) {
           log.warn("gateway {}: work still running {} s after close", id,
@@ -288,6 +294,7 @@ public final class GatewayServer implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         timer.shutdownNow();
+        authentication.close();
         workers.shutdownNow();
       }
       log.info("gateway {} closed", id);

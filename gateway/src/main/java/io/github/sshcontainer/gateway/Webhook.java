@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sshcontainer.gateway.internal.WebhookTls;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -19,9 +19,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A JSON webhook the gateway asks (authentication, per-user container settings): one POST of a
@@ -115,14 +121,17 @@ public final class Webhook implements AutoCloseable {
     }
   }
 
-  private final Options options;
-  private final ExecutorService executor;
-  private final HttpClient http;
+  /** Calls at once at most; more fail at once (BUSY is UNREACHABLE: the login is refused). */
+  private static final int MAX_CALLS = 64;
 
-  private Webhook(Options options, ExecutorService executor, HttpClient http) {
+  private final Options options;
+  private final ThreadPoolExecutor executor;
+  private final SSLSocketFactory tls;
+
+  private Webhook(Options options, ThreadPoolExecutor executor, SSLSocketFactory tls) {
     this.options = options;
     this.executor = executor;
-    this.http = http;
+    this.tls = tls;
   }
 
   /**
@@ -132,26 +141,22 @@ public final class Webhook implements AutoCloseable {
    */
   public static Webhook create(Options options) {
     Objects.requireNonNull(options, "options");
+    SSLSocketFactory tls = null;
+    if (options.url().getScheme().equalsIgnoreCase("https")) {
+      tls = WebhookTls.context(options.ca(), options.clientCertificate(), options.clientKey())
+          .getSocketFactory();
+    }
     int id = IDS.incrementAndGet();
     AtomicInteger n = new AtomicInteger();
-    ExecutorService executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "ssh-container-webhook-" + id + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    HttpClient.Builder b = HttpClient.newBuilder().executor(executor)
-        .connectTimeout(options.timeout()).followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1);
-    if (options.url().getScheme().equalsIgnoreCase("https")) {
-      try {
-        b.sslContext(WebhookTls.context(options.ca(), options.clientCertificate(),
-            options.clientKey()));
-      } catch (RuntimeException e) {
-        executor.shutdownNow();
-        throw e;
-      }
-    }
-    return new Webhook(options, executor, b.build());
+    // plain blocking calls on threads of its own, which end 10 s after the last call: the
+    // JDK 17 HttpClient keeps a selector thread per client until it is garbage collected
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(0, MAX_CALLS, 10, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "ssh-container-webhook-" + id + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    return new Webhook(options, executor, tls);
   }
 
   /** Where it posts. */
@@ -171,36 +176,83 @@ public final class Webhook implements AutoCloseable {
       return CompletableFuture.failedFuture(new IllegalArgumentException(
           "webhook request cannot be written as JSON"));
     }
-    HttpRequest request = HttpRequest.newBuilder(options.url()).timeout(options.timeout())
-        .header("Content-Type", "application/json").header("Accept", "application/json")
-        .header("User-Agent", "ssh-container-gateway")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .orTimeout(options.timeout().toMillis() + 250, java.util.concurrent.TimeUnit.MILLISECONDS)
-        .handle((response, error) -> {
-          if (error != null) {
-            throw failure(error);
-          }
-          return answer(response);
-        });
+    CompletableFuture<Map<String, Object>> answer;
+    try {
+      answer = CompletableFuture.supplyAsync(() -> call(json), executor);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new Failure(Reason.UNREACHABLE, "webhook "
+          + display() + ": " + MAX_CALLS + " calls already wait for it (is it slow?)"));
+    }
+    // connect and read each have the timeout: the whole call has it too
+    return answer.orTimeout(options.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(error -> CompletableFuture.failedFuture(failure(error)));
   }
 
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> answer(HttpResponse<byte[]> response) {
-    int status = response.statusCode();
-    if (status < 200 || status > 299) {
-      throw new Failure(Reason.STATUS, "webhook " + options.url() + " answered HTTP " + status);
-    }
+  private Map<String, Object> call(byte[] json) {
+    HttpURLConnection c = null;
     try {
-      Object value = JSON.readValue(response.body(), Object.class);
+      c = (HttpURLConnection) options.url().toURL().openConnection(Proxy.NO_PROXY);
+      if (c instanceof HttpsURLConnection https && tls != null) {
+        https.setSSLSocketFactory(tls);
+      }
+      int millis = (int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis());
+      c.setConnectTimeout(millis);
+      c.setReadTimeout(millis);
+      c.setInstanceFollowRedirects(false);
+      c.setUseCaches(false);
+      c.setDoOutput(true);
+      c.setRequestMethod("POST");
+      c.setRequestProperty("Content-Type", "application/json");
+      c.setRequestProperty("Accept", "application/json");
+      c.setRequestProperty("User-Agent", "ssh-container-gateway");
+      c.setFixedLengthStreamingMode(json.length);
+      try (OutputStream out = c.getOutputStream()) {
+        out.write(json);
+      }
+      int status = c.getResponseCode();
+      if (status < 200 || status > 299) {
+        throw new Failure(Reason.STATUS, "webhook " + display() + " answered HTTP " + status);
+      }
+      byte[] body;
+      try (InputStream in = c.getInputStream()) {
+        body = in.readNBytes(MAX_ANSWER + 1);
+      }
+      if (body.length > MAX_ANSWER) {
+        throw new Failure(Reason.BODY, "webhook " + display() + " answered more than "
+            + MAX_ANSWER + " bytes");
+      }
+      return answer(status, body);
+    } catch (IOException e) {
+      throw failure(e);
+    } finally {
+      if (c != null) {
+        c.disconnect();
+      }
+    }
+  }
+
+  /** An answer is a small JSON object; a bigger one is a broken webhook. */
+  private static final int MAX_ANSWER = 1 << 20;
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> answer(int status, byte[] body) {
+    try {
+      Object value = JSON.readValue(body, Object.class);
       if (value instanceof Map<?, ?> map) {
         return (Map<String, Object>) map;
       }
     } catch (IOException e) {
       // falls through: not JSON
     }
-    throw new Failure(Reason.BODY, "webhook " + options.url() + " answered HTTP " + status
+    throw new Failure(Reason.BODY, "webhook " + display() + " answered HTTP " + status
         + " with a body that is not a JSON object");
+  }
+
+  /** The URL without user info or query, which may hold secrets. */
+  private String display() {
+    URI u = options.url();
+    return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort())
+        + (u.getPath() == null ? "" : u.getPath());
   }
 
   private Failure failure(Throwable error) {
@@ -209,12 +261,8 @@ public final class Webhook implements AutoCloseable {
     if (e instanceof Failure f) {
       return f;
     }
-    String url = options.url().toString();
-    if (e instanceof HttpConnectTimeoutException) {
-      return new Failure(Reason.TIMEOUT, "webhook " + url + ": no connection within "
-          + options.timeout().toMillis() + " ms");
-    }
-    if (e instanceof HttpTimeoutException || e instanceof java.util.concurrent.TimeoutException) {
+    String url = display();
+    if (e instanceof SocketTimeoutException || e instanceof TimeoutException) {
       return new Failure(Reason.TIMEOUT, "webhook " + url + ": no answer within "
           + options.timeout().toMillis() + " ms");
     }
@@ -222,7 +270,7 @@ public final class Webhook implements AutoCloseable {
       return new Failure(Reason.UNREACHABLE, "webhook " + url + ": connection refused (is "
           + "it running?)");
     }
-    if (e instanceof javax.net.ssl.SSLException) {
+    if (e instanceof SSLException) {
       return new Failure(Reason.UNREACHABLE, "webhook " + url + ": TLS failed: "
           + e.getMessage() + " (check --webhook-ca, --webhook-cert, --webhook-key)");
     }

@@ -9,6 +9,7 @@ import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.DockerDaemon;
@@ -80,12 +81,18 @@ final class LabGateway implements AutoCloseable {
 
   static LabGateway start(Path dir, DockerClient docker, DockerBackendOptions backendOptions,
       UnaryOperator<GatewayOptions.Builder> more) {
+    return start(dir, docker, backendOptions, more, BackendEvents.NONE);
+  }
+
+  /** As above, with {@code events} told what the gateway's counters are told. */
+  static LabGateway start(Path dir, DockerClient docker, DockerBackendOptions backendOptions,
+      UnaryOperator<GatewayOptions.Builder> more, BackendEvents events) {
     try {
       Files.createDirectories(dir);
       Path authorized = dir.resolve("authorized_keys");
       Files.copy(Path.of(lab().clientKey() + ".pub"), authorized);
       LabGateway g;
-      GatewayCounters counters = new GatewayCounters();
+      GatewayCounters counters = new GatewayCounters(events);
       DockerBackend backend = DockerBackend.create(docker, backendOptions, counters);
       GatewayServer server = GatewayServer.start(more.apply(GatewayOptions.builder(
           dir.resolve("host_key")).listen("127.0.0.1", 0).authorizedKeys(authorized))

@@ -1,6 +1,7 @@
 package io.github.sshcontainer.gateway.internal;
 
 import io.github.sshcontainer.gateway.GatewayOptions;
+import io.github.sshcontainer.gateway.backend.LoginIdentity;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
-import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.slf4j.Logger;
@@ -170,8 +169,14 @@ public final class AuditLog implements SessionListener {
     if (event == Event.Authenticated) {
       Connection c = session.getAttribute(CONNECTION);
       if (c != null) {
-        c.event("auth", "user", session.getUsername(), "method", "publickey", "key",
-            c.acceptedKey, "result", "accepted");
+        LoginIdentity identity = session.getAttribute(ConnectionRegistry.IDENTITY);
+        LoginIdentity i = identity == null ? LoginIdentity.UNKNOWN : identity;
+        c.event("auth", "user", session.getUsername(), "method", i.method(), "key",
+            i.fingerprint().isEmpty() ? null : i.fingerprint(), "key_id",
+            i.certificate().map(LoginIdentity.Certificate::keyId).orElse(null), "serial",
+            i.certificate().map(LoginIdentity.Certificate::serialText).orElse(null),
+            "principals", i.certificate().map(x -> String.join(",", x.principals()))
+                .orElse(null), "result", "accepted");
       }
     }
   }
@@ -222,7 +227,6 @@ public final class AuditLog implements SessionListener {
     private Object[] disconnect;
     private FileChannel file; // written on serial only
     private volatile boolean writable;
-    private volatile String acceptedKey;
     private volatile String reason;
 
     private Connection(AuditLog audit, String id, FileChannel file, SerialExecutor serial) {
@@ -243,18 +247,16 @@ public final class AuditLog implements SessionListener {
       return audit != null;
     }
 
-    /** A key was tried: a refusal is written now, an acceptance when authentication ends. */
-    void auth(String user, PublicKey key, boolean accepted, String why) {
+    /** A key, certificate or password was refused (never the password itself). */
+    void refused(String user, LoginIdentity identity, String why) {
       if (audit == null) {
         return;
       }
-      String fingerprint = KeyUtils.getFingerPrint(key);
-      if (accepted) {
-        acceptedKey = fingerprint;
-      } else {
-        event("auth", "user", user, "method", "publickey", "key", fingerprint, "result",
-            "refused", "reason", why);
-      }
+      event("auth", "user", user, "method", identity.method(), "key",
+          identity.fingerprint().isEmpty() ? null : identity.fingerprint(), "key_id",
+          identity.certificate().map(LoginIdentity.Certificate::keyId).orElse(null),
+          "serial", identity.certificate().map(LoginIdentity.Certificate::serialText)
+              .orElse(null), "result", "refused", "reason", why);
     }
 
     /** Writes the container's id, once per container. */

@@ -162,6 +162,9 @@ final class BackendCommand implements Command {
         h.onEnv(v.getKey(), v.getValue());
       }
     }
+    if (channel.originalCommand() != null) {
+      h.onEnv("SSH_ORIGINAL_COMMAND", channel.originalCommand());
+    }
     if (channel.pty()) {
       h.onPty(channel.term(), number(env, Environment.ENV_COLUMNS, 80),
           number(env, Environment.ENV_LINES, 24));

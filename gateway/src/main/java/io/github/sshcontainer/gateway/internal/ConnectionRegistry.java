@@ -118,7 +118,7 @@ public final class ConnectionRegistry implements SessionListener {
                   + "authenticated (early drop)";
             });
       }
-      events.loginFailed("", KeyAuthenticator.client(session.getIoSession()
+      events.loginFailed("", AuthorizedKeys.client(session.getIoSession()
           .getRemoteAddress()), "refused before authentication: " + refusal.name()
               .toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
       session.close(true);
@@ -233,7 +233,7 @@ public final class ConnectionRegistry implements SessionListener {
 
   private static Map<String, String> logContext(String id, String user, Session session) {
     return Map.of("connection", id, "user", user == null ? "" : user, "client",
-        KeyAuthenticator.client(session.getIoSession().getRemoteAddress()));
+        AuthorizedKeys.client(session.getIoSession().getRemoteAddress()));
   }
 
   /** What a session's log lines carry in the MDC: its connection id, user and client. */
@@ -295,7 +295,7 @@ public final class ConnectionRegistry implements SessionListener {
 
   private void refuse(Session session, State s, String why) {
     log.warn("gateway connection {}: refused: {}", s.id, why);
-    events.loginFailed(s.user == null ? "" : s.user, KeyAuthenticator.client(
+    events.loginFailed(s.user == null ? "" : s.user, AuthorizedKeys.client(
         session.getIoSession().getRemoteAddress()), why);
     s.handler = CompletableFuture.failedFuture(new BackendException(
         BackendException.Reason.LIMIT, why));
@@ -365,6 +365,17 @@ public final class ConnectionRegistry implements SessionListener {
     CompletableFuture<ConnectionHandler> h = s == null ? null : s.handler;
     return h != null ? h : CompletableFuture.failedFuture(new BackendException(
         BackendException.Reason.FAILED, "the connection is not authenticated"));
+  }
+
+  /** The connection's id as the registry named it, or "?" (for a webhook request). */
+  static String idOfSession(Session session) {
+    State s = session.getAttribute(STATE);
+    return s == null ? "?" : s.id;
+  }
+
+  /** A session's log context, for lines written off its threads (a webhook's answer). */
+  static Map<String, String> logContextOfSession(ServerSession session) {
+    return logContext(idOfSession(session), session.getUsername(), session);
   }
 
   /** The connection's id, for log lines. */

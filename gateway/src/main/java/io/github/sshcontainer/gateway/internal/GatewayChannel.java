@@ -2,6 +2,7 @@ package io.github.sshcontainer.gateway.internal;
 
 import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
+import io.github.sshcontainer.gateway.backend.LoginIdentity;
 import io.github.sshcontainer.gateway.backend.SessionRequest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,6 +43,8 @@ public final class GatewayChannel extends ChannelSession {
   private volatile boolean pty;
   private volatile String term = "";
   private volatile boolean closeAfterReply;
+  /** With a certificate's force-command: what the client asked to run (exec only). */
+  private volatile String originalCommand;
 
   GatewayChannel(ContainerBackend backend, ConnectionRegistry connections, Executor workers,
       AtomicInteger openOnConnection, int maxSessions) {
@@ -102,6 +105,16 @@ public final class GatewayChannel extends ChannelSession {
   @Override
   protected RequestHandler.Result handlePtyReqParsed(String term, int columns, int rows,
       int width, int height, Map<PtyMode, Integer> modes) throws IOException {
+    LoginIdentity identity = getSession().getAttribute(ConnectionRegistry.IDENTITY);
+    if (identity != null && !identity.permitsPty()) {
+      // as sshd: the pty is refused, the session may go on without one
+      gatewayLog.info("gateway connection {}: pty refused: the certificate (key id '{}') has "
+          + "no permit-pty", connections.idOf(getSession()), identity.certificate()
+              .map(LoginIdentity.Certificate::keyId).orElse(""));
+      AuditLog.of(getSession()).event("refused", "channel", getChannelId(), "request", "pty",
+          "reason", "certificate without permit-pty");
+      return RequestHandler.Result.ReplyFailure;
+    }
     this.pty = true;
     this.term = term;
     AuditLog.of(getSession()).event("pty", "channel", getChannelId(), "term", term,
@@ -113,6 +126,9 @@ public final class GatewayChannel extends ChannelSession {
   @Override
   protected RequestHandler.Result handleEnvParsed(String name, String value)
       throws IOException {
+    if (name.equals("SSH_ORIGINAL_COMMAND")) {
+      return RequestHandler.Result.ReplySuccess; // the gateway's to set, never the client's
+    }
     AuditLog.of(getSession()).event("env", "channel", getChannelId(), "name", name);
     return super.handleEnvParsed(name, value);
   }
@@ -134,11 +150,23 @@ public final class GatewayChannel extends ChannelSession {
     return start(request, SessionRequest.subsystem(name));
   }
 
-  private RequestHandler.Result start(String type, SessionRequest request) throws IOException {
+  private RequestHandler.Result start(String type, SessionRequest asked) throws IOException {
     if (isClosing()) {
       return RequestHandler.Result.ReplyFailure;
     }
     AuditLog.Connection audit = AuditLog.of(getSession());
+    SessionRequest request = asked;
+    LoginIdentity identity = getSession().getAttribute(ConnectionRegistry.IDENTITY);
+    if (identity != null && identity.forceCommand().isPresent()) {
+      // as sshd: the certificate's command runs whatever was asked (a subsystem too); what
+      // was asked is in SSH_ORIGINAL_COMMAND
+      request = SessionRequest.exec(identity.forceCommand().get());
+      originalCommand = asked.kind() == SessionRequest.Kind.EXEC ? asked.argument() : null;
+      audit.event("force-command", "channel", getChannelId(), "asked", asked.toString(),
+          "command", request.argument());
+      gatewayLog.debug("gateway connection {}: {} replaced by the certificate's force-command",
+          connections.idOf(getSession()), asked);
+    }
     switch (request.kind()) {
       case EXEC -> audit.event("exec", "channel", getChannelId(), "command",
           request.argument());
@@ -185,6 +213,11 @@ public final class GatewayChannel extends ChannelSession {
       close(false);
     }
     return f;
+  }
+
+  /** What the client asked to run when a force-command replaced it (exec), else null. */
+  String originalCommand() {
+    return originalCommand;
   }
 
   boolean pty() {
