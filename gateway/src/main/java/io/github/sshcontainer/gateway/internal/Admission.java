@@ -71,6 +71,11 @@ public final class Admission implements AutoCloseable {
     return new Admission(keys, cas, revoked, webhook, options.passwordAuth(), events);
   }
 
+  /** Whether an auth webhook is asked. */
+  boolean hasWebhook() {
+    return webhook != null;
+  }
+
   /** Whether password authentication is offered. */
   public boolean passwords() {
     return passwords && webhook != null;
@@ -120,6 +125,18 @@ public final class Admission implements AutoCloseable {
     return ask(body).thenApply(answer -> answer == null
         ? admit(session, identity)
         : refuse(user, session, identity, before + "; auth webhook: " + answer));
+  }
+
+  /** The auth webhook's timeout (5 s without a webhook: nothing waits then). */
+  java.time.Duration webhookTimeout() {
+    return webhook == null ? Webhook.Options.DEFAULT_TIMEOUT : webhook.options().timeout();
+  }
+
+  /** A key refused because too many logins wait for the webhook already. */
+  void busy(String user, PublicKey key, ServerSession session) {
+    OpenSshCertificate cert = key instanceof OpenSshCertificate c ? c : null;
+    refuse(user, session, identity(key, cert), "too many logins wait for the auth webhook "
+        + "(is it slow?)");
   }
 
   /** The decision on a password: the webhook's, never logged with the password. */

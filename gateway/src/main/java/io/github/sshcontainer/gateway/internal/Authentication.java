@@ -2,6 +2,7 @@ package io.github.sshcontainer.gateway.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +21,12 @@ public final class Authentication implements AutoCloseable {
   /** Longer than any webhook timeout an operator would set, so in-flight calls end first. */
   private static final long RETIRE_AFTER_SECONDS = 120;
 
+  /** MINA's I/O threads with an auth webhook: waits for it hold one each (see PublicKeyAuth). */
+  public static final int IO_THREADS_WITH_WEBHOOK = 64;
+
   private volatile Admission admission;
   private final ScheduledExecutorService timer;
+  private Semaphore waiting = new Semaphore(1);
 
   public Authentication(Admission admission, ScheduledExecutorService timer) {
     this.admission = admission;
@@ -30,6 +35,11 @@ public final class Authentication implements AutoCloseable {
 
   /** Sets the server's methods and authenticators. */
   public void install(SshServer sshd) {
+    if (admission.hasWebhook()) {
+      CoreModuleProperties.NIO_WORKERS.set(sshd, IO_THREADS_WITH_WEBHOOK);
+    }
+    int io = CoreModuleProperties.NIO_WORKERS.getRequired(sshd);
+    waiting = new Semaphore(Math.max(1, io - 2));
     sshd.setPublickeyAuthenticator(PublicKeyAuth.decided());
     sshd.setKeyboardInteractiveAuthenticator(null);
     sshd.setGSSAuthenticator(null);
@@ -40,7 +50,7 @@ public final class Authentication implements AutoCloseable {
   private void methods(SshServer sshd) {
     Admission a = admission;
     List<UserAuthFactory> factories = new ArrayList<>();
-    factories.add(PublicKeyAuth.factory(() -> admission));
+    factories.add(PublicKeyAuth.factory(() -> admission, waiting));
     if (a.passwords()) {
       factories.add(UserAuthPasswordFactory.INSTANCE);
       sshd.setPasswordAuthenticator(new PasswordAuth(() -> admission));

@@ -6,12 +6,15 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
-import org.apache.sshd.server.auth.AsyncAuthException;
 import org.apache.sshd.server.auth.UserAuth;
 import org.apache.sshd.server.auth.UserAuthFactory;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
@@ -23,26 +26,28 @@ import org.apache.sshd.server.session.ServerSession;
  * offers is decided once per connection and user by {@link Admission} (which logs a refusal
  * with its reason), then MINA's own method does the rest (the PK_OK answer, the signature
  * check, the certificate's CA signature again). When the decision waits for the auth webhook,
- * the method answers later ({@link AsyncAuthException}) and MINA's I/O thread is not held:
- * fifty logins through a slow webhook do not stall the connections that are already in.
- *
- * <p>MINA completes an asynchronous "true" without checking anything more, so the gateway
- * never answers true itself: once the webhook has decided, it runs MINA's method on a copy of
- * the request, and passes on only what that method said (a signature that does not verify is
- * false; a query without signature gets its PK_OK and no answer here).
+ * the I/O thread waits for it (MINA 2.20 refuses a later answer for publickey), at most for
+ * the webhook's timeout and on a bounded number of threads: the gateway starts MINA with more
+ * I/O threads when a webhook is configured, and a key that would take the last two is refused
+ * as busy, so a hanging webhook does not stall the connections that are already in.
  */
 final class PublicKeyAuth extends UserAuthPublicKey {
   private static final AttributeKey<Map<String, CompletableFuture<Admission.Verdict>>> DECIDED =
       new AttributeKey<>();
 
   private final Supplier<Admission> admission;
+  private final Semaphore waiting;
 
-  private PublicKeyAuth(Supplier<Admission> admission) {
+  private PublicKeyAuth(Supplier<Admission> admission, Semaphore waiting) {
     this.admission = admission;
+    this.waiting = waiting;
   }
 
-  /** The factory MINA makes the method with, per request. */
-  static UserAuthFactory factory(Supplier<Admission> admission) {
+  /**
+   * The factory MINA makes the method with, per request; at most {@code waiting}'s permits
+   * of MINA's I/O threads wait for the webhook at once.
+   */
+  static UserAuthFactory factory(Supplier<Admission> admission, Semaphore waiting) {
     return new UserAuthFactory() {
       @Override
       public String getName() {
@@ -51,7 +56,7 @@ final class PublicKeyAuth extends UserAuthPublicKey {
 
       @Override
       public UserAuth createUserAuth(ServerSession session) {
-        return new PublicKeyAuth(admission);
+        return new PublicKeyAuth(admission, waiting);
       }
     };
   }
@@ -89,23 +94,23 @@ final class PublicKeyAuth extends UserAuthPublicKey {
     PublicKey offered = key;
     CompletableFuture<Admission.Verdict> verdict = decided.computeIfAbsent(cacheKey(user, key),
         k -> admission.get().decide(user, offered, session, this::certificateFailure));
-    if (verdict.isDone()) {
-      return finish(verdict.join(), buffer, init);
-    }
-    Buffer copy = new ByteArrayBuffer(buffer.getCompactData());
-    AsyncAuthException later = new AsyncAuthException();
-    verdict.whenComplete((v, error) -> {
-      Boolean result;
+    if (!verdict.isDone()) {
+      // MINA allows no later answer for publickey (only for password and keyboard-interactive),
+      // so the wait for the webhook holds this I/O thread, bounded by the webhook's timeout;
+      // two I/O threads always stay free for everyone else
+      if (!waiting.tryAcquire()) {
+        admission.get().busy(user, offered, session);
+        return Boolean.FALSE;
+      }
       try {
-        result = error != null ? Boolean.FALSE : finish(v, copy, init);
-      } catch (Exception e) {
-        result = Boolean.FALSE;
+        verdict.get(admission.get().webhookTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        return Boolean.FALSE; // the webhook's own deadline passed first; logged there
+      } finally {
+        waiting.release();
       }
-      if (result != null) {
-        later.setAuthed(result);
-      }
-    });
-    throw later;
+    }
+    return finish(verdict.join(), buffer, init);
   }
 
   private Boolean finish(Admission.Verdict verdict, Buffer buffer, boolean init)
