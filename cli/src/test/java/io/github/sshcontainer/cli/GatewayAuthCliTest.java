@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process: passwords through the auth webhook only with {@code --password-auth} (Paramiko), and
  * neither the right nor a wrong password anywhere in the gateway's log or audit files; a
  * certificate of {@code --trusted-user-ca-keys} logs in with OpenSSH until {@code
- * --revoked-keys} lists it and a SIGHUP reads that again; {@code --password-auth} without a
+ * --revoked-keys} lists it (the file is read again when it changes); {@code --password-auth} without a
  * webhook is a usage error.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)

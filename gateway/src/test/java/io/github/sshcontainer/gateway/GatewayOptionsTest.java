@@ -59,4 +59,20 @@ class GatewayOptionsTest {
     assertEquals(2, o.maxSessionsPerConnection());
     assertTrue(o.toString().contains("maxSessionsPerConnection=2"), o.toString());
   }
+
+  @Test
+  void withNoWayToLogInOrPasswordsWithoutAWebhookBuildIsRefused() {
+    GatewayOptions.Builder none = GatewayOptions.builder(Path.of("host_key"));
+    assertTrue(assertThrows(IllegalStateException.class, none::build).getMessage()
+        .contains("nobody could log in"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> builder().passwordAuth(true)
+        .build()).getMessage().contains("decided by the auth webhook only"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> builder()
+        .authorizedPrincipalsDir(Path.of("p")).build()).getMessage()
+        .contains("trustedUserCaKeys"));
+    GatewayOptions certs = GatewayOptions.builder(Path.of("host_key"))
+        .trustedUserCaKeys(Path.of("ca.pub")).build();
+    assertEquals(Path.of("ca.pub"), certs.trustedUserCaKeys().orElseThrow());
+    assertTrue(certs.authorizedKeys().isEmpty() && !certs.passwordAuth());
+  }
 }
