@@ -7,6 +7,7 @@ import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
+import io.github.sshcontainer.gateway.Webhook;
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
@@ -16,10 +17,13 @@ import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.Prerequisites;
 import io.github.sshcontainer.lab.Sshd;
+import io.github.sshcontainer.lab.WebhookServer;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,6 +132,7 @@ public final class GatewayBenchmark {
         if (oneWay.isZero()) {
           memory(name, toGateway, toHost, host, dir);
           recording(name, lab, backend, dir);
+          authentication(name, lab, backend, dir);
         }
       } finally {
         gateway.close();
@@ -178,6 +183,55 @@ public final class GatewayBenchmark {
         mbs[1], ">= 0.8x");
     report.add(name, "256 MiB out, MB/s: plain | recorded all", "MB/s", false, 0, mbs[0],
         mbs[2], ">= 0.8x");
+  }
+
+  /**
+   * What each way in costs a login ({@code ssh … true}, median after a warm-up): a key of the
+   * authorized keys, an OpenSSH certificate of a trusted CA, and a key the auth webhook (the
+   * lab's, on loopback) admits, all on one gateway.
+   */
+  private void authentication(String name, Lab lab, DockerBackend backend, Path dir)
+      throws Exception {
+    Path ca = dir.resolve("auth-ca");
+    Keys.generate(ca, "", "ed25519");
+    Path certified = dir.resolve("auth-cert");
+    Keys.generate(certified, "", "ed25519");
+    OpenSshClient.Result signed = OpenSshClient.run(List.of(Prerequisites.require(
+        "openssh-client", "/usr/bin/ssh-keygen").toString(), "-q", "-s",
+        ca.toString(), "-I", "bench", "-n", "bench-cert", certified + ".pub"), null, SOON);
+    if (signed.code() != 0) {
+      throw new IllegalStateException("ssh-keygen -s: " + signed.err());
+    }
+    Path hooked = dir.resolve("auth-hook");
+    Keys.generate(hooked, "", "ed25519");
+    String fingerprint = Keys.fingerprint(Path.of(hooked + ".pub"));
+    try (WebhookServer hook = WebhookServer.start(body -> WebhookServer.Answer.json(
+        "{\"success\": " + body.contains(fingerprint) + "}"));
+        GatewayServer g = GatewayServer.start(GatewayOptions.builder(dir.resolve("hk"))
+            .listen("127.0.0.1", 0).authorizedKeys(dir.resolve("ak"))
+            .trustedUserCaKeys(Path.of(ca + ".pub")).authWebhook(Webhook.Options.of(
+                URI.create(hook.url("/auth")))).build(), backend)) {
+      Path kh = Files.writeString(dir.resolve("auth_kh"), Keys.knownHostsLine(
+          dir.resolve("hk"), g.port()) + "\n");
+      List<Supplier<Long>> ways = List.of(
+          () -> millis(new OpenSshClient(lab.clientKey(), kh, g.port(), "bench-key"), "true"),
+          () -> millis(new OpenSshClient(certified, kh, g.port(), "bench-cert"), "true"),
+          () -> millis(new OpenSshClient(hooked, kh, g.port(), "bench-hook"), "true"));
+      int n = quick ? 3 : 10;
+      long[][] samples = new long[3][n];
+      for (int i = -1; i < n; i++) { // one warm-up; alternate so drift hits all alike
+        for (int w = 0; w < 3; w++) {
+          long ms = ways.get(w).get();
+          if (i >= 0) {
+            samples[w][i] = ms;
+          }
+        }
+      }
+      report.add(name, "login ms: authorized key | certificate", "ms", true, 0,
+          median(samples[0]), median(samples[1]), "<= 1.1x");
+      report.add(name, "login ms: authorized key | auth webhook", "ms", true, 0,
+          median(samples[0]), median(samples[2]), "<= 1.1x");
+    }
   }
 
   /** Open connections held by ControlMaster processes: the gateway's and sshd's cost of each. */
