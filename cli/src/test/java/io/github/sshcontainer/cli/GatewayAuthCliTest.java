@@ -159,28 +159,47 @@ class GatewayAuthCliTest {
     assertTrue(r.err().contains("--password-auth needs --auth-webhook URL"), r.err());
   }
 
+  /**
+   * The certificate block of docs/gateway.md (Authentication), run as written in a directory
+   * holding the user's id_ed25519: its CA admits alice until --revoked-keys lists the
+   * certificate.
+   */
   @Test
-  void aCertificateLogsInUntilRevokedAndReloaded() throws Exception {
-    Path ca = tmp.resolve("ca");
-    Keys.generate(ca, "", "ed25519");
-    Path key = tmp.resolve("user");
-    Keys.generate(key, "", "ed25519");
-    OpenSshClient.Result signed = OpenSshClient.run(List.of(Prerequisites.require(
-        "openssh-client", "/usr/bin/ssh-keygen").toString(), "-q", "-s", ca.toString(), "-I",
-        "pat@example", "-n", "pat", "-z", "17", "-V", "-1m:+1h", key + ".pub"), null, SOON);
-    assertEquals(0, signed.code(), signed.err());
+  void theDocumentedCertificateLogsInUntilRevoked() throws Exception {
+    String page = Files.readString(Path.of("../docs/gateway.md"));
+    String block = page.substring(page.indexOf("ssh-keygen -q -t ed25519"));
+    block = block.substring(0, block.indexOf("```")).strip();
+    assertTrue(Files.readString(Path.of("../docs/zh-CN/gateway.md")).contains(block),
+        "the Chinese page shows the same commands");
+    Path work = Files.createDirectories(tmp.resolve("doc"));
+    Keys.generate(work.resolve("id_ed25519"), "", "ed25519");
+    Prerequisites.require("openssh-client", "/usr/bin/ssh-keygen");
+    List<String> lines = block.lines().toList();
+    for (String line : lines.subList(0, 2)) {
+      assertTrue(line.startsWith("ssh-keygen "), line);
+      OpenSshClient.Result r = OpenSshClient.run(List.of("sh", "-c", "cd '" + work + "' && "
+          + line), null, SOON);
+      assertEquals(0, r.code(), line + ": " + r.err());
+    }
+    assertTrue(lines.get(2).startsWith("ssh-container gateway ") && lines.get(2).endsWith(
+        "--trusted-user-ca-keys user_ca.pub"), lines.get(2));
     Path revoked = Files.writeString(tmp.resolve("revoked"), "");
-    GatewayProcess g = gateway("--trusted-user-ca-keys", ca + ".pub", "--revoked-keys",
-        revoked.toString());
+    GatewayProcess g = gateway("--trusted-user-ca-keys", work.resolve("user_ca.pub")
+        .toString(), "--revoked-keys", revoked.toString());
     try {
-      OpenSshClient c = new OpenSshClient(key, knownHosts(g), g.port(), "pat");
+      OpenSshClient c = new OpenSshClient(work.resolve("id_ed25519"), knownHosts(g), g.port(),
+          "alice");
       OpenSshClient.Result r = c.ssh("echo cert-in", null, SOON);
       assertEquals("cert-in", r.out().strip(), r.err());
-      Files.writeString(revoked, Files.readString(Path.of(key + "-cert.pub")));
+      OpenSshClient.Result bob = new OpenSshClient(work.resolve("id_ed25519"), knownHosts(g),
+          g.port(), "bob").ssh("echo cert-in", null, SOON);
+      assertTrue(bob.code() != 0 && bob.err().contains("Permission denied"), bob.err());
+      Files.writeString(revoked, Files.readString(work.resolve("id_ed25519-cert.pub")));
       OpenSshClient.Result after = c.ssh("echo cert-in", null, SOON);
       assertTrue(after.code() != 0 && after.err().contains("Permission denied"), after.err());
-      assertTrue(g.stderr().contains("refused certificate (key id 'pat@example', serial 17)"),
-          g.stderr());
+      assertTrue(g.stderr().contains("refused certificate (key id 'alice@example.org', serial "
+          + "1001)"), g.stderr());
+      assertTrue(g.stderr().contains("certificate is for alice, not bob"), g.stderr());
     } finally {
       stop(g);
     }
