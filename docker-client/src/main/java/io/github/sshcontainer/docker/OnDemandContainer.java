@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +128,31 @@ public final class OnDemandContainer implements AutoCloseable {
   }
 
   private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
+
+  /**
+   * Looks into an image without running it: ensures the image (per the pull policy), creates
+   * but does not start a container of {@code spec}, hands its id to {@code read} (which reads
+   * files through the daemon's archive API, docker-java's {@code copyArchiveFromContainerCmd}),
+   * and removes the container whatever {@code read} did. The container carries the owner
+   * labels, so a JVM killed meanwhile leaves nothing that {@link #removeOrphans} misses. A spec
+   * with a name gives the container that name: leave it unset.
+   *
+   * @return what {@code read} returned
+   * @throws RemoteDockerException IMAGE_NOT_FOUND, PULL_FAILED, REGISTRY_AUTH_FAILED,
+   *     CONTAINER_FAILED; what {@code read} throws passes through
+   */
+  public static <T> T withCreated(DockerClient docker, ContainerSpec spec,
+      Function<String, T> read) {
+    Objects.requireNonNull(read, "read");
+    ImagePuller.ensure(docker, spec);
+    String id = Containers.create(docker, spec, spec.idleCommand(), Containers.Stdio.NONE,
+        MANAGED_LABEL, OWNER_LABEL);
+    try {
+      return read.apply(id);
+    } finally {
+      Containers.remove(docker, id);
+    }
+  }
 
   /** Runs a command in this container to its end (see {@link DockerExec#run}). */
   public ExecResult exec(ExecSpec spec) {

@@ -13,6 +13,8 @@ import com.github.dockerjava.api.model.HostConfig;
 import io.github.sshcontainer.lab.DockerDaemon;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +68,36 @@ class OnDemandContainerTest {
       assertEquals(before, managed(docker).size(), "the container was removed");
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void withCreatedLooksIntoTheImageWithoutRunningItAndRemovesTheContainerWhatever()
+      throws Exception {
+    try (DockerClient docker = client()) {
+      int before = managed(docker).size();
+      List<String> made = new ArrayList<>();
+      String tar = OnDemandContainer.withCreated(docker, busybox().build(), id -> {
+        made.add(id);
+        assertEquals("created", docker.inspectContainerCmd(id).exec().getState().getStatus(),
+            "never started");
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id, "/etc/passwd").exec()) {
+          return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      assertTrue(tar.contains("root:x:0:0:root:/root:/bin/sh\n"), "the image's file: " + tar);
+      assertThrows(IllegalStateException.class, () -> OnDemandContainer.withCreated(docker,
+          busybox().build(), id -> {
+            made.add(id);
+            throw new IllegalStateException("the reading failed");
+          }));
+      assertEquals(2, made.size());
+      for (String id : made) {
+        assertThrows(NotFoundException.class, () -> docker.inspectContainerCmd(id).exec());
+      }
+      assertEquals(before, managed(docker).size(), "nothing left");
     }
   }
 
