@@ -4,14 +4,19 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -280,6 +285,131 @@ public final class DockerDaemon implements AutoCloseable {
       sftpBuilt = true;
     }
     return SFTP;
+  }
+
+  /**
+   * The lab's image with a user: the busybox rootfs with every applet, plus {@code alice} (uid
+   * 1000, gid 1000, home {@code /home/alice}, hers, shell {@code /bin/sh}; also in group {@code
+   * staff}, gid 50) beside root; its {@code USER} is alice. There is no {@code bob}.
+   */
+  public static final String USERS = "sshc-lab/users:1";
+  /**
+   * {@link #USERS} with what Ansible's modules need of a managed host: Debian's python3 (this
+   * machine's, with its standard library and the libraries it loads, at their own paths) and
+   * sftp-server (Ansible copies files with sftp).
+   */
+  public static final String PYTHON = "sshc-lab/python:1";
+  private boolean usersBuilt;
+  private boolean pythonBuilt;
+
+  /** Builds (once) and returns {@link #USERS}. */
+  public synchronized String usersImage() {
+    if (!usersBuilt) {
+      Path root = dir.resolve("rootfs-users");
+      try {
+        usersRootfs(root);
+        importRootfs(root, USERS, "USER alice");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        LabProcess.deleteTree(root);
+      }
+      usersBuilt = true;
+    }
+    return USERS;
+  }
+
+  /** Builds (once) and returns {@link #PYTHON}; a few seconds (some 40 MB). */
+  public synchronized String pythonImage() {
+    if (!pythonBuilt) {
+      Path python = Prerequisites.require("python3", "/usr/bin/python3");
+      Path sftp = Prerequisites.require("openssh-sftp-server", "/usr/lib/openssh/sftp-server");
+      Path root = dir.resolve("rootfs-python");
+      try {
+        usersRootfs(root);
+        // /usr/bin/python3 -> python3.N: the interpreter finds its library by its own path
+        Path interpreter = python.toRealPath();
+        String version = interpreter.getFileName().toString();
+        Path lib = Path.of("/usr/lib", version);
+        List<Path> loaded = new ArrayList<>(List.of(interpreter, sftp));
+        copyInto(root, interpreter);
+        Files.createSymbolicLink(root.resolve("usr/bin/python3"), Path.of(version));
+        copyInto(root, sftp);
+        try (Stream<Path> files = Files.walk(lib)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            String top = lib.relativize(f).getNameCount() > 0
+                ? lib.relativize(f).getName(0).toString() : "";
+            // its tests, IDE, Tk, and build files: some 30 MB no module of Ansible's imports
+            if (top.startsWith("config-") || Set.of("test", "idlelib", "tkinter",
+                "turtledemo", "ensurepip", "lib2to3", "pydoc_data").contains(top)
+                || !Files.isRegularFile(f)) {
+              continue; // a dangling link (Debian's sitecustomize.py in /etc) too
+            }
+            copyInto(root, f);
+            if (f.toString().endsWith(".so")) {
+              loaded.add(f);
+            }
+          }
+        }
+        for (Path so : loaded) {
+          for (String line : LabProcess.run(Duration.ofSeconds(30),
+              List.of("ldd", so.toString())).split("\n")) {
+            for (String word : line.trim().split("\\s+")) {
+              if (word.startsWith("/") && !Files.exists(root.resolve(word.substring(1)))) {
+                copyInto(root, Path.of(word));
+              }
+            }
+          }
+        }
+        importRootfs(root, PYTHON, "USER alice");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        LabProcess.deleteTree(root);
+      }
+      pythonBuilt = true;
+    }
+    return PYTHON;
+  }
+
+  /** The busybox rootfs with every applet, plus alice (see {@link #USERS}). */
+  private static void usersRootfs(Path root) throws IOException {
+    Files.createDirectories(root);
+    busyboxRootfs(root);
+    Path busybox = Prerequisites.require("busybox-static", "/bin/busybox", "/usr/bin/busybox");
+    for (String applet : LabProcess.run(Duration.ofSeconds(30),
+        List.of(busybox.toString(), "--list")).split("\n")) {
+      Path link = root.resolve("bin").resolve(applet.strip());
+      if (!applet.isBlank() && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createSymbolicLink(link, Path.of("busybox"));
+      }
+    }
+    Files.writeString(root.resolve("etc/passwd"), "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n",
+        StandardOpenOption.APPEND);
+    Files.writeString(root.resolve("etc/group"), "alice:x:1000:\nstaff:x:50:alice\n",
+        StandardOpenOption.APPEND);
+    Files.createDirectories(root.resolve("root"));
+    Path home = Files.createDirectories(root.resolve("home/alice"));
+    Files.setAttribute(home, "unix:uid", 1000); // tar keeps the numbers, docker import too
+    Files.setAttribute(home, "unix:gid", 1000);
+  }
+
+  /** Copies {@code file} (its target, if a link) into {@code root} at its own path. */
+  private static void copyInto(Path root, Path file) throws IOException {
+    Path target = root.resolve(file.toString().substring(1));
+    Files.createDirectories(target.getParent());
+    Files.copy(file.toRealPath(), target, StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.COPY_ATTRIBUTES);
+  }
+
+  /** Imports {@code root} as {@code tag}, CMD /bin/sh, plus Dockerfile lines {@code changes}. */
+  private void importRootfs(Path root, String tag, String... changes) {
+    StringBuilder c = new StringBuilder(" -c 'CMD [\"/bin/sh\"]'");
+    for (String change : changes) {
+      c.append(" -c '").append(change).append("'");
+    }
+    LabProcess.run(Duration.ofMinutes(3), List.of("sh", "-c", "tar -C '" + root
+        + "' -c . | '" + dockerCli + "' -H 'unix://" + socket + "' import" + c + " - " + tag));
   }
 
   /** Lowercase hex SHA-256 of /big.bin in {@link #BIG}. */
