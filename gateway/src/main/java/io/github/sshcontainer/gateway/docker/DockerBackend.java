@@ -48,6 +48,7 @@ public final class DockerBackend implements ContainerBackend {
   private volatile DockerBackendOptions options;
   private final BackendEvents events;
   private final Set<DockerConnection> open = ConcurrentHashMap.newKeySet();
+  private final AccountsCache accounts = new AccountsCache();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -122,7 +123,8 @@ public final class DockerBackend implements ContainerBackend {
     }
     DockerBackendOptions o = options;
     try {
-      DockerConnection c = DockerConnection.open(docker, o, events, connection, open::remove);
+      DockerConnection c = DockerConnection.open(docker, o, events, connection, accounts,
+          open::remove);
       open.add(c);
       return c;
     } catch (RemoteDockerException | TunnelException e) {

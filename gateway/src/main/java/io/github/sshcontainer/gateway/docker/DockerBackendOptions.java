@@ -18,9 +18,9 @@ import java.util.function.Consumer;
 /**
  * How {@link DockerBackend} makes containers, as ContainerSSH's Docker backend is configured:
  * the mode, the container (image, pull policy, idle command, limits, network, timeouts, Docker's
- * own settings passed through: a {@link ContainerSpec}), the shell and the subsystems. Which
- * requests and env names pass is the gateway's policy, the same for every backend
- * ({@code GatewayOptions}). Immutable.
+ * own settings passed through: a {@link ContainerSpec}), the shell, the subsystems and whom the
+ * sessions run as ({@link UserMapping}). Which requests and env names pass is the gateway's
+ * policy, the same for every backend ({@code GatewayOptions}). Immutable.
  */
 public final class DockerBackendOptions {
   /** One container per connection with an exec per session, or one per session. */
@@ -57,6 +57,7 @@ public final class DockerBackendOptions {
   private final Set<String> capabilities;
   private final boolean noNewPrivileges;
   private final String containerName;
+  private final UserMapping userMapping;
 
   private DockerBackendOptions(Builder b) {
     container = b.container;
@@ -66,6 +67,7 @@ public final class DockerBackendOptions {
     capabilities = Collections.unmodifiableSet(new TreeSet<>(b.capabilities));
     noNewPrivileges = b.noNewPrivileges;
     containerName = b.containerName;
+    userMapping = b.userMapping;
   }
 
   /**
@@ -86,6 +88,7 @@ public final class DockerBackendOptions {
     b.capabilities = new TreeSet<>(capabilities);
     b.noNewPrivileges = noNewPrivileges;
     b.containerName = containerName;
+    b.userMapping = userMapping;
     return b;
   }
 
@@ -131,6 +134,11 @@ public final class DockerBackendOptions {
     return name.replaceAll("[^a-zA-Z0-9_.-]", "_");
   }
 
+  /** Whom the sessions run as in their container. */
+  public UserMapping userMapping() {
+    return userMapping;
+  }
+
   /** Whether no process in a container may gain privileges (setuid binaries, file caps). */
   public boolean noNewPrivileges() {
     return noNewPrivileges;
@@ -174,6 +182,7 @@ public final class DockerBackendOptions {
     private Set<String> capabilities = new TreeSet<>(LOGIN_CAPABILITIES);
     private boolean noNewPrivileges = true;
     private String containerName;
+    private UserMapping userMapping = UserMapping.IMAGE;
 
     private Builder(ContainerSpec container) {
       this.container = Objects.requireNonNull(container, "container");
@@ -274,6 +283,16 @@ public final class DockerBackendOptions {
       return this;
     }
 
+    /**
+     * Whom the sessions run as: the login's user of the image, the image's user, or root.
+     * Default: {@link UserMapping#IMAGE}. The container's explicit user ({@link
+     * ContainerSpec.Builder#user}) goes with {@code IMAGE} only: it is the image mode's user.
+     */
+    public Builder userMapping(UserMapping mapping) {
+      this.userMapping = Objects.requireNonNull(mapping, "userMapping");
+      return this;
+    }
+
     private static String capability(String name) {
       String c = Objects.requireNonNull(name, "capability").trim().toUpperCase(Locale.ROOT);
       if (c.startsWith("CAP_")) {
@@ -288,7 +307,16 @@ public final class DockerBackendOptions {
       return c;
     }
 
+    /**
+     * @throws IllegalArgumentException for a container with an explicit user under a mapping
+     *     other than {@link UserMapping#IMAGE}: which of the two would the sessions run as?
+     */
     public DockerBackendOptions build() {
+      if (userMapping != UserMapping.IMAGE && container.user().isPresent()) {
+        throw new IllegalArgumentException("the container's user '" + container.user().get()
+            + "' and user mapping " + userMapping.name().toLowerCase(Locale.ROOT) + " name two "
+            + "users: set the user for user mapping image only, or drop it");
+      }
       return new DockerBackendOptions(this);
     }
   }

@@ -35,6 +35,7 @@ final class DockerConnection implements ConnectionHandler {
   private final ConnectionInfo info;
   private final ContainerSpec spec;
   private final OnDemandContainer container;
+  private final SessionUser user;
   private final Consumer<DockerConnection> onClose;
   private final long openedNanos = System.nanoTime();
   private final Set<DockerSession> sessions = ConcurrentHashMap.newKeySet();
@@ -45,22 +46,27 @@ final class DockerConnection implements ConnectionHandler {
 
   private DockerConnection(DockerClient docker, DockerBackendOptions options,
       BackendEvents events, ConnectionInfo info, ContainerSpec spec,
-      OnDemandContainer container, Consumer<DockerConnection> onClose) {
+      OnDemandContainer container, SessionUser user, Consumer<DockerConnection> onClose) {
     this.docker = docker;
     this.options = options;
     this.events = events;
     this.info = info;
     this.spec = spec;
     this.container = container;
+    this.user = user;
     this.onClose = onClose;
     if (container != null) {
       containers.add(container.id());
     }
   }
 
-  /** In connection mode, launches the connection's container (blocking). */
+  /**
+   * In connection mode, launches the connection's container (blocking); in both modes resolves
+   * whom the sessions run as ({@link SessionUser}), removing the container when that fails.
+   */
   static DockerConnection open(DockerClient docker, DockerBackendOptions options,
-      BackendEvents events, ConnectionInfo info, Consumer<DockerConnection> onClose) {
+      BackendEvents events, ConnectionInfo info, AccountsCache accounts,
+      Consumer<DockerConnection> onClose) {
     ContainerSpec.Builder b = options.confine(options.container().toBuilder())
         .label(DockerBackend.USER_LABEL, info.user())
         .label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
@@ -73,11 +79,23 @@ final class DockerConnection implements ConnectionHandler {
     ContainerSpec spec = b.build();
     OnDemandContainer container = null;
     if (options.mode() == Mode.CONNECTION) {
+      SessionUser.refuseUnknownLogin(docker, accounts, options, spec, info);
       long t0 = System.nanoTime();
       container = OnDemandContainer.launch(docker, spec);
       events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
     }
-    return new DockerConnection(docker, options, events, info, spec, container, onClose);
+    SessionUser user;
+    try {
+      user = SessionUser.resolve(docker, accounts, options, spec, info,
+          container == null ? null : container.id());
+    } catch (RuntimeException e) {
+      if (container != null) {
+        container.close(); // a refused login leaves no container behind
+      }
+      throw e;
+    }
+    return new DockerConnection(docker, options, events, info, spec, container, user,
+        onClose);
   }
 
   @Override
@@ -114,6 +132,11 @@ final class DockerConnection implements ConnectionHandler {
 
   ContainerSpec spec() {
     return spec;
+  }
+
+  /** Whom the sessions run as. */
+  SessionUser user() {
+    return user;
   }
 
   /** The connection's container in connection mode; null in session mode. */

@@ -52,11 +52,17 @@ final class DockerSession implements SessionHandler {
     this.number = number;
   }
 
-  /** The gateway's policy has already dropped the names it does not allow. */
+  /**
+   * The gateway's policy has already dropped the names it does not allow; the names the
+   * gateway sets itself ({@link SessionUser#setByGateway}) are dropped here.
+   */
   @Override
   public synchronized void onEnv(String name, String value) {
     if (!ENV_NAME.matcher(name).matches()) {
       log.debug("gateway connection {}: env name '{}' is not a variable name; dropped",
+          connection.info().connectionId(), name);
+    } else if (SessionUser.setByGateway(name)) {
+      log.debug("gateway connection {}: env {} from the client dropped: the gateway sets it",
           connection.info().connectionId(), name);
     } else {
       env.put(name, value);
@@ -87,10 +93,11 @@ final class DockerSession implements SessionHandler {
   @Override
   public void onStart(SessionRequest r, SessionIo io) {
     this.request = r;
-    List<String> argv = argv(r);
-    if (argv == null) {
+    List<String> program = argv(r);
+    if (program == null) {
       throw new BackendException(Reason.REFUSED, "no subsystem '" + r.argument() + "'");
     }
+    SessionUser user = connection.user();
     Map<String, String> vars;
     String tty;
     int c;
@@ -101,15 +108,20 @@ final class DockerSession implements SessionHandler {
       c = columns;
       h = rows;
     }
+    vars.putAll(user.env(connection.info()));
     if (tty != null) {
       vars.put("TERM", tty);
     }
+    List<String> argv = user.argv(program, tty != null);
     ExecSession s;
     try {
       if (connection.options().mode() == Mode.CONNECTION) {
         ExecSpec.Builder spec = ExecSpec.of(argv).stdin(io.stdin()).stdout(io.stdout())
             .stderr(io.stderr()).stopTimeout(connection.spec().stopTimeout());
         vars.forEach(spec::env);
+        if (user.dockerUser() != null) {
+          spec.user(user.dockerUser());
+        }
         if (tty != null) {
           spec.tty(c, h);
         }
@@ -122,6 +134,9 @@ final class DockerSession implements SessionHandler {
           spec.name(name);
         }
         vars.forEach(spec::env);
+        if (user.dockerUser() != null) {
+          spec.user(user.dockerUser());
+        }
         if (tty != null) {
           spec.tty(c, h);
         }
