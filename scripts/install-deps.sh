@@ -63,6 +63,7 @@ programs='
 /usr/bin/openssl                                   openssl
 /usr/bin/ssh-audit                                 ssh-audit
 /usr/bin/python3                                   python3
+/usr/bin/ansible-playbook                          ansible-core
 /usr/bin/gpg                                       gnupg
 /usr/bin/gpg-agent                                 gnupg
 /usr/bin/gpgconf                                   gnupg
