@@ -12,6 +12,7 @@ import io.github.sshcontainer.gateway.Webhook;
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import io.github.sshcontainer.gateway.docker.UserMapping;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -262,8 +263,14 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Option(names = "--user", paramLabel = "USER[:GROUP]",
       description = "Run every login's processes as this user of the image (default: the "
-          + "image's USER).")
+          + "image's USER); with --user-mapping image only.")
   String user;
+
+  @Option(names = "--user-mapping", paramLabel = "MAPPING", defaultValue = "image",
+      description = "Whom a login runs as in its container: login (the image's user of the "
+          + "login's name, from its /etc/passwd, in that user's home; a name the image lacks "
+          + "is refused), image (the image's USER, or --user; the default) or root.")
+  String userMapping;
 
   @Option(names = "--container-name", paramLabel = "TEMPLATE",
       description = "Name each container after this template: {user} and {connection} are the "
@@ -474,8 +481,18 @@ final class GatewayCommand implements Callable<Integer> {
         c.tmpfs(dir, "rw,nosuid,nodev,size=64m");
       }
     }
+    UserMapping mapping = switch (userMapping.toLowerCase(Locale.ROOT)) {
+      case "login" -> UserMapping.LOGIN;
+      case "image" -> UserMapping.IMAGE;
+      case "root" -> UserMapping.ROOT;
+      default -> throw usage("--user-mapping takes login, image or root, got " + userMapping);
+    };
+    if (user != null && mapping != UserMapping.IMAGE) {
+      throw usage("--user " + user + " and --user-mapping " + userMapping + " name two users: "
+          + "--user is the user of --user-mapping image; drop one of them");
+    }
     DockerBackendOptions.Builder o = DockerBackendOptions.builder(c.build()).mode(m)
-        .shell(words(shell)).noNewPrivileges(!newPrivileges);
+        .shell(words(shell)).noNewPrivileges(!newPrivileges).userMapping(mapping);
     try {
       o.containerName(containerName);
       capDrop.forEach(o::capDrop);

@@ -195,6 +195,60 @@ class GatewayCliTest {
     }
   }
 
+  /**
+   * {@code --user-mapping login}: alice runs as the image's alice, in her home; bob, whom the
+   * image lacks, is refused with one line to him and one INFO line in the log, and no container
+   * is left; {@code --user} beside {@code --user-mapping root} is a usage error naming both.
+   */
+  @Test
+  void userMappingLoginRunsTheLoginsUserAndRefusesANameTheImageLacks() throws Exception {
+    Path hostKey = tmp.resolve("um_host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("um_authorized_keys"));
+    List<String> args = new ArrayList<>(List.of("unix://" + lab().docker().socket(),
+        "--listen", "127.0.0.1:0", "--image", lab().docker().usersImage(), "--pull", "never",
+        "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(),
+        "--stop-timeout", "2s", "--user-mapping", "login"));
+    GatewayProcess g = GatewayProcess.start(tmp, List.of(), args, hostKey);
+    try {
+      OpenSshClient.Result alice = client(hostKey, g.port(), "alice").ssh(
+          "echo \"$(id -un) $HOME $(pwd)\"", null, SOON);
+      assertEquals(0, alice.code(), alice.err() + Files.readString(g.err()));
+      assertEquals("alice /home/alice /home/alice\n", alice.out());
+      OpenSshClient.Result bob = client(hostKey, g.port(), "bob").ssh("echo ran", null, SOON);
+      assertTrue(bob.code() != 0 && !bob.out().contains("ran"), bob.out());
+      assertTrue(bob.err().contains("gateway: no user 'bob' in this gateway's image; ask its "
+          + "operator"), bob.err());
+      List<String> refusals = Files.readAllLines(g.err()).stream()
+          .filter(l -> l.contains("'bob'")).toList();
+      assertEquals(1, refusals.size(), "one log line: " + Files.readString(g.err()));
+      assertTrue(refusals.get(0).contains("INFO") && refusals.get(0).contains("refused"),
+          refusals.get(0));
+    } finally {
+      g.process().destroy(); // SIGTERM
+      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+    }
+    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
+    try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
+        .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
+        .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
+      assertEquals(0, containersOf(docker, "bob"), "no container left for bob");
+    }
+
+    List<String> both = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-jar", GatewayProcess.JAR.toString(), "gateway"));
+    both.addAll(args.subList(0, args.size() - 1));
+    both.addAll(List.of("root", "--user", "1000"));
+    Path err = tmp.resolve("um-both.err");
+    Process p = new ProcessBuilder(both).redirectInput(ProcessBuilder.Redirect.from(
+        new File("/dev/null"))).redirectOutput(tmp.resolve("um-both.out").toFile())
+        .redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "a usage error ends the gateway at start");
+    assertEquals(2, p.exitValue(), Files.readString(err));
+    assertTrue(Files.readString(err).contains("--user 1000 and --user-mapping root"),
+        Files.readString(err));
+  }
+
   /** DEST tcp:// with TLS: a daemon that only listens on a TLS port, client certificates. */
   @Test
   void aTcpDestWithTlsServesLoginsAndAWrongCaIsOneClearErrorAtStart() throws Exception {
