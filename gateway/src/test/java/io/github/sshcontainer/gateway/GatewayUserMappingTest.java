@@ -156,9 +156,10 @@ class GatewayUserMappingTest {
   void aClientsEnvCannotSetUserLognameHomeOrSshButSetsTheRest(Mode mode) throws Exception {
     try (LabGateway g = start("env-" + mode, users(mode, UserMapping.LOGIN).build())) {
       OpenSshClient.Result r = g.alice().ssh("echo \"$USER|$LOGNAME|$HOME|$SSH_CONNECTION|"
-          + "$SSH_CLIENT|$SSH_TTY|$SSH_FORGED|$KEPT\"", null, SOON, "-o", "SetEnv=USER=mallory "
-          + "LOGNAME=mallory HOME=/tmp SSH_CONNECTION=forged SSH_CLIENT=forged SSH_TTY=forged "
-          + "SSH_FORGED=yes KEPT=yes");
+          + "$SSH_CLIENT|$SSH_TTY|$SSH_FORGED|$SSH_ORIGINAL_COMMAND|$KEPT\"", null, SOON, "-o",
+          "SetEnv=USER=mallory LOGNAME=mallory HOME=/tmp SSH_CONNECTION=forged "
+          + "SSH_CLIENT=forged SSH_TTY=forged SSH_FORGED=yes SSH_ORIGINAL_COMMAND=forged "
+          + "KEPT=yes");
       String[] v = lines(r).get(0).split("\\|", -1);
       assertEquals("alice", v[0], "USER");
       assertEquals("alice", v[1], "LOGNAME");
@@ -167,7 +168,8 @@ class GatewayUserMappingTest {
       assertTrue(v[4].startsWith("127.0.0.1 "), "SSH_CLIENT: " + v[4]);
       assertEquals("", v[5], "SSH_TTY: no pty");
       assertEquals("", v[6], "any SSH_ name is the gateway's");
-      assertEquals("yes", v[7], "the client's other env requests pass");
+      assertEquals("", v[7], "SSH_ORIGINAL_COMMAND: the gateway's (a force-command's) only");
+      assertEquals("yes", v[8], "the client's other env requests pass");
     }
   }
 

@@ -158,12 +158,15 @@ record SessionUser(String dockerUser, String name, String home, String shell, bo
   }
 
   /**
-   * Whether the gateway sets {@code name} itself, so that a client's env request of it is
-   * dropped: {@code USER}, {@code LOGNAME}, {@code HOME} and every {@code SSH_*}.
+   * Whether this backend sets {@code name} itself, so that an env request of it is dropped:
+   * {@code USER}, {@code LOGNAME}, {@code HOME} and every {@code SSH_*} but {@code
+   * SSH_ORIGINAL_COMMAND}, which the gateway's channel sets (a certificate's force-command) and
+   * never takes from a client.
    */
   static boolean setByGateway(String name) {
     return name.equals("USER") || name.equals("LOGNAME") || name.equals("HOME")
-        || name.toUpperCase(Locale.ROOT).startsWith("SSH_");
+        || name.toUpperCase(Locale.ROOT).startsWith("SSH_")
+        && !name.equals("SSH_ORIGINAL_COMMAND");
   }
 
   /** The variables that name the user and the connection, as sshd sets them. */
