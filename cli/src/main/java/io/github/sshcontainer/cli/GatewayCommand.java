@@ -558,10 +558,12 @@ final class GatewayCommand implements Callable<Integer> {
     g.passwordAuth(passwordAuth);
     InetSocketAddress metricsAt = metrics == null ? null : hostPort("--metrics", metrics);
     GatewayOptions gateway = g.build();
-    try {
-      GatewayServer.check(gateway);
-    } catch (IllegalArgumentException e) {
-      throw usage(e.getMessage());
+    if (!checkConfig) { // --check-config shows the configuration; the files are read at start
+      try {
+        GatewayServer.check(gateway);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
     }
     return new Configured(o.build(), gateway, metricsAt);
   }
