@@ -25,9 +25,11 @@ import org.slf4j.LoggerFactory;
 /**
  * ContainerSSH's Docker backend: each connection lands in a container made on demand on the
  * daemon {@code docker} reaches (over SSH, a local socket or TLS), one per connection with an
- * exec per session, or one per session ({@link DockerBackendOptions.Mode}). Containers carry
- * the ssh-container owner label and labels naming the user, client and connection; a backend
- * that starts removes the containers a killed gateway of this host left.
+ * exec per session, or one per session ({@link DockerBackendOptions.Mode}), with the options a
+ * {@link PerConnectionOptions} chooses for the login (else the backend's own). Containers carry
+ * the ssh-container owner label and labels naming the user, client and connection, what shaped
+ * their settings and the login's certificate; a backend that starts removes the containers a
+ * killed gateway of this host left.
  *
  * <p>It knows nothing of the gateway's policy (which requests and env names pass) or counters:
  * the gateway wraps every backend in those. Of {@link BackendEvents} it reports only what a
@@ -43,19 +45,30 @@ public final class DockerBackend implements ContainerBackend {
   public static final String CLIENT_LABEL = "io.github.sshcontainer.gateway.client";
   /** The gateway's connection id. */
   public static final String CONNECTION_LABEL = "io.github.sshcontainer.gateway.connection";
+  /**
+   * What shaped the container's settings ({@link PerConnectionOptions.Choice#shapedBy()}:
+   * {@code match 2 (user alice)}, {@code config webhook}); absent when nothing did.
+   */
+  public static final String SETTINGS_LABEL = "io.github.sshcontainer.gateway.settings";
+  /** The key id of the OpenSSH certificate the login used; absent without one. */
+  public static final String CERT_KEY_ID_LABEL = "io.github.sshcontainer.gateway.cert-key-id";
+  /** The serial of the OpenSSH certificate the login used (unsigned); absent without one. */
+  public static final String CERT_SERIAL_LABEL = "io.github.sshcontainer.gateway.cert-serial";
 
   private final DockerClient docker;
-  private volatile DockerBackendOptions options;
+  private volatile Setup setup;
   private final BackendEvents events;
   private final Set<DockerConnection> open = ConcurrentHashMap.newKeySet();
   private final AccountsCache accounts = new AccountsCache();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
 
-  private DockerBackend(DockerClient docker, DockerBackendOptions options,
-      BackendEvents events) {
+  /** The options and the per-connection choice, swapped together by a reload. */
+  private record Setup(DockerBackendOptions options, PerConnectionOptions perConnection) {}
+
+  private DockerBackend(DockerClient docker, Setup setup, BackendEvents events) {
     this.docker = docker;
-    this.options = options;
+    this.setup = setup;
     this.events = events;
   }
 
@@ -66,10 +79,21 @@ public final class DockerBackend implements ContainerBackend {
    */
   public static DockerBackend create(DockerClient docker, DockerBackendOptions options,
       BackendEvents events) {
+    return create(docker, options, PerConnectionOptions.NONE, events);
+  }
+
+  /**
+   * A backend on {@code docker} whose connections get the options {@code perConnection}
+   * chooses over {@code options} (a config file's match blocks, a webhook), as {@link
+   * #create(DockerClient, DockerBackendOptions, BackendEvents)} otherwise.
+   */
+  public static DockerBackend create(DockerClient docker, DockerBackendOptions options,
+      PerConnectionOptions perConnection, BackendEvents events) {
     Objects.requireNonNull(docker, "docker");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(perConnection, "perConnection");
     Objects.requireNonNull(events, "events");
-    DockerBackend b = new DockerBackend(docker, options, events);
+    DockerBackend b = new DockerBackend(docker, new Setup(options, perConnection), events);
     try {
       List<String> removed = OnDemandContainer.removeOrphans(docker);
       if (!removed.isEmpty()) {
@@ -91,24 +115,41 @@ public final class DockerBackend implements ContainerBackend {
     return b;
   }
 
-  /** The options new connections get. */
+  /** The options new connections get (before {@link PerConnectionOptions} shapes them). */
   public DockerBackendOptions options() {
-    return options;
+    return setup.options();
   }
 
   /**
    * New connections get {@code next} (a new image, limits, shell, subsystems); connections open
-   * now keep the options they started with. For a reload (SIGHUP) of a running gateway.
+   * now keep the options they started with. For a reload (SIGHUP) of a running gateway. The
+   * per-connection choice stays.
    */
   public void reconfigure(DockerBackendOptions next) {
-    this.options = Objects.requireNonNull(next, "next");
+    Objects.requireNonNull(next, "next");
+    setup = new Setup(next, setup.perConnection());
   }
 
-  /** Refuses a subsystem this backend has no program for; the rest is the gateway's policy. */
+  /**
+   * As {@link #reconfigure(DockerBackendOptions)}, and new connections are shaped by {@code
+   * perConnection} (new match blocks, another webhook); both change at once.
+   */
+  public void reconfigure(DockerBackendOptions next, PerConnectionOptions perConnection) {
+    setup = new Setup(Objects.requireNonNull(next, "next"),
+        Objects.requireNonNull(perConnection, "perConnection"));
+  }
+
+  /**
+   * Refuses a subsystem this backend has no program for; the rest is the gateway's policy.
+   * With a {@link PerConnectionOptions} other than NONE a subsystem passes here: the
+   * connection's own options, not known yet, decide when it starts.
+   */
   @Override
   public void checkRequest(SessionRequest request) {
-    DockerBackendOptions o = options;
+    Setup s = setup;
+    DockerBackendOptions o = s.options();
     if (request.kind() == SessionRequest.Kind.SUBSYSTEM
+        && s.perConnection() == PerConnectionOptions.NONE
         && !o.subsystems().containsKey(request.argument())) {
       throw new BackendException(Reason.REFUSED, "no subsystem '" + request.argument()
           + "' on this gateway" + (o.subsystems().isEmpty() ? ""
@@ -121,16 +162,38 @@ public final class DockerBackend implements ContainerBackend {
     if (closed.get()) {
       throw new BackendException(Reason.UNAVAILABLE, "the gateway is shutting down");
     }
-    DockerBackendOptions o = options;
+    Setup s = setup;
+    PerConnectionOptions.Choice choice = choose(s, connection);
+    DockerBackendOptions o = choice.options();
     try {
-      DockerConnection c = DockerConnection.open(docker, o, events, connection, accounts,
-          open::remove);
+      DockerConnection c = DockerConnection.open(docker, o, choice.shapedBy(), events,
+          connection, accounts, open::remove);
       open.add(c);
       return c;
     } catch (RemoteDockerException | TunnelException e) {
       log.warn("gateway connection {} ({}): no container: {}", connection.connectionId(),
           connection.display(), e.getMessage());
       throw DockerFailures.of(e, o.container().image());
+    }
+  }
+
+  /** {@code connection}'s options, or a refusal logged in one WARN line. */
+  private static PerConnectionOptions.Choice choose(Setup s, ConnectionInfo connection) {
+    if (s.perConnection() == PerConnectionOptions.NONE) {
+      return new PerConnectionOptions.Choice(s.options(), "");
+    }
+    try {
+      return Objects.requireNonNull(s.perConnection().choose(connection, s.options()),
+          "PerConnectionOptions.choose returned null");
+    } catch (BackendException e) {
+      log.warn("gateway connection {} ({}): refused ({}): {}", connection.connectionId(),
+          connection.display(), e.getMessage(), e.getCause() != null
+              && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage());
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn("gateway connection {} ({}): refused ({}): {}", connection.connectionId(),
+          connection.display(), PerConnectionOptions.REFUSAL, e.toString());
+      throw new BackendException(Reason.REFUSED, PerConnectionOptions.REFUSAL, e);
     }
   }
 
@@ -147,7 +210,8 @@ public final class DockerBackend implements ContainerBackend {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
-      long bound = options.container().stopTimeout().toSeconds() * Math.max(1, open.size()) + 60;
+      long bound = setup.options().container().stopTimeout().toSeconds()
+          * Math.max(1, open.size()) + 60;
       try {
         if (!finished.await(bound, TimeUnit.SECONDS)) {
           log.warn("gateway backend: still closing after {} s", bound);

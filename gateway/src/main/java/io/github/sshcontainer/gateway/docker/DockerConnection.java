@@ -31,6 +31,7 @@ final class DockerConnection implements ConnectionHandler {
 
   private final DockerClient docker;
   private final DockerBackendOptions options;
+  private final String shapedBy;
   private final BackendEvents events;
   private final ConnectionInfo info;
   private final ContainerSpec spec;
@@ -44,11 +45,12 @@ final class DockerConnection implements ConnectionHandler {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ExitStatus lastExit;
 
-  private DockerConnection(DockerClient docker, DockerBackendOptions options,
+  private DockerConnection(DockerClient docker, DockerBackendOptions options, String shapedBy,
       BackendEvents events, ConnectionInfo info, ContainerSpec spec,
       OnDemandContainer container, SessionUser user, Consumer<DockerConnection> onClose) {
     this.docker = docker;
     this.options = options;
+    this.shapedBy = shapedBy;
     this.events = events;
     this.info = info;
     this.spec = spec;
@@ -63,15 +65,24 @@ final class DockerConnection implements ConnectionHandler {
   /**
    * In connection mode, launches the connection's container (blocking); in both modes resolves
    * whom the sessions run as ({@link SessionUser}), removing the container when that fails.
+   *
+   * @param shapedBy what chose {@code options} ({@link PerConnectionOptions.Choice}); empty
+   *     for nothing
    */
   static DockerConnection open(DockerClient docker, DockerBackendOptions options,
-      BackendEvents events, ConnectionInfo info, AccountsCache accounts,
+      String shapedBy, BackendEvents events, ConnectionInfo info, AccountsCache accounts,
       Consumer<DockerConnection> onClose) {
     ContainerSpec.Builder b = options.confine(options.container().toBuilder())
         .label(DockerBackend.USER_LABEL, info.user())
         .label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
             + info.client().getPort())
         .label(DockerBackend.CONNECTION_LABEL, info.connectionId());
+    if (!shapedBy.isEmpty()) {
+      b.label(DockerBackend.SETTINGS_LABEL, shapedBy);
+    }
+    info.identity().certificate().ifPresent(cert -> b
+        .label(DockerBackend.CERT_KEY_ID_LABEL, cert.keyId())
+        .label(DockerBackend.CERT_SERIAL_LABEL, cert.serialText()));
     String name = options.containerNameFor(info.user(), info.connectionId(), 0);
     if (name != null && options.mode() == Mode.CONNECTION) {
       b.name(name);
@@ -94,8 +105,8 @@ final class DockerConnection implements ConnectionHandler {
       }
       throw e;
     }
-    return new DockerConnection(docker, options, events, info, spec, container, user,
-        onClose);
+    return new DockerConnection(docker, options, shapedBy, events, info, spec, container,
+        user, onClose);
   }
 
   @Override
@@ -112,6 +123,11 @@ final class DockerConnection implements ConnectionHandler {
   @Override
   public List<String> containers() {
     return List.copyOf(containers);
+  }
+
+  @Override
+  public String shapedBy() {
+    return shapedBy;
   }
 
   DockerClient docker() {
@@ -172,11 +188,12 @@ final class DockerConnection implements ConnectionHandler {
     onClose.accept(this);
     MDC.put("event", "connection-closed");
     try {
-      log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}",
+      log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}{}",
           info.connectionId(), info.user(), info.client().getHostString() + ":"
               + info.client().getPort(), containers.size() == 1 ? "container" : "containers",
           containers.stream().map(id -> id.substring(0, Math.min(12, id.length()))).toList(),
-          sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit);
+          sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit,
+          shapedBy.isEmpty() ? "" : ", settings: " + shapedBy);
     } finally {
       MDC.remove("event");
     }

@@ -259,10 +259,13 @@ public final class AuditLog implements SessionListener {
               .orElse(null), "result", "refused", "reason", why);
     }
 
-    /** Writes the container's id, once per container. */
-    void container(String containerId) {
+    /**
+     * Writes the container's id, once per container, with what shaped its settings (a match
+     * block, the config webhook; left out when nothing did).
+     */
+    void container(String containerId, String shapedBy) {
       if (audit != null && containers.add(containerId)) {
-        event("container", "id", containerId);
+        event("container", "id", containerId, "settings", shapedBy.isEmpty() ? null : shapedBy);
       }
     }
 

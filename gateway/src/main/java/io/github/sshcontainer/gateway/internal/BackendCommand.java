@@ -192,7 +192,7 @@ final class BackendCommand implements Command {
         }
       });
       for (String id : conn.containers()) {
-        audit.container(id);
+        audit.container(id, conn.shapedBy());
       }
       if (destroyed.get()) {
         h.close();

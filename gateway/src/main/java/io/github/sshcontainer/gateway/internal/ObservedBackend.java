@@ -65,6 +65,11 @@ public final class ObservedBackend implements ContainerBackend {
       }
 
       @Override
+      public String shapedBy() {
+        return h.shapedBy();
+      }
+
+      @Override
       public void close() {
         if (closed.compareAndSet(false, true)) {
           try {

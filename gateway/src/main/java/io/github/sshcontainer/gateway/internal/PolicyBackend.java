@@ -78,6 +78,11 @@ public final class PolicyBackend implements ContainerBackend {
       }
 
       @Override
+      public String shapedBy() {
+        return h.shapedBy();
+      }
+
+      @Override
       public void close() {
         h.close();
       }
