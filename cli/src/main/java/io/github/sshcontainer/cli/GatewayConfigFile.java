@@ -319,7 +319,9 @@ final class GatewayConfigFile {
     if (node instanceof ObjectNode o) {
       for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        if (SECRET_KEY.matcher(e.getKey()).matches() && !e.getValue().isNull()) {
+        // a flag is no secret (password-auth: true), and *** would not read back as one
+        if (SECRET_KEY.matcher(e.getKey()).matches() && !e.getValue().isNull()
+            && !e.getValue().isBoolean()) {
           e.setValue(TextNode.valueOf("***"));
         } else if (e.getValue().isTextual()) {
           e.setValue(TextNode.valueOf(redactUrl(e.getValue().asText())));
