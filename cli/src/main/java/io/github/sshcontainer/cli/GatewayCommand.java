@@ -119,6 +119,11 @@ final class GatewayCommand implements Callable<Integer> {
           + "sftp=/usr/lib/openssh/sftp-server (repeatable).")
   List<String> subsystems = new ArrayList<>();
 
+  @Option(names = "--env", paramLabel = "NAME=VALUE",
+      description = "Set NAME to VALUE in every container (repeatable; a match block or the "
+          + "config webhook may add names or give others values).")
+  List<String> env = new ArrayList<>();
+
   @Option(names = "--env-allow", paramLabel = "NAME",
       description = "Env variables (SendEnv/SetEnv) that pass, * as a wildcard (repeatable; "
           + "default: all).")
@@ -383,8 +388,8 @@ final class GatewayCommand implements Callable<Integer> {
   }
 
   /** What {@link #call} runs with, made from the options before anything connects. */
-  private record Configured(DockerBackendOptions backend, GatewayOptions gateway,
-      InetSocketAddress metricsAt) {}
+  private record Configured(DockerBackendOptions backend, PerUserSettings perUser,
+      GatewayOptions gateway, InetSocketAddress metricsAt) {}
 
   @Override
   public Integer call() throws Exception {
@@ -424,26 +429,13 @@ final class GatewayCommand implements Callable<Integer> {
     return run(configured, file);
   }
 
-  private Configured configure(GatewayConfigFile file) {
-    if (image == null) {
-      throw usage("Missing required option: '--image=IMAGE' (or the key image: in the "
-          + "--config file)");
-    }
-    if (authorizedKeys != null && authorizedKeysDir != null) {
-      throw usage("give one of --authorized-keys FILE and --authorized-keys-dir DIR, not both");
-    }
-    if (authorizedKeys == null && authorizedKeysDir == null && trustedUserCaKeys == null
-        && authWebhook == null) {
-      throw usage("nobody could log in: give --authorized-keys FILE, --authorized-keys-dir "
-          + "DIR, --trusted-user-ca-keys FILE or --auth-webhook URL");
-    }
-    if (passwordAuth && authWebhook == null) {
-      throw usage("--password-auth needs --auth-webhook URL: passwords are decided by the "
-          + "webhook only");
-    }
-    if (authorizedPrincipalsDir != null && trustedUserCaKeys == null) {
-      throw usage("--authorized-principals-dir needs --trusted-user-ca-keys FILE");
-    }
+  /**
+   * The containers' options from this command's container keys (image, limits, shell, ...)
+   * and Docker's own settings {@code docker}: the top level's, or a match block's over it.
+   *
+   * @throws CommandLine.ParameterException a value that cannot be used, naming its option
+   */
+  DockerBackendOptions backendOptions(GatewayConfigFile.DockerSections docker) {
     DockerBackendOptions.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
       case "connection" -> DockerBackendOptions.Mode.CONNECTION;
       case "session" -> DockerBackendOptions.Mode.SESSION;
@@ -455,8 +447,13 @@ final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage("--pull takes always, if-not-present or never, got " + pull);
     }
-    ContainerSpec.Builder c = ContainerSpec.of(image).pullPolicy(policy).networkMode(network)
-        .pidsLimit(pidsLimit).privileged(privileged)
+    ContainerSpec.Builder c;
+    try {
+      c = ContainerSpec.of(image);
+    } catch (IllegalArgumentException e) {
+      throw usage("--image: " + e.getMessage());
+    }
+    c.pullPolicy(policy).networkMode(network).pidsLimit(pidsLimit).privileged(privileged)
         .startTimeout(duration("--start-timeout", startTimeout, false))
         .stopTimeout(duration("--stop-timeout", stopTimeout, false));
     if (idleCommand != null) {
@@ -468,9 +465,22 @@ final class GatewayCommand implements Callable<Integer> {
     if (cpus != null) {
       c.cpus(cpus);
     }
-    if (file != null) {
-      c.passthrough(file.dockerConfig(), file.dockerHost(), file.dockerNetwork());
-      file.platform().ifPresent(c::platform);
+    if (!docker.isEmpty()) {
+      c.passthrough(docker.config(), docker.host(), docker.network());
+      if (docker.platform() != null) {
+        c.platform(docker.platform());
+      }
+    }
+    for (String e : env) {
+      String[] kv = e.split("=", 2);
+      if (kv.length != 2) {
+        throw usage("--env takes NAME=VALUE, got " + e);
+      }
+      try {
+        c.env(kv[0], kv[1]);
+      } catch (IllegalArgumentException bad) {
+        throw usage("--env " + e + ": " + bad.getMessage());
+      }
     }
     if (user != null) {
       c.user(user);
@@ -505,8 +515,37 @@ final class GatewayCommand implements Callable<Integer> {
       if (kv.length != 2) {
         throw usage("--subsystem takes NAME=PATH, got " + s);
       }
-      o.subsystem(kv[0], words(kv[1]));
+      try {
+        o.subsystem(kv[0], words(kv[1]));
+      } catch (IllegalArgumentException e) {
+        throw usage("--subsystem " + s + ": " + e.getMessage());
+      }
     }
+    return o.build();
+  }
+
+  private Configured configure(GatewayConfigFile file) {
+    if (image == null) {
+      throw usage("Missing required option: '--image=IMAGE' (or the key image: in the "
+          + "--config file)");
+    }
+    if (authorizedKeys != null && authorizedKeysDir != null) {
+      throw usage("give one of --authorized-keys FILE and --authorized-keys-dir DIR, not both");
+    }
+    if (authorizedKeys == null && authorizedKeysDir == null && trustedUserCaKeys == null
+        && authWebhook == null) {
+      throw usage("nobody could log in: give --authorized-keys FILE, --authorized-keys-dir "
+          + "DIR, --trusted-user-ca-keys FILE or --auth-webhook URL");
+    }
+    if (passwordAuth && authWebhook == null) {
+      throw usage("--password-auth needs --auth-webhook URL: passwords are decided by the "
+          + "webhook only");
+    }
+    if (authorizedPrincipalsDir != null && trustedUserCaKeys == null) {
+      throw usage("--authorized-principals-dir needs --trusted-user-ca-keys FILE");
+    }
+    DockerBackendOptions backend = backendOptions(file == null
+        ? GatewayConfigFile.DockerSections.NONE : file.docker());
     GatewayOptions.Builder g = GatewayOptions.builder(hostKey != null ? hostKey
         : defaultHostKey()).disableCommand(disableCommand).disableShell(disableShell)
         .disableSubsystems(disableSubsystems).legacyAlgorithms(legacyAlgorithms)
@@ -565,7 +604,8 @@ final class GatewayCommand implements Callable<Integer> {
         throw usage(e.getMessage());
       }
     }
-    return new Configured(o.build(), gateway, metricsAt);
+    PerUserSettings perUser = PerUserSettings.load(this, file, backend);
+    return new Configured(backend, perUser, gateway, metricsAt);
   }
 
   private int run(Configured configured, GatewayConfigFile file) throws Exception {
@@ -591,7 +631,8 @@ final class GatewayCommand implements Callable<Integer> {
           stop.countDown();
         });
       }
-      DockerBackend backend = DockerBackend.create(docker, configured.backend(), events);
+      DockerBackend backend = DockerBackend.create(docker, configured.backend(),
+          configured.perUser().choice(), events);
       GatewayServer server = GatewayServer.start(configured.gateway(), backend, events);
       Reload reload = new Reload(server, backend, GatewayConfigFile.effective(spec, file));
       signals.on("HUP", () -> {
@@ -671,7 +712,7 @@ final class GatewayCommand implements Callable<Integer> {
             .auditMaxBytes(current.auditMaxBytes()).auditRequired(current.auditRequired()));
         GatewayOptions gateway = keep.build();
         server.reconfigure(gateway);
-        backend.reconfigure(next.backend());
+        backend.reconfigure(next.backend(), next.perUser().choice());
         for (String key : kept) {
           now.put(key, running.get(key));
         }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.gateway.backend.LoginIdentity;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -40,12 +41,15 @@ import picocli.CommandLine;
  * and a {@code docker:} section whose {@code config}, {@code host} and {@code network} are the
  * Docker Engine API's ContainerConfig, HostConfig and NetworkingConfig, and {@code platform}
  * a string. The keys come from the command's {@link CommandSpec}, so an option added to the
- * command is a key at once.
+ * command is a key at once. A {@code match:} list holds blocks as sshd's {@code Match}: criteria
+ * ({@code user}, {@code principal}, {@code key-id}, pattern lists) and {@link #CONTAINER_KEYS}
+ * that a matching login gets over the top level's ({@link MatchBlock}).
  *
  * <p>{@link #read} checks everything it can without the network: keys, value types, durations,
- * sizes and the Docker settings (against docker-java's models). {@link #applyTo} then sets every
- * option the command line did not give from the file, else from its default, with picocli's own
- * conversions: so it may be called again with a re-read file (a reload). {@link #effective}
+ * sizes and the Docker settings (against docker-java's models), in match blocks too. {@link
+ * #applyTo} then sets every option the command line did not give from the file, else from its
+ * default, with picocli's own conversions: so it may be called again with a re-read file (a
+ * reload); {@code PerUserSettings} makes the match blocks' options. {@link #effective}
  * is the configuration in force, as YAML with secrets redacted by {@link #yaml}.
  *
  * <p>Immutable once read; not tied to a thread.
@@ -65,28 +69,131 @@ final class GatewayConfigFile {
       "--version", "--verbose");
   private static final List<String> DOCKER_KEYS = List.of("config", "host", "network",
       "platform");
+  /**
+   * The keys of a container's settings, which a match block and the config webhook may set:
+   * the options that shape one login's container and nothing of the gateway (where it listens,
+   * who may log in, limits of the server), and {@code docker}.
+   */
+  static final List<String> CONTAINER_KEYS = List.of("image", "env", "memory", "cpus",
+      "pids-limit", "network", "shell", "idle-command", "subsystem", "pull", "mode",
+      "privileged", "cap-add", "cap-drop", "new-privileges", "read-only", "docker");
+  /** A match block's criteria: pattern lists of the login name, principals, key id. */
+  static final List<String> CRITERIA = List.of("user", "principal", "key-id");
   private static final Pattern WHOLE = Pattern.compile("-?\\d+");
   private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token).*");
   private static final Pattern URL_USERINFO = Pattern.compile("([a-zA-Z][\\w+.-]*://)[^/@\\s]+@");
 
+  /**
+   * Docker's own settings, with the Engine API's field names: the file's {@code docker:}
+   * section, a match block's, a webhook answer's.
+   *
+   * @param config a ContainerConfig's fields; empty for none
+   * @param host a HostConfig's fields; empty for none
+   * @param network a NetworkingConfig's fields; empty for none
+   * @param platform {@code os/arch[/variant]}, or null
+   */
+  record DockerSections(Map<String, Object> config, Map<String, Object> host,
+      Map<String, Object> network, String platform) {
+    static final DockerSections NONE = new DockerSections(Map.of(), Map.of(), Map.of(), null);
+
+    boolean isEmpty() {
+      return config.isEmpty() && host.isEmpty() && network.isEmpty() && platform == null;
+    }
+
+    /** These with {@code over}'s on top: field by field in each section, its platform if set. */
+    DockerSections with(DockerSections over) {
+      return new DockerSections(merge(config, over.config), merge(host, over.host),
+          merge(network, over.network), over.platform != null ? over.platform : platform);
+    }
+
+    private static Map<String, Object> merge(Map<String, Object> under,
+        Map<String, Object> over) {
+      if (over.isEmpty()) {
+        return under;
+      }
+      Map<String, Object> m = new LinkedHashMap<>(under);
+      m.putAll(over);
+      return java.util.Collections.unmodifiableMap(m);
+    }
+  }
+
+  /**
+   * Container keys of a match block or a webhook answer, checked: the arguments of each option
+   * given (as the file's top-level keys give them), the flags given (true or false: a block's
+   * {@code privileged: false} turns off the top level's true) and the docker sections given.
+   */
+  record ContainerKeys(Map<String, List<String>> arguments, Map<String, Boolean> flags,
+      DockerSections docker) {
+    /** Every key given, {@code docker} included. */
+    Set<String> names() {
+      Set<String> names = new java.util.LinkedHashSet<>(arguments.keySet());
+      names.addAll(flags.keySet());
+      if (!docker.isEmpty()) {
+        names.add("docker");
+      }
+      return names;
+    }
+  }
+
+  /**
+   * A block of the file's {@code match:} list, as sshd's {@code Match}: a login matches when
+   * every criterion given does; the first block that matches gives its container keys over the
+   * top level's (a map, {@code env} or {@code subsystem}, merges by name; {@code docker}
+   * sections merge field by field; every other key replaces).
+   *
+   * @param number its place in the list, from 1
+   * @param line its first line in the file
+   * @param user a pattern list of the login name, or null
+   * @param principal a pattern list one of the certificate's principals must match, or null
+   * @param keyId a pattern list of the certificate's key id, or null
+   * @param keys its container keys
+   */
+  record MatchBlock(int number, int line, PatternList user, PatternList principal,
+      PatternList keyId, ContainerKeys keys) {
+    /** Whether {@code login} matches every criterion given; a certificate criterion needs one. */
+    boolean matches(String login, Optional<LoginIdentity.Certificate> certificate) {
+      if (user != null && !user.matches(login)) {
+        return false;
+      }
+      if (principal != null && !certificate.map(c -> principal.matchesAny(c.principals()))
+          .orElse(false)) {
+        return false;
+      }
+      return keyId == null || certificate.map(c -> keyId.matches(c.keyId())).orElse(false);
+    }
+
+    /** {@code match 2 (user alice,bob; key-id ci-*)}: its number and its criteria. */
+    String description() {
+      List<String> criteria = new ArrayList<>();
+      if (user != null) {
+        criteria.add("user " + user);
+      }
+      if (principal != null) {
+        criteria.add("principal " + principal);
+      }
+      if (keyId != null) {
+        criteria.add("key-id " + keyId);
+      }
+      return "match " + number + " (" + String.join("; ", criteria) + ")";
+    }
+  }
+
   private final Path file;
   private final Map<String, Integer> lines;
   private final Map<String, List<String>> arguments;
-  private final Map<String, Object> dockerConfig;
-  private final Map<String, Object> dockerHost;
-  private final Map<String, Object> dockerNetwork;
-  private final String platform;
+  private final DockerSections docker;
+  private final List<MatchBlock> matches;
+  private final List<Object> matchTree;
 
   private GatewayConfigFile(Path file, Map<String, Integer> lines,
-      Map<String, List<String>> arguments, Map<String, Object> dockerConfig,
-      Map<String, Object> dockerHost, Map<String, Object> dockerNetwork, String platform) {
+      Map<String, List<String>> arguments, DockerSections docker, List<MatchBlock> matches,
+      List<Object> matchTree) {
     this.file = file;
     this.lines = lines;
     this.arguments = arguments;
-    this.dockerConfig = dockerConfig;
-    this.dockerHost = dockerHost;
-    this.dockerNetwork = dockerNetwork;
-    this.platform = platform;
+    this.docker = docker;
+    this.matches = matches;
+    this.matchTree = matchTree;
   }
 
   /**
@@ -118,6 +225,7 @@ final class GatewayConfigFile {
     Map<String, OptionSpec> options = keys(command);
     Map<String, List<String>> arguments = new LinkedHashMap<>();
     JsonNode docker = null;
+    JsonNode match = null;
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String key = e.getKey();
@@ -126,10 +234,15 @@ final class GatewayConfigFile {
         docker = e.getValue();
         continue;
       }
+      if (key.equals("match")) {
+        match = e.getValue();
+        continue;
+      }
       OptionSpec o = options.get(key);
       if (o == null) {
         List<String> known = new ArrayList<>(options.keySet());
         known.add("docker");
+        known.add("match");
         throw new Invalid(file + ":" + lines.get(key) + ": unknown key '" + key + "'"
             + nearest(key, known).map(k -> "; did you mean " + k + "?").orElse(
                 " (the keys are the long options of ssh-container gateway without --)"), null);
@@ -139,47 +252,250 @@ final class GatewayConfigFile {
         arguments.put(key, values);
       }
     }
-    Map<String, Object> config = Map.of();
-    Map<String, Object> host = Map.of();
-    Map<String, Object> network = Map.of();
-    String platform = null;
-    if (docker != null && !docker.isNull()) {
-      String at = file + ":" + lines.get("docker") + ": key 'docker': ";
-      if (!docker.isObject()) {
-        throw new Invalid(at + "expected a map of config, host, network and platform, got "
-            + kind(docker), null);
+    DockerSections sections = docker(docker, Where.top(file, lines));
+    List<MatchBlock> blocks = new ArrayList<>();
+    List<Object> matchTree = List.of();
+    if (match != null && !match.isNull()) {
+      if (!match.isArray()) {
+        throw new Invalid(file + ":" + lines.get("match") + ": key 'match': expected a list of "
+            + "blocks (- user: alice …), got " + kind(match), null);
       }
-      for (Iterator<String> it = docker.fieldNames(); it.hasNext(); ) {
-        String k = it.next();
-        if (!DOCKER_KEYS.contains(k)) {
-          throw new Invalid(file + ":" + lines.get("docker." + k) + ": unknown key 'docker." + k
-              + "'" + nearest(k, DOCKER_KEYS).map(n -> "; did you mean docker." + n + "?")
-              .orElse(" (docker: takes config, host, network and platform)"), null);
-        }
+      for (int i = 0; i < match.size(); i++) {
+        blocks.add(matchBlock(match.get(i), i, file, lines, command));
       }
-      config = object(docker, "config", file, lines);
-      host = object(docker, "host", file, lines);
-      network = object(docker, "network", file, lines);
-      JsonNode pl = docker.get("platform");
-      if (pl != null && !pl.isNull()) {
-        String pat = file + ":" + lines.get("docker.platform") + ": key 'docker.platform': ";
-        if (!pl.isTextual()) {
-          throw new Invalid(pat + "expected a string such as linux/amd64, got " + kind(pl), null);
-        }
-        platform = pl.asText();
+      @SuppressWarnings("unchecked")
+      List<Object> tree = new ObjectMapper().convertValue(match, List.class);
+      matchTree = java.util.Collections.unmodifiableList(tree);
+    }
+    return new GatewayConfigFile(file, Map.copyOf(lines), arguments, sections,
+        List.copyOf(blocks), matchTree);
+  }
+
+  /**
+   * Where the keys being read are, for error messages: the file's top level, one of its match
+   * blocks, or a webhook's answer (no file, no lines). A key is a dotted path inside the map
+   * being read ({@code memory}, {@code docker.host.Ulimits[0].Soft}).
+   */
+  static final class Where {
+    private final String source;
+    private final Map<String, Integer> lines;
+    private final String path;
+    private final String shown;
+
+    private Where(String source, Map<String, Integer> lines, String path, String shown) {
+      this.source = source;
+      this.lines = lines;
+      this.path = path;
+      this.shown = shown;
+    }
+
+    /** The file's top level. */
+    static Where top(Path file, Map<String, Integer> lines) {
+      return new Where(file.toString(), lines, "", "");
+    }
+
+    /** Match block {@code index} (from 0), named {@code match[N]} from 1, as sshd counts. */
+    static Where block(Path file, Map<String, Integer> lines, int index) {
+      return new Where(file.toString(), lines, "match[" + index + "]", "match[" + (index + 1)
+          + "]");
+    }
+
+    /** An answer of {@code source} ({@code the config webhook's answer}). */
+    static Where answer(String source) {
+      return new Where(source, Map.of(), "", "");
+    }
+
+    /** {@code FILE:LINE: } of {@code key} ("" for the block itself). */
+    String place(String key) {
+      return source + (lines.isEmpty() ? "" : ":" + line(key)) + ": ";
+    }
+
+    /** What a message calls {@code key}: {@code memory}, {@code match[2].memory}. */
+    String name(String key) {
+      return shown.isEmpty() ? key : key.isEmpty() ? shown : shown + "." + key;
+    }
+
+    /** {@code FILE:LINE: key 'NAME': }, naming the deepest part of {@code key} the file has. */
+    String at(String key) {
+      String known = deepest(key);
+      return place(known) + "key '" + name(known) + "': ";
+    }
+
+    /** Whether these are a match block's keys. */
+    boolean inBlock() {
+      return !path.isEmpty();
+    }
+
+    /** The line of {@code key}, else of the deepest key above it; a block's first line. */
+    int line(String key) {
+      String full = path.isEmpty() ? key : key.isEmpty() ? path : path + "." + key;
+      Integer line = lines.get(path.isEmpty() ? deepest(key) : path + "." + deepest(key));
+      if (line != null) {
+        return line;
       }
-      try {
-        ContainerSpec.Builder check = ContainerSpec.of("check").passthrough(config, host,
-            network);
-        if (platform != null) {
-          check.platform(platform);
-        }
-      } catch (IllegalArgumentException ex) {
-        throw new Invalid(dockerError(ex.getMessage(), file, lines), ex);
+      // a block's own line: the first of its keys
+      return lines.entrySet().stream().filter(e -> e.getKey().startsWith(full + ".")
+          || e.getKey().startsWith(full + "[")).map(Map.Entry::getValue)
+          .min(Integer::compare).orElse(lines.getOrDefault("match", 0));
+    }
+
+    /** {@code key}, or the deepest key above it ({@code .K} or {@code [N]} cut) with a line. */
+    private String deepest(String key) {
+      if (lines.isEmpty()) {
+        return key;
+      }
+      String k = key;
+      while (!k.isEmpty() && !lines.containsKey(path.isEmpty() ? k : path + "." + k)) {
+        int cut = Math.max(k.lastIndexOf('.'), k.lastIndexOf('['));
+        k = cut < 0 ? "" : k.substring(0, cut);
+      }
+      return k.isEmpty() ? key : k;
+    }
+  }
+
+  /** The {@code docker:} map {@code docker} (may be null), checked against the Engine API. */
+  private static DockerSections docker(JsonNode docker, Where where) {
+    if (docker == null || docker.isNull()) {
+      return DockerSections.NONE;
+    }
+    if (!docker.isObject()) {
+      throw new Invalid(where.at("docker") + "expected a map of config, host, network and "
+          + "platform, got " + kind(docker), null);
+    }
+    for (Iterator<String> it = docker.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!DOCKER_KEYS.contains(k)) {
+        throw new Invalid(where.place("docker." + k) + "unknown key '"
+            + where.name("docker." + k) + "'" + nearest(k, DOCKER_KEYS).map(n ->
+                "; did you mean docker." + n + "?").orElse(" (docker: takes config, host, "
+                + "network and platform)"), null);
       }
     }
-    return new GatewayConfigFile(file, Map.copyOf(lines), arguments, config, host, network,
-        platform);
+    Map<String, Object> config = object(docker, "config", where);
+    Map<String, Object> host = object(docker, "host", where);
+    Map<String, Object> network = object(docker, "network", where);
+    String platform = null;
+    JsonNode pl = docker.get("platform");
+    if (pl != null && !pl.isNull()) {
+      if (!pl.isTextual()) {
+        throw new Invalid(where.at("docker.platform") + "expected a string such as "
+            + "linux/amd64, got " + kind(pl), null);
+      }
+      platform = pl.asText();
+    }
+    try {
+      ContainerSpec.Builder check = ContainerSpec.of("check").passthrough(config, host,
+          network);
+      if (platform != null) {
+        check.platform(platform);
+      }
+    } catch (IllegalArgumentException ex) {
+      throw new Invalid(dockerError(ex.getMessage(), where), ex);
+    }
+    return new DockerSections(config, host, network, platform);
+  }
+
+  /** Block {@code index} (from 0) of {@code match:}, checked. */
+  private static MatchBlock matchBlock(JsonNode block, int index, Path file,
+      Map<String, Integer> lines, CommandSpec command) {
+    Where where = Where.block(file, lines, index);
+    if (!block.isObject()) {
+      throw new Invalid(where.place("") + "key '" + where.name("")
+          + "': expected a map of criteria (user, principal, key-id) and container keys, got "
+          + kind(block), null);
+    }
+    PatternList[] criteria = new PatternList[CRITERIA.size()];
+    ObjectNode keys = JsonNodeFactory.instance.objectNode();
+    for (Map.Entry<String, JsonNode> e : block.properties()) {
+      int c = CRITERIA.indexOf(e.getKey());
+      if (c >= 0) {
+        criteria[c] = criterion(e.getValue(), where.at(e.getKey()));
+      } else {
+        keys.set(e.getKey(), e.getValue());
+      }
+    }
+    if (criteria[0] == null && criteria[1] == null && criteria[2] == null) {
+      throw new Invalid(where.place("") + "key '" + where.name("")
+          + "': no criterion: give user, principal or key-id (user: \"*\" for every login)",
+          null);
+    }
+    return new MatchBlock(index + 1, where.line(""), criteria[0], criteria[1], criteria[2],
+        containerKeys(keys, command, where));
+  }
+
+  /** A criterion: a pattern list, as one string or a list of them. */
+  private static PatternList criterion(JsonNode value, String at) {
+    String text;
+    if (value.isArray()) {
+      List<String> items = new ArrayList<>();
+      for (JsonNode item : value) {
+        if (item.isContainerNode() || item.isNull()) {
+          throw new Invalid(at + "expected a pattern list such as \"alice,bob\" or a list of "
+              + "patterns, got " + kind(value), null);
+        }
+        items.add(item.asText());
+      }
+      text = String.join(",", items);
+    } else if (value.isContainerNode() || value.isNull()) {
+      throw new Invalid(at + "expected a pattern list such as \"alice,bob\", \"ci-*\" or "
+          + "\"*,!root\", got " + kind(value), null);
+    } else {
+      text = value.asText();
+    }
+    try {
+      return PatternList.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new Invalid(at + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The container keys of {@code map} (a match block without its criteria, a webhook's
+   * answer), checked as the file's top-level keys are: each a {@link #CONTAINER_KEYS} key
+   * with a value of its option's type; a null value is left out.
+   *
+   * @throws Invalid an unknown key, a key that is no container key, a bad value; named by
+   *     {@code where}
+   */
+  static ContainerKeys containerKeys(JsonNode map, CommandSpec command, Where where) {
+    Map<String, OptionSpec> options = keys(command);
+    Map<String, List<String>> arguments = new LinkedHashMap<>();
+    Map<String, Boolean> flags = new LinkedHashMap<>();
+    DockerSections docker = DockerSections.NONE;
+    for (Map.Entry<String, JsonNode> e : map.properties()) {
+      String key = e.getKey();
+      if (!CONTAINER_KEYS.contains(key)) {
+        List<String> known = new ArrayList<>(CONTAINER_KEYS);
+        known.addAll(where.inBlock() ? CRITERIA : List.of());
+        throw new Invalid(where.place(key) + (options.containsKey(key)
+            ? "key '" + where.name(key) + "' is not a container key: only these may differ "
+                + "per login: " + String.join(", ", known)
+            : "unknown key '" + where.name(key) + "'" + nearest(key, known).map(k ->
+                "; did you mean " + k + "?").orElse(" (the container keys are "
+                + String.join(", ", known) + ")")), null);
+      }
+      if (key.equals("docker")) {
+        docker = docker(e.getValue(), where);
+        continue;
+      }
+      OptionSpec o = options.get(key);
+      if (e.getValue().isNull()) {
+        continue;
+      }
+      if ((o.type() == boolean.class || o.type() == Boolean.class) && !o.isMultiValue()) {
+        if (!e.getValue().isBoolean()) {
+          throw new Invalid(where.at(key) + "expected true or false, got " + kind(e.getValue()),
+              null);
+        }
+        flags.put(key, e.getValue().booleanValue());
+        continue;
+      }
+      List<String> values = values(o, e.getValue(), where.at(key));
+      if (values != null) {
+        arguments.put(key, values);
+      }
+    }
+    return new ContainerKeys(arguments, flags, docker);
   }
 
   /** The file this was read from. */
@@ -198,24 +514,19 @@ final class GatewayConfigFile {
     return arguments.keySet();
   }
 
-  /** {@code docker.config}: a ContainerConfig of the Engine API; empty if none. */
-  Map<String, Object> dockerConfig() {
-    return dockerConfig;
+  /** The {@code docker:} section; {@link DockerSections#NONE} if none. */
+  DockerSections docker() {
+    return docker;
   }
 
-  /** {@code docker.host}: a HostConfig of the Engine API; empty if none. */
-  Map<String, Object> dockerHost() {
-    return dockerHost;
+  /** The {@code match:} blocks, in the file's order; empty if none. */
+  List<MatchBlock> matches() {
+    return matches;
   }
 
-  /** {@code docker.network}: a NetworkingConfig of the Engine API; empty if none. */
-  Map<String, Object> dockerNetwork() {
-    return dockerNetwork;
-  }
-
-  /** {@code docker.platform}, e.g. {@code linux/amd64}. */
-  Optional<String> platform() {
-    return Optional.ofNullable(platform);
+  /** Where {@code block}'s keys are, for error messages. */
+  Where where(MatchBlock block) {
+    return Where.block(file, lines, block.number() - 1);
   }
 
   /**
@@ -276,42 +587,56 @@ final class GatewayConfigFile {
         out.put(key, scalar(v));
       }
     });
-    if (file != null && !(file.dockerConfig.isEmpty() && file.dockerHost.isEmpty()
-        && file.dockerNetwork.isEmpty() && file.platform == null)) {
+    if (file != null && !file.docker.isEmpty()) {
       Map<String, Object> docker = new LinkedHashMap<>();
-      docker.put("config", file.dockerConfig);
-      docker.put("host", file.dockerHost);
-      docker.put("network", file.dockerNetwork);
-      docker.put("platform", file.platform);
+      docker.put("config", file.docker.config());
+      docker.put("host", file.docker.host());
+      docker.put("network", file.docker.network());
+      docker.put("platform", file.docker.platform());
       out.put("docker", docker);
+    }
+    if (file != null && !file.matchTree.isEmpty()) {
+      out.put("match", file.matchTree);
     }
     return out;
   }
 
   /**
-   * {@code config} as YAML, with secrets as {@code ***}: the values of {@code docker.config.Env}
-   * entries (after {@code =}), the value of every key whose name holds password, secret or
-   * token, and the user info of URLs.
+   * {@code config} as YAML, with secrets as {@code ***}: the values of {@code env} and of
+   * {@code docker.config.Env} entries (after {@code =}), at the top level and in match blocks,
+   * the value of every key whose name holds password, secret or token, and the user info of
+   * URLs.
    */
   static String yaml(Map<String, Object> config) {
     ObjectMapper yaml = new YAMLMapper().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
         .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES);
     JsonNode tree = yaml.valueToTree(config);
-    JsonNode env = tree.path("docker").path("config").path("Env");
-    if (env instanceof ArrayNode a) {
-      for (int i = 0; i < a.size(); i++) {
-        String s = a.get(i).asText();
-        int eq = s.indexOf('=');
-        if (eq >= 0) {
-          a.set(i, TextNode.valueOf(s.substring(0, eq + 1) + "***"));
-        }
-      }
+    redactEnv(tree);
+    for (JsonNode block : tree.path("match")) {
+      redactEnv(block);
     }
     redact(tree);
     try {
       return yaml.writeValueAsString(tree);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The values of {@code env} and {@code docker.config.Env} in {@code map}. */
+  private static void redactEnv(JsonNode map) {
+    for (JsonNode env : List.of(map.path("env"), map.path("docker").path("config").path("Env"))) {
+      if (env instanceof ArrayNode a) {
+        for (int i = 0; i < a.size(); i++) {
+          String s = a.get(i).asText();
+          int eq = s.indexOf('=');
+          if (eq >= 0) {
+            a.set(i, TextNode.valueOf(s.substring(0, eq + 1) + "***"));
+          }
+        }
+      } else if (env instanceof ObjectNode o) {
+        o.fieldNames().forEachRemaining(name -> o.set(name, TextNode.valueOf("***")));
+      }
     }
   }
 
@@ -357,7 +682,7 @@ final class GatewayConfigFile {
   }
 
   /** A repeatable option whose values are NAME=VALUE ({@code --subsystem}): a map in YAML. */
-  private static boolean keyValues(OptionSpec o) {
+  static boolean keyValues(OptionSpec o) {
     return o.isMultiValue() && o.paramLabel().contains("=");
   }
 
@@ -459,16 +784,14 @@ final class GatewayConfigFile {
     return "'" + v.asText() + "'";
   }
 
-  private static Map<String, Object> object(JsonNode docker, String key, Path file,
-      Map<String, Integer> lines) {
+  private static Map<String, Object> object(JsonNode docker, String key, Where where) {
     JsonNode v = docker.get(key);
     if (v == null || v.isNull()) {
       return Map.of();
     }
     if (!v.isObject()) {
-      throw new Invalid(file + ":" + lines.get("docker." + key) + ": key 'docker." + key
-          + "': expected a map of the Engine API's " + apiName(key) + " fields, got " + kind(v),
-          null);
+      throw new Invalid(where.at("docker." + key) + "expected a map of the Engine API's "
+          + apiName(key) + " fields, got " + kind(v), null);
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> m = new ObjectMapper().convertValue(v, LinkedHashMap.class);
@@ -485,26 +808,20 @@ final class GatewayConfigFile {
 
   /**
    * docker-client's {@code HostConfig.Ulimits[0].Soft: …} as {@code FILE:LINE: key
-   * 'docker.host.Ulimits': …}, with the line of the deepest key the file has.
+   * 'docker.host.Ulimits[0].Soft': …}, with the line of the deepest key the file has.
    */
-  private static String dockerError(String message, Path file, Map<String, Integer> lines) {
+  static String dockerError(String message, Where where) {
     String path = message.split("[: ]", 2)[0];
-    String[] parts = path.split("\\.");
+    String[] parts = path.split("\\.", 2);
     String section = switch (parts[0]) {
       case "Config" -> "docker.config";
       case "HostConfig" -> "docker.host";
       case "NetworkingConfig" -> "docker.network";
       default -> "docker";
     };
-    String key = section;
-    String best = lines.containsKey(section) ? section : "docker";
-    for (int i = 1; i < parts.length; i++) {
-      key = key + "." + parts[i];
-      if (lines.containsKey(key)) {
-        best = key;
-      }
-    }
-    return file + ":" + lines.get(best) + ": key '" + best + "': " + message;
+    String key = section.equals("docker") || parts.length < 2 ? section
+        : section + "." + parts[1];
+    return where.at(key) + message;
   }
 
   /** The known key nearest to {@code key} (edit distance at most a third of it, at least 2). */

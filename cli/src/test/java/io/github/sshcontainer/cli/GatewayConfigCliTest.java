@@ -195,6 +195,27 @@ class GatewayConfigCliTest {
         + "HostConfig.Ulimits[0].Soft: ");
     cases.put("image: busybox\nauthorized-keys: /dev/null\nmode: sesion\n",
         ":3: key 'mode': --mode takes connection or session, got sesion");
+    // match blocks: every block checked, and its options made, before anything starts
+    cases.put("image: busybox\nmatch: {user: alice}\n",
+        ":2: key 'match': expected a list of blocks (- user: alice …), got a map");
+    cases.put("image: busybox\nmatch:\n  - user: alice\n    imagee: x\n",
+        ":4: unknown key 'match[1].imagee'; did you mean image?");
+    cases.put("image: busybox\nmatch:\n  - user: alice\n    listen: 0.0.0.0:22\n",
+        ":4: key 'match[1].listen' is not a container key: only these may differ per login: "
+            + "image, env, memory, ");
+    cases.put("image: busybox\nmatch:\n  - user: alice\n  - user: bob\n    memory: 512q\n",
+        ":5: key 'match[2].memory': expected a size such as 536870912, 512m or 2g, got '512q'");
+    cases.put("image: busybox\nauthorized-keys: /dev/null\nmatch:\n  - user: alice\n"
+        + "    mode: sesion\n", ":5: key 'match[1].mode': --mode takes connection or session, "
+        + "got sesion");
+    cases.put("image: busybox\nmatch:\n  - image: other\n", ":3: key 'match[1]': no "
+        + "criterion: give user, principal or key-id (user: \"*\" for every login)");
+    cases.put("image: busybox\nmatch:\n  - user: \"!root\"\n", ":3: key 'match[1].user': "
+        + "'!root' holds only negations, which match nothing (as in sshd); add what they are "
+        + "taken from, such as *,!root");
+    cases.put("image: busybox\nmatch:\n  - key-id: ci-*\n    docker:\n      host:\n"
+        + "        Ulimitz: []\n", ":6: key 'match[1].docker.host.Ulimitz': HostConfig.Ulimitz "
+        + "is not a field of the Engine API's HostConfig");
     int n = 0;
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Path file = Files.writeString(tmp.resolve("bad-" + n++ + ".yaml"), c.getKey());
@@ -220,7 +241,8 @@ class GatewayConfigCliTest {
     v.put("password-env", "VAR_s3cr3t-one");
     String text = example(v).replace("Env: [\"TZ=UTC\"]",
         "Env: [\"TZ=UTC\", \"API_TOKEN=s3cr3t-two\"]").replace("Labels: {team: platform}",
-        "Labels: {team: platform, source: \"https://bob:s3cr3t-three@git.example/gw\"}");
+        "Labels: {team: platform, source: \"https://bob:s3cr3t-three@git.example/gw\"}")
+        + "match:\n  - user: \"alice,bob\"\n    memory: 1g\n    env: {COURSE: s3cr3t-four}\n";
     Path file = Files.writeString(tmp.resolve("check.yaml"), text);
     Exited e = exits("unix:///nonexistent/docker.sock", "--config", file.toString(),
         "--max-connections", "7", "--check-config");
@@ -235,6 +257,8 @@ class GatewayConfigCliTest {
     assertTrue(e.out().contains("source: https://***@git.example/gw"), e.out());
     assertTrue(e.out().contains("\npassword-env: '***'\n"), e.out());
     assertTrue(e.out().contains("- registry.internal:10.1.2.3"), e.out());
+    assertTrue(e.out().contains("\nmatch:\n- user: \"alice,bob\"\n  memory: 1g\n  env:\n"
+        + "    COURSE: '***'\n"), "the match blocks, env values redacted: " + e.out());
     assertEquals("", e.err());
 
     // the configuration in force is itself a valid file (its *** are plain strings)
