@@ -387,7 +387,10 @@ final class GatewayCommand implements Callable<Integer> {
     }
   }
 
-  /** What {@link #call} runs with, made from the options before anything connects. */
+  /**
+   * What {@link #call} runs with, made from the options before anything connects; {@code
+   * perUser} owns the config webhook's client.
+   */
   private record Configured(DockerBackendOptions backend, PerUserSettings perUser,
       GatewayOptions gateway, InetSocketAddress metricsAt) {}
 
@@ -422,6 +425,7 @@ final class GatewayCommand implements Callable<Integer> {
       return 2;
     }
     if (checkConfig) {
+      configured.perUser().close();
       System.out.print(GatewayConfigFile.yaml(GatewayConfigFile.effective(spec, file)));
       System.out.flush();
       return 0;
@@ -604,6 +608,7 @@ final class GatewayCommand implements Callable<Integer> {
         throw usage(e.getMessage());
       }
     }
+    // last: with a config webhook it starts a client's threads
     PerUserSettings perUser = PerUserSettings.load(this, file, backend);
     return new Configured(backend, perUser, gateway, metricsAt);
   }
@@ -634,7 +639,8 @@ final class GatewayCommand implements Callable<Integer> {
       DockerBackend backend = DockerBackend.create(docker, configured.backend(),
           configured.perUser().choice(), events);
       GatewayServer server = GatewayServer.start(configured.gateway(), backend, events);
-      Reload reload = new Reload(server, backend, GatewayConfigFile.effective(spec, file));
+      Reload reload = new Reload(server, backend, GatewayConfigFile.effective(spec, file),
+          configured.perUser());
       signals.on("HUP", () -> {
         try {
           reloads.execute(reload);
@@ -662,6 +668,7 @@ final class GatewayCommand implements Callable<Integer> {
       reloads.shutdownNow();
       server.drain(drain);
       backend.close();
+      reload.closeSettings();
       closeHttp(http.get());
       return 0;
     } finally {
@@ -680,15 +687,19 @@ final class GatewayCommand implements Callable<Integer> {
     private final GatewayServer server;
     private final DockerBackend backend;
     private Map<String, Object> running;
+    private PerUserSettings perUser;
 
-    Reload(GatewayServer server, DockerBackend backend, Map<String, Object> running) {
+    Reload(GatewayServer server, DockerBackend backend, Map<String, Object> running,
+        PerUserSettings perUser) {
       this.server = server;
       this.backend = backend;
       this.running = running;
+      this.perUser = perUser;
     }
 
     @Override
-    public void run() {
+    public synchronized void run() {
+      PerUserSettings made = null;
       try {
         GatewayConfigFile file = null;
         if (config != null) {
@@ -696,6 +707,7 @@ final class GatewayCommand implements Callable<Integer> {
           file.applyTo(spec);
         }
         Configured next = configure(file);
+        made = next.perUser();
         Map<String, Object> now = GatewayConfigFile.effective(spec, file);
         List<String> changed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
@@ -712,7 +724,10 @@ final class GatewayCommand implements Callable<Integer> {
             .auditMaxBytes(current.auditMaxBytes()).auditRequired(current.auditRequired()));
         GatewayOptions gateway = keep.build();
         server.reconfigure(gateway);
-        backend.reconfigure(next.backend(), next.perUser().choice());
+        backend.reconfigure(next.backend(), made.choice());
+        perUser.closeLater(); // logins waiting on its webhook get their answer first
+        perUser = made;
+        made = null;
         for (String key : kept) {
           now.put(key, running.get(key));
         }
@@ -730,7 +745,16 @@ final class GatewayCommand implements Callable<Integer> {
             e.getMessage());
       } catch (RuntimeException e) {
         log.error("gateway: reload failed, the running configuration stays: {}", e.toString());
+      } finally {
+        if (made != null) {
+          made.close(); // not in force: the running configuration stays
+        }
       }
+    }
+
+    /** Closes the per-user settings in force (their webhook client), at shutdown. */
+    synchronized void closeSettings() {
+      perUser.close();
     }
   }
 
