@@ -3,6 +3,7 @@ package io.github.sshcontainer.cli;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sshcontainer.lab.Lab;
+import io.github.sshcontainer.lab.Prerequisites;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ssh-container gateway} started as a real process, as an operator or a service manager
@@ -65,6 +67,14 @@ record GatewayProcess(Process process, int port, InetSocketAddress metrics, Path
     }
     return new GatewayProcess(p, Integer.parseInt(first.substring(first.lastIndexOf(':') + 1)),
         metrics, err, hostKey);
+  }
+
+  /** Sends it {@code signal} ({@code HUP}, {@code TERM}) with kill(1). */
+  void signal(String signal) throws IOException, InterruptedException {
+    Path kill = Prerequisites.require("procps", "/usr/bin/kill");
+    Process k = new ProcessBuilder(kill.toString(), "-" + signal, String.valueOf(process.pid()))
+        .redirectErrorStream(true).start();
+    assertTrue(k.waitFor(10, TimeUnit.SECONDS) && k.exitValue() == 0, "kill -" + signal);
   }
 
   /** What it wrote to stderr so far ("" when nothing could be read). */
