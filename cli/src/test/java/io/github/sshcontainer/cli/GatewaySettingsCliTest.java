@@ -45,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * limits (and a SIGHUP gives them new ones); the config webhook, a JDK HTTP server the test
  * starts, gives a third image and env; a key it may not set, one it should not know, an error
  * and an answer later than {@code --webhook-timeout} each refuse that login with one line while
- * the next login is served. Containers carry labels naming what shaped them.
+ * the next login is served. Containers carry labels naming what shaped them, and the
+ * certificate (key id, serial) of a login that used one, which match blocks select by principal
+ * and key id.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class GatewaySettingsCliTest {
@@ -365,6 +367,66 @@ class GatewaySettingsCliTest {
         }
         assertFalse(g.stderr().contains("should-not-run"), g.stderr());
         assertTrue(g.process().isAlive());
+      } finally {
+        g.process().destroy();
+        g.process().waitFor(60, TimeUnit.SECONDS);
+      }
+      assertEquals(0, g.process().exitValue(), g.stderr());
+    }
+  }
+
+  @Test
+  void aCertificateLoginIsMatchedByPrincipalAndKeyIdAndItsContainerNamesTheCertificate()
+      throws Exception {
+    String beta = image("beta");
+    Path work = Files.createDirectories(tmp.resolve("cert"));
+    Keys.generate(work.resolve("id_ed25519"), "", "ed25519");
+    for (String line : List.of("ssh-keygen -q -t ed25519 -N '' -C 'user CA' -f user_ca",
+        "ssh-keygen -q -s user_ca -I ci-build-7 -n erin,ops-eu -z 1001 -V -5m:+1h "
+            + "id_ed25519.pub")) {
+      OpenSshClient.Result r = OpenSshClient.run(List.of("sh", "-c", "cd '" + work + "' && "
+          + line), null, SOON);
+      assertEquals(0, r.code(), line + ": " + r.err());
+    }
+    Path hostKey = tmp.resolve("cert_host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("cert_authorized_keys"));
+    try (Hook hook = Hook.start(Map.of(), Duration.ofSeconds(1));
+        DockerClient docker = docker()) {
+      Path config = Files.writeString(tmp.resolve("cert.yaml"), config(hostKey, authorized,
+          "trusted-user-ca-keys: " + work.resolve("user_ca.pub"),
+          "config-webhook: " + hook.url(),
+          "match:",
+          "  - principal: \"ops-*\"",
+          "    key-id: \"ci-*\"",
+          "    image: " + beta,
+          "    memory: 112m"));
+      GatewayProcess g = gateway(config);
+      try {
+        OpenSshClient erin = new OpenSshClient(work.resolve("id_ed25519"),
+            Files.writeString(tmp.resolve("kh-cert"), Keys.knownHostsLine(hostKey, g.port())
+                + "\n"), g.port(), "erin");
+        OpenSshClient.Result r = erin.ssh(SHOW, null, SOON);
+        assertEquals("beta\n[][]\n", r.out(), r.err() + g.stderr());
+        InspectContainerResponse ec = inspectWhileLoggedIn(erin, docker);
+        Map<String, String> labels = ec.getConfig().getLabels();
+        assertEquals("ci-build-7", labels.get(DockerBackend.CERT_KEY_ID_LABEL), labels.toString());
+        assertEquals("1001", labels.get(DockerBackend.CERT_SERIAL_LABEL), labels.toString());
+        assertEquals("match 1 (principal ops-*; key-id ci-*)", settingsLabel(ec),
+            "the webhook answered nothing: the block alone shaped it");
+        assertEquals(112L << 20, memory(ec));
+        JsonNode cert = hook.requests().get("erin").path("certificate");
+        assertEquals("ci-build-7", cert.path("keyId").asText(), cert.toString());
+        assertEquals(1001, cert.path("serial").asLong(), cert.toString());
+        assertEquals("[\"erin\",\"ops-eu\"]", cert.path("principals").toString());
+        assertTrue(cert.path("validBefore").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*Z"),
+            cert.toString());
+
+        // the same user with a plain key: no certificate, no match, no certificate labels
+        OpenSshClient plain = client(hostKey, g.port(), "erin");
+        assertEquals("no-marker\n[][]\n", plain.ssh(SHOW, null, SOON).out(), g.stderr());
+        assertTrue(hook.requests().get("erin").path("certificate").isNull(),
+            hook.requests().get("erin").toString());
       } finally {
         g.process().destroy();
         g.process().waitFor(60, TimeUnit.SECONDS);
