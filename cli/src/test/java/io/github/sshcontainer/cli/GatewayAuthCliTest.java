@@ -192,6 +192,7 @@ class GatewayAuthCliTest {
           "alice");
       OpenSshClient.Result r = c.ssh("echo cert-in", null, SOON);
       assertEquals("cert-in", r.out().strip(), r.err());
+      awaitLog(g, "alice from 127.0.0.1", "certificate key id 'alice@example.org' serial 1001");
       OpenSshClient.Result bob = new OpenSshClient(work.resolve("id_ed25519"), knownHosts(g),
           g.port(), "bob").ssh("echo cert-in", null, SOON);
       assertTrue(bob.code() != 0 && bob.err().contains("Permission denied"), bob.err());
@@ -204,5 +205,17 @@ class GatewayAuthCliTest {
     } finally {
       stop(g);
     }
+  }
+
+  /** Waits (30 s at most) for a log line holding both texts: the connection's end line. */
+  private static void awaitLog(GatewayProcess g, String a, String b) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < end) {
+      if (g.stderr().lines().anyMatch(l -> l.contains(a) && l.contains(b))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no log line with '" + a + "' and '" + b + "':\n" + g.stderr());
   }
 }

@@ -188,12 +188,14 @@ final class DockerConnection implements ConnectionHandler {
     onClose.accept(this);
     MDC.put("event", "connection-closed");
     try {
-      log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}{}",
+      log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}{}{}",
           info.connectionId(), info.user(), info.client().getHostString() + ":"
               + info.client().getPort(), containers.size() == 1 ? "container" : "containers",
           containers.stream().map(id -> id.substring(0, Math.min(12, id.length()))).toList(),
           sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit,
-          shapedBy.isEmpty() ? "" : ", settings: " + shapedBy);
+          shapedBy.isEmpty() ? "" : ", settings: " + shapedBy,
+          info.identity().certificate().map(c -> ", certificate key id '" + c.keyId()
+              + "' serial " + c.serialText()).orElse(""));
     } finally {
       MDC.remove("event");
     }
