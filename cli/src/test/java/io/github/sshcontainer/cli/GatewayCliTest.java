@@ -184,15 +184,9 @@ class GatewayCliTest {
         master.waitFor(10, TimeUnit.SECONDS);
       }
     } finally {
-      g.process().destroy(); // SIGTERM
-      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+      stopCleanly(g);
     }
-    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
-    try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
-        .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
-        .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
-      assertEquals(0, containersOf(docker, "local-user"), "its container removed");
-    }
+    assertNoContainerOf("local-user", "its container removed");
   }
 
   /**
@@ -225,15 +219,9 @@ class GatewayCliTest {
       assertTrue(refusals.get(0).contains("INFO") && refusals.get(0).contains("refused"),
           refusals.get(0));
     } finally {
-      g.process().destroy(); // SIGTERM
-      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+      stopCleanly(g);
     }
-    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
-    try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
-        .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
-        .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
-      assertEquals(0, containersOf(docker, "bob"), "no container left for bob");
-    }
+    assertNoContainerOf("bob", "no container left for bob");
 
     List<String> both = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
         "java").toString(), "-jar", GatewayProcess.JAR.toString(), "gateway"));
@@ -291,5 +279,25 @@ class GatewayCliTest {
     assertEquals("", Files.readString(out), "it never listened");
     assertTrue(said.contains(tls.otherCa().toString()) && said.contains("127.0.0.1:"
         + lab().tlsDockerPort()), "names the CA and the daemon: " + said);
+  }
+
+  /** SIGTERM, as a service manager stops it, and a clean exit (0). */
+  private static void stopCleanly(GatewayProcess g) throws Exception {
+    try {
+      g.process().destroy();
+      assertTrue(g.process().waitFor(60, TimeUnit.SECONDS), "ends on SIGTERM");
+    } finally {
+      g.process().destroyForcibly();
+    }
+    assertEquals(0, g.process().exitValue(), Files.readString(g.err()));
+  }
+
+  /** No container of the lab's dockerd is labelled with {@code user}. */
+  private static void assertNoContainerOf(String user, String what) throws Exception {
+    try (DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab().destination())
+        .identityFile(lab().clientKey()).knownHosts(lab().knownHosts()).noSshConfig()
+        .useAgent(false).remoteSocket(lab().docker().socket().toString()).build())) {
+      assertEquals(0, containersOf(docker, user), what);
+    }
   }
 }

@@ -7,12 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.PublicKey;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,34 +99,11 @@ final class RevokedKeys {
             + "revoked public keys or certificates, one a line (cat them into the file)");
       }
     }
-    Set<String> blobs = new HashSet<>();
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    int number = 0;
-    for (String line : lines) {
-      number++;
-      String l = line.strip();
-      if (l.isEmpty() || l.startsWith("#")) {
-        continue;
-      }
-      try {
-        // the entry's data is the key's wire form: compared as bytes, any key type works
-        byte[] data = PublicKeyEntry.parsePublicKeyEntry(l).getKeyData();
-        if (data == null || data.length == 0) {
-          throw new IOException("no key data");
-        }
-        blobs.add(java.util.Base64.getEncoder().encodeToString(data));
-      } catch (IOException | RuntimeException e) {
-        throw new IOException("line " + number + " is not an OpenSSH public key: "
-            + e.getMessage());
-      }
-    }
-    return new Snapshot(modified, size, Set.copyOf(blobs), false);
+    Set<String> blobs = PublicKeyLines.read(file);
+    return new Snapshot(modified, size, blobs, false);
   }
 
-  /** The key's SSH wire form: what makes two keys, or two certificates, the same. */
-  static String blob(PublicKey key) {
-    ByteArrayBuffer b = new ByteArrayBuffer();
-    b.putRawPublicKey(key);
-    return java.util.Base64.getEncoder().encodeToString(b.getCompactData());
+  private static String blob(PublicKey key) {
+    return PublicKeyLines.blob(key);
   }
 }

@@ -7,13 +7,10 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**
  * sshd's TrustedUserCAKeys and AuthorizedPrincipalsFile: which CA keys may sign user
@@ -42,31 +39,12 @@ final class TrustedCertificates {
    *     public key, or holds none
    */
   static TrustedCertificates load(Path file, Path principalsDir) {
-    Set<String> blobs = new HashSet<>();
-    List<String> lines;
+    Set<String> blobs;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      blobs = PublicKeyLines.read(file);
     } catch (IOException e) {
-      throw new IllegalArgumentException("trusted user CA keys file " + file
-          + " cannot be read: " + e.getMessage(), e);
-    }
-    int number = 0;
-    for (String line : lines) {
-      number++;
-      String l = line.strip();
-      if (l.isEmpty() || l.startsWith("#")) {
-        continue;
-      }
-      try {
-        byte[] data = PublicKeyEntry.parsePublicKeyEntry(l).getKeyData();
-        if (data == null || data.length == 0) {
-          throw new IllegalArgumentException("no key data");
-        }
-        blobs.add(Base64.getEncoder().encodeToString(data));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("trusted user CA keys file " + file + " line "
-            + number + " is not an OpenSSH public key (" + e.getMessage() + ")", e);
-      }
+      throw new IllegalArgumentException("trusted user CA keys file " + file + ": "
+          + e.getMessage(), e);
     }
     if (blobs.isEmpty()) {
       throw new IllegalArgumentException("trusted user CA keys file " + file + " holds no key");
@@ -75,7 +53,7 @@ final class TrustedCertificates {
       throw new IllegalArgumentException("authorized principals directory " + principalsDir
           + " is not a directory");
     }
-    return new TrustedCertificates(file, Set.copyOf(blobs), principalsDir);
+    return new TrustedCertificates(file, blobs, principalsDir);
   }
 
   /**
@@ -105,7 +83,7 @@ final class TrustedCertificates {
 
   /** Null when a trusted CA signed {@code cert} and it admits {@code user}; else why not. */
   String refusal(String user, OpenSshCertificate cert) {
-    if (!caBlobs.contains(RevokedKeys.blob(cert.getCaPubKey()))) {
+    if (!caBlobs.contains(PublicKeyLines.blob(cert.getCaPubKey()))) {
       return "certificate signed by a CA not in " + file.getFileName() + " ("
           + KeyUtils.getFingerPrint(cert.getCaPubKey()) + ")";
     }
@@ -142,6 +120,6 @@ final class TrustedCertificates {
 
   /** Whether {@code key} is one of the CA keys (for a log line). */
   boolean isCa(PublicKey key) {
-    return caBlobs.contains(RevokedKeys.blob(key));
+    return caBlobs.contains(PublicKeyLines.blob(key));
   }
 }

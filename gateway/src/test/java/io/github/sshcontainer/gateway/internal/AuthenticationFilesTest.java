@@ -38,7 +38,7 @@ class AuthenticationFilesTest {
     Path f = Files.writeString(tmp.resolve("ca"), "# comment\n\nssh-ed25519 notbase64!!\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TrustedCertificates.load(f, null));
-    assertTrue(e.getMessage().contains(f + " line 3 is not an OpenSSH public key"),
+    assertTrue(e.getMessage().contains(f + ": line 3 is not an OpenSSH public key"),
         e.getMessage());
   }
 
@@ -48,7 +48,7 @@ class AuthenticationFilesTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TrustedCertificates.load(
         empty, null)).getMessage().contains("holds no key"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TrustedCertificates.load(
-        tmp.resolve("missing"), null)).getMessage().contains("cannot be read"));
+        tmp.resolve("missing"), null)).getMessage().contains("cannot be read: no such file"));
   }
 
   @Test
