@@ -142,6 +142,59 @@ class PerUserSettingsTest {
     assertSame(l.settings(), l.settings().choice(), "the backend asks it");
   }
 
+  /**
+   * The match blocks of docs/gateway.md (Per-user container settings), loaded as the gateway
+   * loads its file: each login the page names gets what the page says it gets. The Chinese
+   * page shows the same block.
+   */
+  @Test
+  void theDocumentedMatchBlocksGiveEachLoginWhatThePageSays() throws Exception {
+    String marker = "<!-- docs: read by cli/src/test/java/io/github/sshcontainer/cli/"
+        + "PerUserSettingsTest.java -->\n```yaml\n";
+    String page = Files.readString(Path.of("../docs/gateway.md"));
+    int at = page.indexOf(marker);
+    assertTrue(at >= 0, "docs/gateway.md shows a block read by this test");
+    String yaml = page.substring(at + marker.length());
+    yaml = yaml.substring(0, yaml.indexOf("```"));
+    assertTrue(Files.readString(Path.of("../docs/zh-CN/gateway.md")).contains(marker + yaml),
+        "the Chinese page shows the same block");
+    Loaded l = load(yaml);
+
+    for (String user : List.of("alice", "bob")) {
+      PerConnectionOptions.Choice c = l.settings().choose(login(user, null), l.top());
+      assertEquals("match 1 (user alice,bob)", c.shapedBy(), user);
+      assertEquals("registry.internal/course-a:3", c.options().container().image(), user);
+      assertEquals(1L << 30, c.options().container().memoryBytes(), user);
+      assertEquals(Map.of("TZ", "UTC", "COURSE", "a"), c.options().container().env(), user);
+    }
+    PerConnectionOptions.Choice student = l.settings().choose(login("student-7", null),
+        l.top());
+    assertEquals("match 2 (user student-*,!student-admin)", student.shapedBy());
+    assertEquals("registry.internal/course-b:1", student.options().container().image());
+    assertEquals(512L << 20, student.options().container().memoryBytes(), "the top level's");
+    assertEquals(Map.of("TZ", "UTC", "COURSE", "none"), student.options().container().env());
+
+    PerConnectionOptions.Choice admin = l.settings().choose(login("student-admin", null),
+        l.top());
+    assertEquals("", admin.shapedBy(), "no block: the top level");
+    assertSame(l.top(), admin.options());
+    assertEquals("registry.internal/base:1", admin.options().container().image());
+
+    LoginIdentity.Certificate ci = cert("ci-build-7", "erin", "ops-eu");
+    PerConnectionOptions.Choice erin = l.settings().choose(login("erin", ci), l.top());
+    assertEquals("match 3 (principal ops-*; key-id ci-*)", erin.shapedBy());
+    assertEquals("registry.internal/base:1", erin.options().container().image());
+    assertEquals(1024, erin.options().container().pidsLimit());
+    assertEquals("[{Name=nofile, Soft=65536, Hard=65536}]", String.valueOf(erin.options()
+        .container().passthrough().hostConfig().get("Ulimits")));
+    assertEquals("match 1 (user alice,bob)", l.settings().choose(login("alice", ci), l.top())
+        .shapedBy(), "the first block that matches wins");
+    assertEquals("", l.settings().choose(login("erin", cert("laptop", "ops-eu")), l.top())
+        .shapedBy(), "every criterion given must match: the key id does not");
+    assertEquals("", l.settings().choose(login("erin", cert("ci-build-8", "dev")), l.top())
+        .shapedBy(), "no principal ops-*");
+  }
+
   @Test
   void aCommandLineOptionIsTheTopLevelTheBlockStillWins() throws Exception {
     Loaded l = load(BLOCKS, "--memory", "32m", "--image", "flag:1");
