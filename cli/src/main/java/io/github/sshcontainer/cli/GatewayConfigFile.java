@@ -82,6 +82,8 @@ final class GatewayConfigFile {
   private static final Pattern WHOLE = Pattern.compile("-?\\d+");
   private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token).*");
   private static final Pattern URL_USERINFO = Pattern.compile("([a-zA-Z][\\w+.-]*://)[^/@\\s]+@");
+  /** A URL's query, which may carry a token (a webhook's {@code ?token=}). */
+  private static final Pattern URL_QUERY = Pattern.compile("(https?://[^\\s?#]*)\\?[^\\s#]*");
 
   /**
    * Docker's own settings, with the Engine API's field names: the file's {@code docker:}
@@ -666,7 +668,7 @@ final class GatewayConfigFile {
   }
 
   private static String redactUrl(String s) {
-    return URL_USERINFO.matcher(s).replaceAll("$1***@");
+    return URL_QUERY.matcher(URL_USERINFO.matcher(s).replaceAll("$1***@")).replaceAll("$1?***");
   }
 
   /** The keys of {@code command}: its long options without dashes, but {@link #NOT_KEYS}. */

@@ -239,6 +239,7 @@ class GatewayConfigCliTest {
       throws Exception {
     Map<String, String> v = runnable(tmp.resolve("host_key"), tmp.resolve("authorized_keys"));
     v.put("password-env", "VAR_s3cr3t-one");
+    v.put("config-webhook", "https://hooks.example/ssh/config?token=s3cr3t-five");
     String text = example(v).replace("Env: [\"TZ=UTC\"]",
         "Env: [\"TZ=UTC\", \"API_TOKEN=s3cr3t-two\"]").replace("Labels: {team: platform}",
         "Labels: {team: platform, source: \"https://bob:s3cr3t-three@git.example/gw\"}")
@@ -255,6 +256,8 @@ class GatewayConfigCliTest {
     assertTrue(e.out().contains("\n    - TZ=***\n"), "every Env value: " + e.out());
     assertTrue(e.out().contains("API_TOKEN=***"), e.out());
     assertTrue(e.out().contains("source: https://***@git.example/gw"), e.out());
+    assertTrue(e.out().contains("\nconfig-webhook: https://hooks.example/ssh/config?***\n"),
+        "a URL's query may hold a token: " + e.out());
     assertTrue(e.out().contains("\npassword-env: '***'\n"), e.out());
     assertTrue(e.out().contains("- registry.internal:10.1.2.3"), e.out());
     assertTrue(e.out().contains("\nmatch:\n- user: \"alice,bob\"\n  memory: 1g\n  env:\n"

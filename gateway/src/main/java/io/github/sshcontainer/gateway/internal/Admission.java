@@ -115,9 +115,9 @@ public final class Admission implements AutoCloseable {
     body.put("certificate", identity.certificate().map(c -> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("keyId", c.keyId());
-      m.put("serial", c.serialText());
+      m.put("serial", new java.math.BigInteger(c.serialText())); // unsigned: may pass 2^63
       m.put("principals", c.principals());
-      m.put("validBefore", c.validBefore().equals(Instant.MAX) ? "forever"
+      m.put("validBefore", c.validBefore().equals(Instant.MAX) ? null
           : c.validBefore().toString());
       return m;
     }).orElse(null));
