@@ -277,6 +277,12 @@ final class GatewayCommand implements Callable<Integer> {
           + "is refused), image (the image's USER, or --user; the default) or root.")
   String userMapping;
 
+  @Option(names = "--home-volume", paramLabel = "PATH",
+      description = "Give each user a Docker named volume, sshcontainer-home-USER, mounted at "
+          + "PATH in their containers: files there outlive the container (never removed by the "
+          + "gateway; default: none).")
+  String homeVolume;
+
   @Option(names = "--container-name", paramLabel = "TEMPLATE",
       description = "Name each container after this template: {user} and {connection} are the "
           + "login's user and the connection's id (it must hold {connection}); session mode "
@@ -492,7 +498,9 @@ final class GatewayCommand implements Callable<Integer> {
     if (readOnly) {
       c.readOnlyRootfs(true);
       for (String dir : List.of("/tmp", "/root", "/home")) {
-        c.tmpfs(dir, "rw,nosuid,nodev,size=64m");
+        if (!dir.equals(homeVolume)) { // the home volume is mounted there instead
+          c.tmpfs(dir, "rw,nosuid,nodev,size=64m");
+        }
       }
     }
     UserMapping mapping = switch (userMapping.toLowerCase(Locale.ROOT)) {
@@ -509,6 +517,9 @@ final class GatewayCommand implements Callable<Integer> {
         .shell(words(shell)).noNewPrivileges(!newPrivileges).userMapping(mapping);
     try {
       o.containerName(containerName);
+      if (homeVolume != null) {
+        o.homeVolume(homeVolume);
+      }
       capDrop.forEach(o::capDrop);
       capAdd.forEach(o::capAdd);
     } catch (IllegalArgumentException e) {

@@ -45,6 +45,8 @@ public final class DockerBackend implements ContainerBackend {
   public static final String CLIENT_LABEL = "io.github.sshcontainer.gateway.client";
   /** The gateway's connection id. */
   public static final String CONNECTION_LABEL = "io.github.sshcontainer.gateway.connection";
+  /** On a user's home volume ({@link DockerBackendOptions.Builder#homeVolume}): the user. */
+  public static final String HOME_LABEL = "io.github.sshcontainer.gateway.home";
   /**
    * What shaped the container's settings ({@link PerConnectionOptions.Choice#shapedBy()}:
    * {@code match 2 (user alice)}, {@code config webhook}); absent when nothing did.

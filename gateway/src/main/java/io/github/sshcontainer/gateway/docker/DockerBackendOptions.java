@@ -58,6 +58,7 @@ public final class DockerBackendOptions {
   private final boolean noNewPrivileges;
   private final String containerName;
   private final UserMapping userMapping;
+  private final String homeVolume;
 
   private DockerBackendOptions(Builder b) {
     container = b.container;
@@ -68,6 +69,7 @@ public final class DockerBackendOptions {
     noNewPrivileges = b.noNewPrivileges;
     containerName = b.containerName;
     userMapping = b.userMapping;
+    homeVolume = b.homeVolume;
   }
 
   /**
@@ -89,6 +91,7 @@ public final class DockerBackendOptions {
     b.noNewPrivileges = noNewPrivileges;
     b.containerName = containerName;
     b.userMapping = userMapping;
+    b.homeVolume = homeVolume;
     return b;
   }
 
@@ -139,6 +142,11 @@ public final class DockerBackendOptions {
     return userMapping;
   }
 
+  /** Where each user's home volume is mounted in their containers, if anywhere. */
+  public java.util.Optional<String> homeVolume() {
+    return java.util.Optional.ofNullable(homeVolume);
+  }
+
   /** Whether no process in a container may gain privileges (setuid binaries, file caps). */
   public boolean noNewPrivileges() {
     return noNewPrivileges;
@@ -183,6 +191,7 @@ public final class DockerBackendOptions {
     private boolean noNewPrivileges = true;
     private String containerName;
     private UserMapping userMapping = UserMapping.IMAGE;
+    private String homeVolume;
 
     private Builder(ContainerSpec container) {
       this.container = Objects.requireNonNull(container, "container");
@@ -290,6 +299,27 @@ public final class DockerBackendOptions {
      */
     public Builder userMapping(UserMapping mapping) {
       this.userMapping = Objects.requireNonNull(mapping, "userMapping");
+      return this;
+    }
+
+    /**
+     * Gives each user a Docker named volume, {@code sshcontainer-home-USER} (labelled {@link
+     * DockerBackend#HOME_LABEL}{@code =USER}), mounted at {@code path} in each of their
+     * containers, in every mode: what they keep there outlives the container and reaches the
+     * next. The gateway never removes these volumes ({@code docker volume ls --filter
+     * label=io.github.sshcontainer.gateway.home} lists them). A login whose name cannot name a
+     * volume (letters, digits, {@code .}, {@code _}, {@code -}) is refused. Default: none.
+     *
+     * @throws IllegalArgumentException when {@code path} is not absolute, is {@code /}, or
+     *     holds {@code :}
+     */
+    public Builder homeVolume(String path) {
+      Objects.requireNonNull(path, "homeVolume");
+      if (!path.startsWith("/") || path.equals("/") || path.contains(":")) {
+        throw new IllegalArgumentException("home-volume '" + path + "' must be an absolute "
+            + "path below / without ':', such as /home");
+      }
+      this.homeVolume = path;
       return this;
     }
 

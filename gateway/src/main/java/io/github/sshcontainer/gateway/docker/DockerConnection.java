@@ -83,6 +83,8 @@ final class DockerConnection implements ConnectionHandler {
     info.identity().certificate().ifPresent(cert -> b
         .label(DockerBackend.CERT_KEY_ID_LABEL, cert.keyId())
         .label(DockerBackend.CERT_SERIAL_LABEL, cert.serialText()));
+    options.homeVolume().ifPresent(path -> b.bind(HomeVolumes.ensure(docker, info.user()),
+        path, false));
     String name = options.containerNameFor(info.user(), info.connectionId(), 0);
     if (name != null && options.mode() == Mode.CONNECTION) {
       b.name(name);
