@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.command.InspectVolumeResponse;
+import io.github.sshcontainer.docker.ContainerSpec;
+import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
+import io.github.sshcontainer.gateway.docker.UserMapping;
 import io.github.sshcontainer.lab.OpenSshClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,5 +104,34 @@ class GatewayHomeVolumeTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> DockerBackendOptions
         .builder(busybox().build()).homeVolume("home")).getMessage().contains(
             "must be an absolute path"));
+  }
+
+  /**
+   * With --user-mapping login and the volume at /home, a new volume starts as the image's
+   * /home, owners included: alice's home is hers, and what she keeps there stays.
+   */
+  @Test
+  void withLoginMappingTheVolumeKeepsEachUsersOwnHome() throws Exception {
+    DockerBackendOptions o = DockerBackendOptions.builder(ContainerSpec.of(
+        LabGateway.lab().docker().usersImage()).networkMode("none")
+        .pullPolicy(PullPolicy.NEVER).stopTimeout(Duration.ofSeconds(2)).build())
+        .userMapping(UserMapping.LOGIN).homeVolume("/home").build();
+    try (LabGateway g = LabGateway.start(tmp.resolve("login"), LabGateway.docker(), o,
+        x -> x)) {
+      try {
+        OpenSshClient alice = g.client("alice");
+        OpenSshClient.Result w = alice.ssh("echo mine > ~/kept && stat -c %U ~ ~/kept", null,
+            SOON);
+        assertEquals(List.of("alice", "alice"), w.out().lines().toList(), w.err());
+        g.awaitNoContainers("alice", SOON);
+        OpenSshClient.Result r = alice.ssh("cat ~/kept", null, SOON);
+        assertEquals("mine", r.out().strip(), r.err());
+      } finally {
+        g.docker.listContainersCmd().withShowAll(true).withLabelFilter(java.util.Map.of(
+            DockerBackend.USER_LABEL, "alice")).exec().forEach(c -> g.docker
+                .removeContainerCmd(c.getId()).withForce(true).exec());
+        g.docker.removeVolumeCmd("sshcontainer-home-alice").exec();
+      }
+    }
   }
 }
