@@ -238,7 +238,7 @@ class PerUserSettingsTest {
     List<JsonNode> requests = new ArrayList<>();
     Map<String, String> answers = new ConcurrentHashMap<>(Map.of(
         "alice", "{\"env\": {\"TZ\": \"Asia/Tokyo\", \"HOOK\": \"1\"}, \"memory\": 268435456}",
-        "carol", "{\"image\": \"hook:1\", \"shell\": \"/bin/ash -l\", \"mode\": \"session\"}",
+        "carol", "{\"image\": \"hook:1\", \"shell\": \"/bin/sh -l\", \"mode\": \"session\"}",
         "dave", "{}"));
     String url = webhook(b -> answers.get(b.path("username").asText()), requests);
     Loaded l = load(BLOCKS, "--config-webhook", url);
@@ -273,7 +273,7 @@ class PerUserSettingsTest {
     PerConnectionOptions.Choice hooked = l.settings().choose(login("root", null), l.top());
     assertEquals("config webhook", hooked.shapedBy());
     assertEquals("hook:1", hooked.options().container().image());
-    assertEquals(List.of("/bin/ash", "-l"), hooked.options().shell());
+    assertEquals(List.of("/bin/sh", "-l"), hooked.options().shell());
     assertEquals(DockerBackendOptions.Mode.SESSION, hooked.options().mode());
     assertEquals(Map.of("TZ", "UTC", "COURSE", "none"), hooked.options().container().env());
 
