@@ -87,11 +87,6 @@ public final class Webhook implements AutoCloseable {
       return new Options(url, DEFAULT_TIMEOUT, Optional.empty(), Optional.empty(),
           Optional.empty());
     }
-
-    /** A copy with another URL (the same timeout and TLS files). */
-    public Options withUrl(URI other) {
-      return new Options(other, timeout, ca, clientCertificate, clientKey);
-    }
   }
 
   /** Why a call failed. */

@@ -104,7 +104,7 @@ public final class Admission implements AutoCloseable {
       why = keys == null ? "no authorized keys are configured" : keys.refusal(user, key, session);
     }
     if (why == null) {
-      return done(admit(session, identity));
+      return done(admit(identity));
     }
     if (webhook == null) {
       return done(refuse(user, session, identity, why));
@@ -123,7 +123,7 @@ public final class Admission implements AutoCloseable {
     }).orElse(null));
     String before = why;
     return ask(body).thenApply(answer -> answer == null
-        ? admit(session, identity)
+        ? admit(identity)
         : refuse(user, session, identity, before + "; auth webhook: " + answer));
   }
 
@@ -147,7 +147,7 @@ public final class Admission implements AutoCloseable {
     }
     Map<String, Object> body = request(user, session);
     body.put("password", password);
-    return ask(body).thenApply(answer -> answer == null ? admit(session, identity)
+    return ask(body).thenApply(answer -> answer == null ? admit(identity)
         : refuse(user, session, identity, "password: auth webhook: " + answer));
   }
 
@@ -198,7 +198,7 @@ public final class Admission implements AutoCloseable {
     return CompletableFuture.completedFuture(v);
   }
 
-  private static Verdict admit(ServerSession session, LoginIdentity identity) {
+  private static Verdict admit(LoginIdentity identity) {
     return new Verdict(true, null, identity);
   }
 

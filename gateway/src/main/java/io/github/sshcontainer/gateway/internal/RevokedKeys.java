@@ -48,14 +48,14 @@ final class RevokedKeys {
       return "the revoked keys file " + file + " cannot be read (every key refused until it "
           + "can)";
     }
-    if (s.blobs.contains(blob(key))) {
+    if (s.blobs.contains(PublicKeyLines.blob(key))) {
       return "revoked (listed in " + file.getFileName() + ")";
     }
     if (key instanceof OpenSshCertificate cert) {
-      if (s.blobs.contains(blob(cert.getCertPubKey()))) {
+      if (s.blobs.contains(PublicKeyLines.blob(cert.getCertPubKey()))) {
         return "its key is revoked (listed in " + file.getFileName() + ")";
       }
-      if (s.blobs.contains(blob(cert.getCaPubKey()))) {
+      if (s.blobs.contains(PublicKeyLines.blob(cert.getCaPubKey()))) {
         return "its CA key is revoked (listed in " + file.getFileName() + ")";
       }
     }
@@ -101,9 +101,5 @@ final class RevokedKeys {
     }
     Set<String> blobs = PublicKeyLines.read(file);
     return new Snapshot(modified, size, blobs, false);
-  }
-
-  private static String blob(PublicKey key) {
-    return PublicKeyLines.blob(key);
   }
 }

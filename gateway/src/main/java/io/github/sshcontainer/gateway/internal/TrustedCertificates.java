@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,10 +115,5 @@ final class TrustedCertificates {
   static Instant instant(long seconds) {
     return seconds < 0 || seconds > Instant.MAX.getEpochSecond() ? Instant.MAX
         : Instant.ofEpochSecond(seconds);
-  }
-
-  /** Whether {@code key} is one of the CA keys (for a log line). */
-  boolean isCa(PublicKey key) {
-    return caBlobs.contains(PublicKeyLines.blob(key));
   }
 }
