@@ -87,8 +87,20 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Option(names = "--mode", paramLabel = "MODE", defaultValue = "connection",
       description = "connection (one container per connection, an exec per session; the "
-          + "default) or session (a container per session).")
+          + "default), session (a container per session) or user (one container per user name, "
+          + "shared by all their connections, removed --user-idle-timeout after the last).")
   String mode;
+
+  @Option(names = "--warm", paramLabel = "N", defaultValue = "0",
+      description = "Keep N containers created and started for the next connection-mode "
+          + "logins, refilled in the background; a login with settings of its own (a match "
+          + "block, the config webhook, --home-volume) makes its own (default: 0, none).")
+  int warm;
+
+  @Option(names = "--user-idle-timeout", paramLabel = "DURATION", defaultValue = "15m",
+      description = "In user mode, how long a user's container stays after their last "
+          + "connection ended (default: 15m).")
+  String userIdleTimeout;
 
   @Option(names = "--host-key", paramLabel = "FILE",
       description = "The host key, generated (ed25519) on first start and reused (default: "
@@ -449,7 +461,8 @@ final class GatewayCommand implements Callable<Integer> {
     DockerBackendOptions.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
       case "connection" -> DockerBackendOptions.Mode.CONNECTION;
       case "session" -> DockerBackendOptions.Mode.SESSION;
-      default -> throw usage("--mode takes connection or session, got " + mode);
+      case "user" -> DockerBackendOptions.Mode.USER;
+      default -> throw usage("--mode takes connection, session or user, got " + mode);
     };
     PullPolicy policy;
     try {
@@ -517,6 +530,10 @@ final class GatewayCommand implements Callable<Integer> {
         .shell(words(shell)).noNewPrivileges(!newPrivileges).userMapping(mapping);
     try {
       o.containerName(containerName);
+      // a match block's mode other than connection takes no warm containers (the pool is the
+      // top level's); the top level's own mode is checked in configure
+      o.warm(m == DockerBackendOptions.Mode.CONNECTION ? warm : 0);
+      o.userIdleTimeout(duration("--user-idle-timeout", userIdleTimeout, false));
       if (homeVolume != null) {
         o.homeVolume(homeVolume);
       }
@@ -536,7 +553,11 @@ final class GatewayCommand implements Callable<Integer> {
         throw usage("--subsystem " + s + ": " + e.getMessage());
       }
     }
-    return o.build();
+    try {
+      return o.build();
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
   }
 
   private Configured configure(GatewayConfigFile file) {
@@ -558,6 +579,10 @@ final class GatewayCommand implements Callable<Integer> {
     }
     if (authorizedPrincipalsDir != null && trustedUserCaKeys == null) {
       throw usage("--authorized-principals-dir needs --trusted-user-ca-keys FILE");
+    }
+    if (warm > 0 && !mode.equalsIgnoreCase("connection")) {
+      throw usage("--warm is for --mode connection: mode " + mode + " makes its containers as "
+          + "it needs them; drop --warm, or use connection mode");
     }
     DockerBackendOptions backend = backendOptions(file == null
         ? GatewayConfigFile.DockerSections.NONE : file.docker());

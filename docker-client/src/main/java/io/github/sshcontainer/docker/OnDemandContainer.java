@@ -2,7 +2,6 @@ package io.github.sshcontainer.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import io.github.sshcontainer.docker.internal.Containers;
-import io.github.sshcontainer.docker.internal.ImagePuller;
 import io.github.sshcontainer.docker.internal.LiveContainer;
 import io.github.sshcontainer.docker.internal.LiveExec;
 import io.github.sshcontainer.docker.internal.Orphans;
@@ -11,6 +10,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -53,20 +53,23 @@ public final class OnDemandContainer implements AutoCloseable {
   }
 
   /**
-   * Per-connection mode: ensures the image (per the pull policy), creates and starts a
-   * container running the idle command, and waits until it runs.
+   * Per-connection mode: creates and starts a container running the idle command, with the
+   * image ensured per the pull policy. Docker's start answers once the idle command runs, so
+   * nothing polls here; an idle command that exits at once is found by the first {@link
+   * #exec} (CONTAINER_FAILED: not running). Under pull policy NEVER, and IF_NOT_PRESENT with a
+   * pinned tag or digest, the image is not looked up first: the create finds it, and only a
+   * create that finds none pulls (IF_NOT_PRESENT) or says what to do (NEVER). Three round
+   * trips to the daemon fewer than ensure, create, start, wait.
    *
    * @throws RemoteDockerException IMAGE_NOT_FOUND, PULL_FAILED, REGISTRY_AUTH_FAILED,
    *     CONTAINER_FAILED or TIMED_OUT; a container that was created is removed again then
    */
   public static OnDemandContainer launch(DockerClient docker, ContainerSpec spec) {
-    ImagePuller.ensure(docker, spec);
-    String id = Containers.create(docker, spec, spec.idleCommand(), Containers.Stdio.NONE,
-        MANAGED_LABEL, OWNER_LABEL);
+    String id = Containers.createEnsuringImage(docker, spec, spec.idleCommand(),
+        Containers.Stdio.NONE, MANAGED_LABEL, OWNER_LABEL);
     OnDemandContainer c = new OnDemandContainer(docker, id, spec);
     try {
       docker.startContainerCmd(id).exec();
-      Containers.awaitRunning(docker, id, spec, false);
       log.debug("on-demand container {} from {} is running", shortId(id), spec.image());
       return c;
     } catch (RuntimeException e) {
@@ -76,8 +79,20 @@ public final class OnDemandContainer implements AutoCloseable {
         throw e;
       }
       throw new RemoteDockerException(RemoteDockerException.Reason.CONTAINER_FAILED,
-          "container from " + spec.image() + " did not start: " + e.getMessage(), e);
+          "container from " + spec.image() + " did not start: " + e.getMessage().trim()
+          + " (check that the idle command exists in the image)", e);
     }
+  }
+
+  /**
+   * Takes charge of a container that already exists (one this library launched, found again
+   * by its labels, for instance after a restart): {@link #exec}, {@link #start(ExecSpec)},
+   * {@link #close()} and {@link #remove()} work on it as on one {@link #launch} made. Nothing
+   * is asked of the daemon here.
+   */
+  public static OnDemandContainer adopt(DockerClient docker, String id, ContainerSpec spec) {
+    return new OnDemandContainer(Objects.requireNonNull(docker, "docker"),
+        Objects.requireNonNull(id, "id"), Objects.requireNonNull(spec, "spec"));
   }
 
   /**
@@ -144,9 +159,8 @@ public final class OnDemandContainer implements AutoCloseable {
   public static <T> T withCreated(DockerClient docker, ContainerSpec spec,
       Function<String, T> read) {
     Objects.requireNonNull(read, "read");
-    ImagePuller.ensure(docker, spec);
-    String id = Containers.create(docker, spec, spec.idleCommand(), Containers.Stdio.NONE,
-        MANAGED_LABEL, OWNER_LABEL);
+    String id = Containers.createEnsuringImage(docker, spec, spec.idleCommand(),
+        Containers.Stdio.NONE, MANAGED_LABEL, OWNER_LABEL);
     try {
       return read.apply(id);
     } finally {
@@ -192,13 +206,46 @@ public final class OnDemandContainer implements AutoCloseable {
   }
 
   /**
+   * Removes the container at once, as {@code docker rm -f} does: its processes get KILL, with
+   * no stop timeout to wait out, and its anonymous volumes go with it. For a container whose
+   * work is over (its connection closed): one round trip to the daemon where {@link #close()}
+   * takes two and waits for the idle command to end. Idempotent; never throws.
+   */
+  public void remove() {
+    if (closed.compareAndSet(false, true)) {
+      Containers.remove(docker, id);
+    }
+  }
+
+  /**
    * Removes containers launched by JVMs on this host that are no longer running (crashed or
    * killed before they could close them).
    *
    * @return the ids removed
    */
   public static List<String> removeOrphans(DockerClient docker) {
-    return Orphans.remove(docker, MANAGED_LABEL, OWNER_LABEL);
+    return Orphans.remove(docker, MANAGED_LABEL, OWNER_LABEL, Set.of());
+  }
+
+  /**
+   * As {@link #removeOrphans(DockerClient)}, leaving the containers whose ids are in {@code
+   * keep} (those a caller adopts).
+   */
+  public static List<String> removeOrphans(DockerClient docker, Set<String> keep) {
+    return Orphans.remove(docker, MANAGED_LABEL, OWNER_LABEL, Set.copyOf(keep));
+  }
+
+  /**
+   * Whether the owner label {@code owner} (a container's {@link #OWNER_LABEL}) names a program
+   * of this host that no longer runs: its containers are orphans.
+   */
+  public static boolean ownerIsGone(String owner) {
+    return Orphans.ownerGone(owner);
+  }
+
+  /** This JVM's {@link #OWNER_LABEL} value. */
+  public static String owner() {
+    return Orphans.ownerLabel();
   }
 
   static String ownerLabel() {

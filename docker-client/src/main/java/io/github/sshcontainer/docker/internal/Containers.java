@@ -132,6 +132,29 @@ public final class Containers {
     }
   }
 
+  /**
+   * As {@link #create}, with the image ensured per the spec's pull policy in as few round trips
+   * as it allows: under ALWAYS, and IF_NOT_PRESENT with a floating tag, the pull comes first
+   * ({@link ImagePuller#ensure}); otherwise the create is tried first and only a create that
+   * finds no image pulls (IF_NOT_PRESENT) or fails with NEVER's advice, then creates again.
+   */
+  public static String createEnsuringImage(DockerClient docker, ContainerSpec spec,
+      List<String> command, Stdio stdio, String managedLabel, String ownerLabel) {
+    if (ImagePuller.pullsFirst(spec)) {
+      ImagePuller.ensure(docker, spec);
+      return create(docker, spec, command, stdio, managedLabel, ownerLabel);
+    }
+    try {
+      return create(docker, spec, command, stdio, managedLabel, ownerLabel);
+    } catch (RemoteDockerException e) {
+      if (e.reason() != Reason.IMAGE_NOT_FOUND) {
+        throw e;
+      }
+      ImagePuller.ensure(docker, spec); // pulls, or says what NEVER needs
+      return create(docker, spec, command, stdio, managedLabel, ownerLabel);
+    }
+  }
+
   private static Capability[] capabilities(List<String> names) {
     Capability[] caps = new Capability[names.size()];
     for (int i = 0; i < caps.length; i++) {

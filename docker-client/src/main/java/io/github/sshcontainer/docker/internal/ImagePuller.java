@@ -65,6 +65,19 @@ public final class ImagePuller {
     }
   }
 
+  /**
+   * Whether {@link #ensure} must run before a create: its pull policy pulls even when the
+   * image is there (ALWAYS; IF_NOT_PRESENT with a floating tag). For the others a create that
+   * finds the image needs nothing more.
+   */
+  public static boolean pullsFirst(ContainerSpec spec) {
+    return switch (spec.pullPolicy()) {
+      case ALWAYS -> true;
+      case IF_NOT_PRESENT -> ImageReference.parse(spec.image()).floating();
+      default -> false;
+    };
+  }
+
   /** True if the remote host has {@code image}. */
   public static boolean isPresent(DockerClient docker, String image) {
     try {

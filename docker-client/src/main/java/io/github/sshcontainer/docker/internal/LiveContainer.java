@@ -71,9 +71,8 @@ public final class LiveContainer implements ExecSession {
     Objects.requireNonNull(spec, "spec");
     LiveContainer c = new LiveContainer(docker, spec, stdio, in, out, err);
     try {
-      ImagePuller.ensure(docker, spec);
-      c.id = Containers.create(docker, spec, spec.command().orElse(null), stdio, managedLabel,
-          ownerLabel);
+      c.id = Containers.createEnsuringImage(docker, spec, spec.command().orElse(null), stdio,
+          managedLabel, ownerLabel);
       c.begin();
       return c;
     } catch (RuntimeException e) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,14 +37,14 @@ public final class Orphans {
    * @return the ids removed
    */
   public static List<String> remove(DockerClient docker, String managedLabel,
-      String ownerLabel) {
+      String ownerLabel, Set<String> keep) {
     List<String> removed = new ArrayList<>();
     String me = hostName();
     List<Container> managed = docker.listContainersCmd().withShowAll(true)
         .withLabelFilter(Map.of(managedLabel, "true")).exec();
     for (Container c : managed) {
       String owner = c.getLabels() == null ? null : c.getLabels().get(ownerLabel);
-      if (owner == null) {
+      if (owner == null || keep.contains(c.getId())) {
         continue;
       }
       String[] parts = owner.split(":");
@@ -56,6 +57,12 @@ public final class Orphans {
           owner);
     }
     return removed;
+  }
+
+  /** Whether {@code owner} (an owner label's value) names a program of this host now gone. */
+  public static boolean ownerGone(String owner) {
+    String[] parts = owner == null ? new String[0] : owner.split(":");
+    return parts.length == 3 && parts[0].equals(hostName()) && !ownerAlive(parts);
   }
 
   private static boolean ownerAlive(String[] owner) {

@@ -30,6 +30,8 @@ final class AccountsCache {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
   /** Images kept; past it the cache starts again (a gateway runs one or a few images). */
   private static final int MAX_IMAGES = 64;
+  /** Containers whose image id is kept; past it that map starts again. */
+  private static final int MAX_CONTAINERS = 4096;
   /** An /etc/passwd past this is not read (it would hold a directory's worth of users). */
   private static final int MAX_PASSWD_BYTES = 4 << 20;
   /** Symbolic links followed to /etc/passwd (some images link it to a writable place). */
@@ -38,9 +40,22 @@ final class AccountsCache {
   private final ConcurrentMap<String, CompletableFuture<ImageAccounts>> byImage =
       new ConcurrentHashMap<>();
 
+  /**
+   * The image id of containers seen: a container's image never changes, so a container used
+   * again (a user's, a warm one read ahead) costs no inspect.
+   */
+  private final ConcurrentMap<String, String> imageOfContainer = new ConcurrentHashMap<>();
+
   /** The accounts of the image of container {@code containerId}. */
   ImageAccounts ofContainer(DockerClient docker, String containerId) {
-    String imageId = docker.inspectContainerCmd(containerId).exec().getImageId();
+    String imageId = imageOfContainer.get(containerId);
+    if (imageId == null) {
+      imageId = docker.inspectContainerCmd(containerId).exec().getImageId();
+      if (imageOfContainer.size() >= MAX_CONTAINERS) {
+        imageOfContainer.clear();
+      }
+      imageOfContainer.put(containerId, imageId);
+    }
     CompletableFuture<ImageAccounts> mine = new CompletableFuture<>();
     CompletableFuture<ImageAccounts> theirs = byImage.putIfAbsent(imageId, mine);
     if (theirs != null) {

@@ -12,6 +12,7 @@ import io.github.sshcontainer.gateway.backend.ConnectionInfo;
 import io.github.sshcontainer.gateway.backend.ContainerBackend;
 import io.github.sshcontainer.gateway.backend.SessionRequest;
 import io.github.sshcontainer.tunnel.TunnelException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -56,12 +57,20 @@ public final class DockerBackend implements ContainerBackend {
   public static final String CERT_KEY_ID_LABEL = "io.github.sshcontainer.gateway.cert-key-id";
   /** The serial of the OpenSSH certificate the login used (unsigned); absent without one. */
   public static final String CERT_SERIAL_LABEL = "io.github.sshcontainer.gateway.cert-serial";
+  /** {@code true} on a warm container ({@link DockerBackendOptions.Builder#warm}). */
+  public static final String POOL_LABEL = "io.github.sshcontainer.gateway.pool";
+  /** {@code user} on a user's container ({@link DockerBackendOptions.Mode#USER}). */
+  public static final String MODE_LABEL = "io.github.sshcontainer.gateway.mode";
 
   private final DockerClient docker;
   private volatile Setup setup;
   private final BackendEvents events;
   private final Set<DockerConnection> open = ConcurrentHashMap.newKeySet();
   private final AccountsCache accounts = new AccountsCache();
+  private final HomeVolumes homes = new HomeVolumes();
+  private final UserContainers users;
+  /** The warm pool of the top-level options, or null; swapped by a reload. */
+  private volatile WarmPool pool;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -72,6 +81,7 @@ public final class DockerBackend implements ContainerBackend {
     this.docker = docker;
     this.setup = setup;
     this.events = events;
+    this.users = new UserContainers(docker, setup.options().userIdleTimeout());
   }
 
   /**
@@ -96,8 +106,14 @@ public final class DockerBackend implements ContainerBackend {
     Objects.requireNonNull(perConnection, "perConnection");
     Objects.requireNonNull(events, "events");
     DockerBackend b = new DockerBackend(docker, new Setup(options, perConnection), events);
+    Set<String> adopted = Set.of();
     try {
-      List<String> removed = OnDemandContainer.removeOrphans(docker);
+      adopted = b.users.adopt(options.container());
+    } catch (RuntimeException e) {
+      log.warn("gateway: cannot look for user containers to adopt: {}", e.getMessage());
+    }
+    try {
+      List<String> removed = OnDemandContainer.removeOrphans(docker, adopted);
       if (!removed.isEmpty()) {
         log.info("gateway: removed {} containers left by a gateway that was killed",
             removed.size());
@@ -114,7 +130,32 @@ public final class DockerBackend implements ContainerBackend {
             options.container().image());
       }
     }
+    if (wantsPool(options)) {
+      b.pool = new WarmPool(docker, options, b.accounts);
+    }
     return b;
+  }
+
+  private static boolean wantsPool(DockerBackendOptions o) {
+    return o.warm() > 0 && o.mode() == DockerBackendOptions.Mode.CONNECTION;
+  }
+
+  /** Warm containers ready now (0 without a pool). */
+  public int warmContainers() {
+    WarmPool p = pool;
+    return p == null ? 0 : p.size();
+  }
+
+  /** Users whose container (user mode) exists now. */
+  public Set<String> userContainers() {
+    return users.snapshot().keySet().stream().map(UserContainers.Key::user)
+        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  /** {@code 15m}, {@code 90s}, {@code 2h}: how the options and the logs write a duration. */
+  static String duration(Duration d) {
+    long s = d.toSeconds();
+    return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
   }
 
   /** The options new connections get (before {@link PerConnectionOptions} shapes them). */
@@ -129,7 +170,7 @@ public final class DockerBackend implements ContainerBackend {
    */
   public void reconfigure(DockerBackendOptions next) {
     Objects.requireNonNull(next, "next");
-    setup = new Setup(next, setup.perConnection());
+    reconfigure(next, setup.perConnection());
   }
 
   /**
@@ -139,6 +180,23 @@ public final class DockerBackend implements ContainerBackend {
   public void reconfigure(DockerBackendOptions next, PerConnectionOptions perConnection) {
     setup = new Setup(Objects.requireNonNull(next, "next"),
         Objects.requireNonNull(perConnection, "perConnection"));
+    users.idleTimeout(next.userIdleTimeout());
+    synchronized (this) {
+      WarmPool p = pool;
+      if (closed.get()) {
+        return;
+      }
+      if (wantsPool(next)) {
+        if (p == null) {
+          pool = new WarmPool(docker, next, accounts);
+        } else {
+          p.reconfigure(next); // the old options' containers go, the new ones come
+        }
+      } else if (p != null) {
+        pool = null;
+        p.close();
+      }
+    }
   }
 
   /**
@@ -167,9 +225,12 @@ public final class DockerBackend implements ContainerBackend {
     Setup s = setup;
     PerConnectionOptions.Choice choice = choose(s, connection);
     DockerBackendOptions o = choice.options();
+    // only a login with the top-level options may take a warm container, and not with a home
+    // volume, which a container gets at its create
+    WarmPool p = o == s.options() && o.homeVolume().isEmpty() ? pool : null;
     try {
       DockerConnection c = DockerConnection.open(docker, o, choice.shapedBy(), events,
-          connection, accounts, open::remove);
+          connection, new DockerConnection.Shared(accounts, homes, users, p), open::remove);
       open.add(c);
       return c;
     } catch (RemoteDockerException | TunnelException e) {
@@ -224,9 +285,18 @@ public final class DockerBackend implements ContainerBackend {
       return;
     }
     try {
+      WarmPool p;
+      synchronized (this) {
+        p = pool;
+        pool = null;
+      }
+      if (p != null) {
+        p.close();
+      }
       for (DockerConnection c : List.copyOf(open)) {
         c.close();
       }
+      users.close(); // their containers stay for the next start to adopt
     } finally {
       finished.countDown();
     }

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import io.github.sshcontainer.docker.ContainerSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
  * policy, the same for every backend ({@code GatewayOptions}). Immutable.
  */
 public final class DockerBackendOptions {
-  /** One container per connection with an exec per session, or one per session. */
+  /** One container per connection, per session, or per user across connections. */
   public enum Mode {
     /**
      * The default: on authentication one container runs the idle command; each session is an
@@ -31,8 +32,21 @@ public final class DockerBackendOptions {
      */
     CONNECTION,
     /** Each session channel gets a container of its own running the requested program. */
-    SESSION
+    SESSION,
+    /**
+     * All connections of one user name share one container running the idle command, made at
+     * the first and used by the next, whether they overlap or follow each other; each session
+     * is an exec in it. It is removed {@link Builder#userIdleTimeout} after the user's last
+     * connection ended. A backend that starts adopts the user containers a stopped or killed
+     * gateway of this host left, and their idle time starts again.
+     */
+    USER
   }
+
+  /** How long a user's container stays after their last connection by default: 15 minutes. */
+  public static final Duration DEFAULT_USER_IDLE_TIMEOUT = Duration.ofMinutes(15);
+  /** The most containers {@link Builder#warm} keeps ready. */
+  public static final int MAX_WARM = 256;
 
   /**
    * What a login keeps of root's capabilities by default, and why each: {@code CHOWN},
@@ -59,6 +73,8 @@ public final class DockerBackendOptions {
   private final String containerName;
   private final UserMapping userMapping;
   private final String homeVolume;
+  private final int warm;
+  private final Duration userIdleTimeout;
 
   private DockerBackendOptions(Builder b) {
     container = b.container;
@@ -70,6 +86,8 @@ public final class DockerBackendOptions {
     containerName = b.containerName;
     userMapping = b.userMapping;
     homeVolume = b.homeVolume;
+    warm = b.warm;
+    userIdleTimeout = b.userIdleTimeout;
   }
 
   /**
@@ -92,6 +110,8 @@ public final class DockerBackendOptions {
     b.containerName = containerName;
     b.userMapping = userMapping;
     b.homeVolume = homeVolume;
+    b.warm = warm;
+    b.userIdleTimeout = userIdleTimeout;
     return b;
   }
 
@@ -137,6 +157,14 @@ public final class DockerBackendOptions {
     return name.replaceAll("[^a-zA-Z0-9_.-]", "_");
   }
 
+  /**
+   * The name a warm container takes when a connection gets it and no template is set: {@code
+   * ssh-USER-CONNECTION}, so that {@code docker ps} shows whose it is.
+   */
+  String defaultContainerName(String user, String connectionId) {
+    return ("ssh-" + user + "-" + connectionId).replaceAll("[^a-zA-Z0-9_.-]", "_");
+  }
+
   /** Whom the sessions run as in their container. */
   public UserMapping userMapping() {
     return userMapping;
@@ -145,6 +173,16 @@ public final class DockerBackendOptions {
   /** Where each user's home volume is mounted in their containers, if anywhere. */
   public java.util.Optional<String> homeVolume() {
     return java.util.Optional.ofNullable(homeVolume);
+  }
+
+  /** How many started containers are kept ready for connection-mode logins; 0 for none. */
+  public int warm() {
+    return warm;
+  }
+
+  /** How long a user's container stays after their last connection ({@link Mode#USER}). */
+  public Duration userIdleTimeout() {
+    return userIdleTimeout;
   }
 
   /** Whether no process in a container may gain privileges (setuid binaries, file caps). */
@@ -192,6 +230,8 @@ public final class DockerBackendOptions {
     private String containerName;
     private UserMapping userMapping = UserMapping.IMAGE;
     private String homeVolume;
+    private int warm;
+    private Duration userIdleTimeout = DEFAULT_USER_IDLE_TIMEOUT;
 
     private Builder(ContainerSpec container) {
       this.container = Objects.requireNonNull(container, "container");
@@ -323,6 +363,39 @@ public final class DockerBackendOptions {
       return this;
     }
 
+    /**
+     * Keeps {@code n} containers of these options created and started, running the idle
+     * command, so that a connection-mode login takes one instead of waiting for a create and a
+     * start; the pool refills in the background. A login whose options differ from these (a
+     * match block, a config webhook's answer, a home volume, which names its user) gets a
+     * container of its own as without a pool. Default: 0, none.
+     *
+     * @throws IllegalArgumentException below 0 or above {@link #MAX_WARM}
+     */
+    public Builder warm(int n) {
+      if (n < 0 || n > MAX_WARM) {
+        throw new IllegalArgumentException("warm " + n + " must be between 0 and " + MAX_WARM);
+      }
+      this.warm = n;
+      return this;
+    }
+
+    /**
+     * How long a user's container stays after their last connection ended, in {@link
+     * Mode#USER}. Default: {@link #DEFAULT_USER_IDLE_TIMEOUT}.
+     *
+     * @throws IllegalArgumentException below one second
+     */
+    public Builder userIdleTimeout(Duration timeout) {
+      if (Objects.requireNonNull(timeout, "userIdleTimeout").compareTo(Duration.ofSeconds(1))
+          < 0) {
+        throw new IllegalArgumentException("user-idle-timeout " + timeout + " must be at least "
+            + "1s, e.g. 15m");
+      }
+      this.userIdleTimeout = timeout;
+      return this;
+    }
+
     private static String capability(String name) {
       String c = Objects.requireNonNull(name, "capability").trim().toUpperCase(Locale.ROOT);
       if (c.startsWith("CAP_")) {
@@ -340,12 +413,22 @@ public final class DockerBackendOptions {
     /**
      * @throws IllegalArgumentException for a container with an explicit user under a mapping
      *     other than {@link UserMapping#IMAGE}: which of the two would the sessions run as?
+     *     Also for {@link #warm} outside connection mode or with a {@link #homeVolume}
      */
     public DockerBackendOptions build() {
       if (userMapping != UserMapping.IMAGE && container.user().isPresent()) {
         throw new IllegalArgumentException("the container's user '" + container.user().get()
             + "' and user mapping " + userMapping.name().toLowerCase(Locale.ROOT) + " name two "
             + "users: set the user for user mapping image only, or drop it");
+      }
+      if (warm > 0 && mode != Mode.CONNECTION) {
+        throw new IllegalArgumentException("warm containers are for connection mode; mode "
+            + mode.name().toLowerCase(Locale.ROOT) + " makes its containers as it needs them: "
+            + "drop warm, or use connection mode");
+      }
+      if (warm > 0 && homeVolume != null) {
+        throw new IllegalArgumentException("a warm container is made before its user is known, "
+            + "so it cannot mount their home volume: drop warm or home-volume");
       }
       return new DockerBackendOptions(this);
     }

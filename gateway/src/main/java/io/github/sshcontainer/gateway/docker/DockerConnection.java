@@ -36,6 +36,9 @@ final class DockerConnection implements ConnectionHandler {
   private final ConnectionInfo info;
   private final ContainerSpec spec;
   private final OnDemandContainer container;
+  /** In user mode: whose container it is, released on close; else null. */
+  private final UserContainers.Key userKey;
+  private final Shared shared;
   private final SessionUser user;
   private final Consumer<DockerConnection> onClose;
   private final long openedNanos = System.nanoTime();
@@ -45,9 +48,18 @@ final class DockerConnection implements ConnectionHandler {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ExitStatus lastExit;
 
+  /**
+   * What the backend's connections share: the image accounts read, the home volumes made, the
+   * users' containers, and the warm pool (null when this connection may not take from it: its
+   * options are not the pool's, or there is none).
+   */
+  record Shared(AccountsCache accounts, HomeVolumes homes, UserContainers users,
+      WarmPool pool) {}
+
   private DockerConnection(DockerClient docker, DockerBackendOptions options, String shapedBy,
       BackendEvents events, ConnectionInfo info, ContainerSpec spec,
-      OnDemandContainer container, SessionUser user, Consumer<DockerConnection> onClose) {
+      OnDemandContainer container, UserContainers.Key userKey, Shared shared, SessionUser user,
+      Consumer<DockerConnection> onClose) {
     this.docker = docker;
     this.options = options;
     this.shapedBy = shapedBy;
@@ -55,6 +67,8 @@ final class DockerConnection implements ConnectionHandler {
     this.info = info;
     this.spec = spec;
     this.container = container;
+    this.userKey = userKey;
+    this.shared = shared;
     this.user = user;
     this.onClose = onClose;
     if (container != null) {
@@ -63,52 +77,79 @@ final class DockerConnection implements ConnectionHandler {
   }
 
   /**
-   * In connection mode, launches the connection's container (blocking); in both modes resolves
-   * whom the sessions run as ({@link SessionUser}), removing the container when that fails.
+   * In connection mode, takes a warm container or launches the connection's own (blocking); in
+   * user mode, gets the user's container (made now if none runs); in every mode resolves whom
+   * the sessions run as ({@link SessionUser}), giving the container back when that fails.
    *
    * @param shapedBy what chose {@code options} ({@link PerConnectionOptions.Choice}); empty
    *     for nothing
    */
   static DockerConnection open(DockerClient docker, DockerBackendOptions options,
-      String shapedBy, BackendEvents events, ConnectionInfo info, AccountsCache accounts,
+      String shapedBy, BackendEvents events, ConnectionInfo info, Shared shared,
       Consumer<DockerConnection> onClose) {
+    Mode mode = options.mode();
     ContainerSpec.Builder b = options.confine(options.container().toBuilder())
-        .label(DockerBackend.USER_LABEL, info.user())
-        .label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
-            + info.client().getPort())
-        .label(DockerBackend.CONNECTION_LABEL, info.connectionId());
+        .label(DockerBackend.USER_LABEL, info.user());
+    if (mode == Mode.USER) {
+      // shared by the user's connections: no one connection's client or certificate
+      b.label(DockerBackend.MODE_LABEL, "user");
+    } else {
+      b.label(DockerBackend.CLIENT_LABEL, info.client().getHostString() + ":"
+          + info.client().getPort()).label(DockerBackend.CONNECTION_LABEL, info.connectionId());
+      info.identity().certificate().ifPresent(cert -> b
+          .label(DockerBackend.CERT_KEY_ID_LABEL, cert.keyId())
+          .label(DockerBackend.CERT_SERIAL_LABEL, cert.serialText()));
+    }
     if (!shapedBy.isEmpty()) {
       b.label(DockerBackend.SETTINGS_LABEL, shapedBy);
     }
-    info.identity().certificate().ifPresent(cert -> b
-        .label(DockerBackend.CERT_KEY_ID_LABEL, cert.keyId())
-        .label(DockerBackend.CERT_SERIAL_LABEL, cert.serialText()));
-    options.homeVolume().ifPresent(path -> b.bind(HomeVolumes.ensure(docker, info.user()),
+    options.homeVolume().ifPresent(path -> b.bind(shared.homes().ensure(docker, info.user()),
         path, false));
     String name = options.containerNameFor(info.user(), info.connectionId(), 0);
-    if (name != null && options.mode() == Mode.CONNECTION) {
+    if (name != null && mode != Mode.SESSION) {
       b.name(name);
     }
     ContainerSpec spec = b.build();
     OnDemandContainer container = null;
-    if (options.mode() == Mode.CONNECTION) {
-      SessionUser.refuseUnknownLogin(docker, accounts, options, spec, info);
+    UserContainers.Key key = null;
+    if (mode == Mode.CONNECTION) {
+      SessionUser.refuseUnknownLogin(docker, shared.accounts(), options, spec, info);
       long t0 = System.nanoTime();
-      container = OnDemandContainer.launch(docker, spec);
+      WarmPool pool = shared.pool();
+      container = pool == null ? null : pool.take().orElse(null);
+      if (container != null) {
+        pool.rename(container.id(), name != null ? name
+            : options.defaultContainerName(info.user(), info.connectionId()));
+        log.debug("gateway connection {}: warm container {}", info.connectionId(),
+            container.id());
+      } else {
+        container = OnDemandContainer.launch(docker, spec);
+      }
       events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
+    } else if (mode == Mode.USER) {
+      SessionUser.refuseUnknownLogin(docker, shared.accounts(), options, spec, info);
+      key = new UserContainers.Key(info.user(), shapedBy);
+      container = shared.users().acquire(key, spec.image(), () -> {
+        long t0 = System.nanoTime();
+        OnDemandContainer c = OnDemandContainer.launch(docker, spec);
+        events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
+        return c;
+      }, spec.startTimeout().plusSeconds(30));
     }
     SessionUser user;
     try {
-      user = SessionUser.resolve(docker, accounts, options, spec, info,
+      user = SessionUser.resolve(docker, shared.accounts(), options, spec, info,
           container == null ? null : container.id());
     } catch (RuntimeException e) {
-      if (container != null) {
-        container.close(); // a refused login leaves no container behind
+      if (key != null) {
+        shared.users().release(key);
+      } else if (container != null) {
+        container.remove(); // a refused login leaves no container behind
       }
       throw e;
     }
-    return new DockerConnection(docker, options, shapedBy, events, info, spec, container,
-        user, onClose);
+    return new DockerConnection(docker, options, shapedBy, events, info, spec, container, key,
+        shared, user, onClose);
   }
 
   @Override
@@ -178,21 +219,25 @@ final class DockerConnection implements ConnectionHandler {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (container != null) {
-      // first: its end ends every exec in it at once, bounded by the stop timeout, where
-      // stopping each exec would wait for each in turn
-      container.close(); // TERM to the idle command, KILL after the stop timeout, remove
+    if (container != null && userKey == null) {
+      // first, and at once (KILL, no stop timeout): its end ends every exec in it, where
+      // stopping each exec would wait for each in turn; its work is over with the connection
+      container.remove();
     }
     for (DockerSession s : List.copyOf(sessions)) {
-      s.close();
+      s.close(); // user mode: TERM to the session's program, KILL after the stop timeout
+    }
+    if (userKey != null) {
+      shared.users().release(userKey); // the last one starts the container's idle time
     }
     Duration took = Duration.ofNanos(System.nanoTime() - openedNanos);
     onClose.accept(this);
     MDC.put("event", "connection-closed");
     try {
-      log.info("gateway connection {}: {} from {}: {} {}, {} sessions, {} ms, last exit {}{}{}",
+      log.info("gateway connection {}: {} from {}: {}{} {}, {} sessions, {} ms, last exit {}{}{}",
           info.connectionId(), info.user(), info.client().getHostString() + ":"
-              + info.client().getPort(), containers.size() == 1 ? "container" : "containers",
+              + info.client().getPort(), userKey != null ? "user " : "",
+          containers.size() == 1 ? "container" : "containers",
           containers.stream().map(id -> id.substring(0, Math.min(12, id.length()))).toList(),
           sessionCount.get(), took.toMillis(), lastExit == null ? "none" : lastExit,
           shapedBy.isEmpty() ? "" : ", settings: " + shapedBy,

@@ -11,7 +11,6 @@ import io.github.sshcontainer.gateway.backend.BackendException;
 import io.github.sshcontainer.gateway.backend.SessionHandler;
 import io.github.sshcontainer.gateway.backend.SessionIo;
 import io.github.sshcontainer.gateway.backend.SessionRequest;
-import io.github.sshcontainer.gateway.docker.DockerBackendOptions.Mode;
 import io.github.sshcontainer.tunnel.TunnelException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,7 +114,7 @@ final class DockerSession implements SessionHandler {
     List<String> argv = user.argv(program, tty != null);
     ExecSession s;
     try {
-      if (connection.options().mode() == Mode.CONNECTION) {
+      if (connection.container() != null) { // connection and user mode: an exec
         ExecSpec.Builder spec = ExecSpec.of(argv).stdin(io.stdin()).stdout(io.stdout())
             .stderr(io.stderr()).stopTimeout(connection.spec().stopTimeout());
         vars.forEach(spec::env);
