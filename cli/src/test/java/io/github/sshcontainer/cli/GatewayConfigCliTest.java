@@ -194,7 +194,12 @@ class GatewayConfigCliTest {
         + "        Soft: many\n", ":6: key 'docker.host.Ulimits[0].Soft': "
         + "HostConfig.Ulimits[0].Soft: ");
     cases.put("image: busybox\nauthorized-keys: /dev/null\nmode: sesion\n",
-        ":3: key 'mode': --mode takes connection or session, got sesion");
+        ":3: key 'mode': --mode takes connection, session or user, got sesion");
+    cases.put("image: busybox\nauthorized-keys: /dev/null\nmode: user\nwarm: 2\n",
+        ":4: key 'warm': --warm is for --mode connection: mode user makes its containers as it "
+            + "needs them; drop --warm, or use connection mode");
+    cases.put("image: busybox\nauthorized-keys: /dev/null\nuser-idle-timeout: 0s\n",
+        ":3: key 'user-idle-timeout': --user-idle-timeout must be more than 0, got 0s");
     // match blocks: every block checked, and its options made, before anything starts
     cases.put("image: busybox\nmatch: {user: alice}\n",
         ":2: key 'match': expected a list of blocks (- user: alice …), got a map");
@@ -206,8 +211,8 @@ class GatewayConfigCliTest {
     cases.put("image: busybox\nmatch:\n  - user: alice\n  - user: bob\n    memory: 512q\n",
         ":5: key 'match[2].memory': expected a size such as 536870912, 512m or 2g, got '512q'");
     cases.put("image: busybox\nauthorized-keys: /dev/null\nmatch:\n  - user: alice\n"
-        + "    mode: sesion\n", ":5: key 'match[1].mode': --mode takes connection or session, "
-        + "got sesion");
+        + "    mode: sesion\n", ":5: key 'match[1].mode': --mode takes connection, session or "
+        + "user, got sesion");
     cases.put("image: busybox\nmatch:\n  - image: other\n", ":3: key 'match[1]': no "
         + "criterion: give user, principal or key-id (user: \"*\" for every login)");
     cases.put("image: busybox\nmatch:\n  - user: \"!root\"\n", ":3: key 'match[1].user': "

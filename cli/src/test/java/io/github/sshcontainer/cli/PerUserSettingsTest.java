@@ -329,7 +329,7 @@ class PerUserSettingsTest {
         + "key"));
     assertEquals(answered + "key 'memory': expected a size such as 536870912, 512m or 2g, got "
         + "'lots'", refusal(l, "type"));
-    assertEquals(answered + "key 'mode': --mode takes connection or session, got sesion",
+    assertEquals(answered + "key 'mode': --mode takes connection, session or user, got sesion",
         refusal(l, "mode"));
     assertEquals(at + "key 'docker.hosts', which is not a section of docker: (config, host, "
         + "network, platform)", refusal(l, "nested"));

@@ -82,9 +82,9 @@ class GatewayUserMappingTest {
       for (String when : List.of("cold", "warm")) {
         long started = g.counters.snapshot().containerStarts();
         OpenSshClient.Result bob = g.client("bob").ssh("echo in", null, SOON);
-        // connection mode reads them from the login's container, session mode from one it
-        // creates and never starts; once they are known, bob gets no container at all
-        assertEquals(mode == Mode.CONNECTION && when.equals("cold") ? 1 : 0,
+        // connection and user mode read them from the login's container, session mode from
+        // one it creates and never starts; once they are known, bob gets no container at all
+        assertEquals(mode != Mode.SESSION && when.equals("cold") ? 1 : 0,
             g.counters.snapshot().containerStarts() - started, when + ": containers started");
         assertNotEquals(0, bob.code(), when + ": " + bob.out());
         assertTrue(!bob.out().contains("in"), when + ": nothing ran: " + bob.out());

@@ -122,7 +122,8 @@ class GatewayUserModeTest {
   @Test
   void aGatewayStartedAgainAdoptsTheContainerAndALoginFindsTheFile() throws Exception {
     String first;
-    try (LabGateway g = LabGateway.start(tmp.resolve("one"), userMode(Duration.ofMinutes(5)))) {
+    try (LabGateway g = LabGateway.start(tmp.resolve("one"), userMode(Duration.ofMinutes(5)))
+        .keepUserContainers()) {
       first = ok(g.client(user("dee")).ssh("echo before > /tmp/f; hostname", null, SOON));
     }
     try (DockerClient d = SshDocker.connect(LabGateway.dockerHost().build())) {

@@ -155,10 +155,33 @@ final class LabGateway implements AutoCloseable {
         + ": " + now);
   }
 
+  /**
+   * Closes the gateway. A user-mode backend leaves its users' containers for the next start
+   * to adopt; unless {@code keepUserContainers} was called, this removes this JVM's (no two
+   * user-mode gateways of a test are open at once), so that no test leaves one for another.
+   */
   @Override
   public void close() throws IOException {
     server.close();
     backend.close();
-    docker.close();
+    try {
+      if (!keepUserContainers && backend.options().mode() == DockerBackendOptions.Mode.USER) {
+        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(
+            DockerBackend.MODE_LABEL, "user", OnDemandContainer.OWNER_LABEL,
+            OnDemandContainer.owner())).exec()) {
+          docker.removeContainerCmd(c.getId()).withForce(true).exec();
+        }
+      }
+    } finally {
+      docker.close();
+    }
+  }
+
+  private boolean keepUserContainers;
+
+  /** Leaves the users' containers to a gateway started next (a restart). */
+  LabGateway keepUserContainers() {
+    keepUserContainers = true;
+    return this;
   }
 }

@@ -74,8 +74,26 @@ public final class TunnelDockerHttpClient implements DockerHttpClient {
     return delegate;
   }
 
+  /**
+   * Each call to the daemon and how long its answer took to start, at DEBUG on {@code
+   * io.github.sshcontainer.docker.api}: what a login asks of the daemon, counted.
+   */
+  private static final Logger api = LoggerFactory.getLogger("io.github.sshcontainer.docker.api");
+
   @Override
   public Response execute(Request request) {
+    if (!api.isDebugEnabled()) {
+      return call(request);
+    }
+    long t0 = System.nanoTime();
+    Response r = call(request);
+    api.debug("{} {}{} {} in {} ms", request.method(), request.path(),
+        request.hijackedInput() != null ? " (hijacked)" : "", r.getStatusCode(),
+        (System.nanoTime() - t0) / 1_000_000);
+    return r;
+  }
+
+  private Response call(Request request) {
     if (request.hijackedInput() != null) {
       try {
         return HijackedExchange.start(Duplex.of(tunnel.localAddress()), request);

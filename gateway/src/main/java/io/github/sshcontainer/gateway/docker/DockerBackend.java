@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * ContainerSSH's Docker backend: each connection lands in a container made on demand on the
  * daemon {@code docker} reaches (over SSH, a local socket or TLS), one per connection with an
- * exec per session, or one per session ({@link DockerBackendOptions.Mode}), with the options a
- * {@link PerConnectionOptions} chooses for the login (else the backend's own). Containers carry
- * the ssh-container owner label and labels naming the user, client and connection, what shaped
- * their settings and the login's certificate; a backend that starts removes the containers a
- * killed gateway of this host left.
+ * exec per session (taken from a warm pool when there is one), one per session, or one per user
+ * across connections ({@link DockerBackendOptions.Mode}), with the options a {@link
+ * PerConnectionOptions} chooses for the login (else the backend's own). Containers carry the
+ * ssh-container owner label and labels naming the user, client and connection, what shaped
+ * their settings and the login's certificate; a backend that starts adopts the user containers
+ * a gateway of this host left and removes the other containers a killed one left.
  *
  * <p>It knows nothing of the gateway's policy (which requests and env names pass) or counters:
  * the gateway wraps every backend in those. Of {@link BackendEvents} it reports only what a
@@ -266,9 +267,10 @@ public final class DockerBackend implements ContainerBackend {
   }
 
   /**
-   * Stops and removes every open connection's containers. Idempotent: a second call returns
-   * once the first has finished (bounded by the stop timeout per open connection + 60 s), so
-   * the caller may close the Docker client right after.
+   * Removes the warm pool and every open connection's containers; the users' containers (user
+   * mode) stay for the next backend to adopt, their open sessions ended. Idempotent: a second
+   * call returns once the first has finished (bounded by the stop timeout per open connection +
+   * 60 s), so the caller may close the Docker client right after.
    */
   @Override
   public void close() {

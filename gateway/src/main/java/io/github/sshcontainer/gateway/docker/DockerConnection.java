@@ -112,6 +112,7 @@ final class DockerConnection implements ConnectionHandler {
     ContainerSpec spec = b.build();
     OnDemandContainer container = null;
     UserContainers.Key key = null;
+    OnDemandContainer made = null; // user mode: the container made for this connection
     if (mode == Mode.CONNECTION) {
       SessionUser.refuseUnknownLogin(docker, shared.accounts(), options, spec, info);
       long t0 = System.nanoTime();
@@ -129,12 +130,14 @@ final class DockerConnection implements ConnectionHandler {
     } else if (mode == Mode.USER) {
       SessionUser.refuseUnknownLogin(docker, shared.accounts(), options, spec, info);
       key = new UserContainers.Key(info.user(), shapedBy);
+      OnDemandContainer[] launched = new OnDemandContainer[1];
       container = shared.users().acquire(key, spec.image(), () -> {
         long t0 = System.nanoTime();
-        OnDemandContainer c = OnDemandContainer.launch(docker, spec);
+        launched[0] = OnDemandContainer.launch(docker, spec);
         events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
-        return c;
+        return launched[0];
       }, spec.startTimeout().plusSeconds(30));
+      made = launched[0];
     }
     SessionUser user;
     try {
@@ -142,7 +145,7 @@ final class DockerConnection implements ConnectionHandler {
           container == null ? null : container.id());
     } catch (RuntimeException e) {
       if (key != null) {
-        shared.users().release(key);
+        shared.users().refused(key, made); // one made for a refused login goes at once
       } else if (container != null) {
         container.remove(); // a refused login leaves no container behind
       }

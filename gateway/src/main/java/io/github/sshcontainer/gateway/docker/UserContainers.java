@@ -200,6 +200,34 @@ final class UserContainers implements AutoCloseable {
     }
   }
 
+  /**
+   * A connection refused after {@link #acquire} (its login is not one the image has): when
+   * no other connection has the container and it was made for this one, it goes now, not
+   * after the idle time, so that a name tried buys no container.
+   */
+  void refused(Key key, OnDemandContainer made) {
+    Held h = null;
+    synchronized (this) {
+      Entry e = entries.get(key);
+      if (e == null) {
+        return;
+      }
+      if (e.connections == 1 && e.current != null && e.current.isDone()
+          && !e.current.isCompletedExceptionally()
+          && e.current.join().container() == made && made != null) {
+        h = e.current.join();
+        e.connections = 0;
+        entries.remove(key, e);
+      }
+    }
+    if (h == null) {
+      release(key);
+      return;
+    }
+    HELD.remove(h.container().id());
+    h.container().remove();
+  }
+
   /** A connection of {@code key}'s user ended; the last one starts the idle time. */
   void release(Key key) {
     synchronized (this) {
