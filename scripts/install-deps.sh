@@ -60,6 +60,7 @@ programs='
 /usr/bin/asciinema                                 asciinema
 /usr/bin/script                                    bsdutils
 /usr/bin/git                                       git
+/usr/bin/rsync                                     rsync
 /usr/bin/openssl                                   openssl
 /usr/bin/ssh-audit                                 ssh-audit
 /usr/bin/python3                                   python3

@@ -299,8 +299,15 @@ public final class DockerDaemon implements AutoCloseable {
    * sftp-server (Ansible copies files with sftp).
    */
   public static final String PYTHON = "sshc-lab/python:1";
+  /**
+   * {@link #PYTHON} plus what rsync and git need of the far end of an ssh connection: Debian's
+   * rsync and git ({@code git-receive-pack} and {@code git-upload-pack} links to it in /usr/bin)
+   * and their libraries.
+   */
+  public static final String TOOLS = "sshc-lab/tools:1";
   private boolean usersBuilt;
   private boolean pythonBuilt;
+  private boolean toolsBuilt;
 
   /** Builds (once) and returns {@link #USERS}. */
   public synchronized String usersImage() {
@@ -326,41 +333,7 @@ public final class DockerDaemon implements AutoCloseable {
       Path sftp = Prerequisites.require("openssh-sftp-server", "/usr/lib/openssh/sftp-server");
       Path root = dir.resolve("rootfs-python");
       try {
-        usersRootfs(root);
-        // /usr/bin/python3 -> python3.N: the interpreter finds its library by its own path
-        Path interpreter = python.toRealPath();
-        String version = interpreter.getFileName().toString();
-        Path lib = Path.of("/usr/lib", version);
-        List<Path> loaded = new ArrayList<>(List.of(interpreter, sftp));
-        copyInto(root, interpreter);
-        Files.createSymbolicLink(root.resolve("usr/bin/python3"), Path.of(version));
-        copyInto(root, sftp);
-        try (Stream<Path> files = Files.walk(lib)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            String top = lib.relativize(f).getNameCount() > 0
-                ? lib.relativize(f).getName(0).toString() : "";
-            // its tests, IDE, Tk, and build files: some 30 MB no module of Ansible's imports
-            if (top.startsWith("config-") || Set.of("test", "idlelib", "tkinter",
-                "turtledemo", "ensurepip", "lib2to3", "pydoc_data").contains(top)
-                || !Files.isRegularFile(f)) {
-              continue; // a dangling link (Debian's sitecustomize.py in /etc) too
-            }
-            copyInto(root, f);
-            if (f.toString().endsWith(".so")) {
-              loaded.add(f);
-            }
-          }
-        }
-        for (Path so : loaded) {
-          for (String line : LabProcess.run(Duration.ofSeconds(30),
-              List.of("ldd", so.toString())).split("\n")) {
-            for (String word : line.trim().split("\\s+")) {
-              if (word.startsWith("/") && !Files.exists(root.resolve(word.substring(1)))) {
-                copyInto(root, Path.of(word));
-              }
-            }
-          }
-        }
+        pythonRootfs(root, python, sftp, List.of());
         importRootfs(root, PYTHON, "USER alice");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -370,6 +343,78 @@ public final class DockerDaemon implements AutoCloseable {
       pythonBuilt = true;
     }
     return PYTHON;
+  }
+
+  /** Builds (once) and returns {@link #TOOLS}; some 50 MB. */
+  public synchronized String toolsImage() {
+    if (!toolsBuilt) {
+      Path python = Prerequisites.require("python3", "/usr/bin/python3");
+      Path sftp = Prerequisites.require("openssh-sftp-server", "/usr/lib/openssh/sftp-server");
+      Path rsync = Prerequisites.require("rsync", "/usr/bin/rsync");
+      Path git = Prerequisites.require("git", "/usr/bin/git");
+      Path root = dir.resolve("rootfs-tools");
+      try {
+        pythonRootfs(root, python, sftp, List.of(rsync, git));
+        // what a push and a clone over ssh run: links to git, which acts by the name it has
+        for (String pack : new String[] {"git-receive-pack", "git-upload-pack"}) {
+          Files.createSymbolicLink(root.resolve("usr/bin").resolve(pack), Path.of("git"));
+        }
+        importRootfs(root, TOOLS, "USER alice");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        LabProcess.deleteTree(root);
+      }
+      toolsBuilt = true;
+    }
+    return TOOLS;
+  }
+
+  /**
+   * The users rootfs plus {@code python} (its interpreter and standard library), {@code sftp},
+   * {@code programs} at their own paths, and the libraries {@code ldd} names for all of them.
+   */
+  private static void pythonRootfs(Path root, Path python, Path sftp, List<Path> programs)
+      throws IOException {
+    usersRootfs(root);
+    // /usr/bin/python3 -> python3.N: the interpreter finds its library by its own path
+    Path interpreter = python.toRealPath();
+    String version = interpreter.getFileName().toString();
+    Path lib = Path.of("/usr/lib", version);
+    List<Path> loaded = new ArrayList<>(List.of(interpreter, sftp));
+    loaded.addAll(programs);
+    for (Path program : programs) {
+      copyInto(root, program);
+    }
+    copyInto(root, interpreter);
+    Files.createSymbolicLink(root.resolve("usr/bin/python3"), Path.of(version));
+    copyInto(root, sftp);
+    try (Stream<Path> files = Files.walk(lib)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String top = lib.relativize(f).getNameCount() > 0
+            ? lib.relativize(f).getName(0).toString() : "";
+        // its tests, IDE, Tk, and build files: some 30 MB no module of Ansible's imports
+        if (top.startsWith("config-") || Set.of("test", "idlelib", "tkinter",
+            "turtledemo", "ensurepip", "lib2to3", "pydoc_data").contains(top)
+            || !Files.isRegularFile(f)) {
+          continue; // a dangling link (Debian's sitecustomize.py in /etc) too
+        }
+        copyInto(root, f);
+        if (f.toString().endsWith(".so")) {
+          loaded.add(f);
+        }
+      }
+    }
+    for (Path so : loaded) {
+      for (String line : LabProcess.run(Duration.ofSeconds(30),
+          List.of("ldd", so.toString())).split("\n")) {
+        for (String word : line.trim().split("\\s+")) {
+          if (word.startsWith("/") && !Files.exists(root.resolve(word.substring(1)))) {
+            copyInto(root, Path.of(word));
+          }
+        }
+      }
+    }
   }
 
   /** The busybox rootfs with every applet, plus alice (see {@link #USERS}). */
