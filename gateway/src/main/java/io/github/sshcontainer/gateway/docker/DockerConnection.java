@@ -35,7 +35,7 @@ final class DockerConnection implements ConnectionHandler {
   private final BackendEvents events;
   private final ConnectionInfo info;
   private final ContainerSpec spec;
-  private final OnDemandContainer container;
+  private volatile OnDemandContainer container;
   /** In user mode: whose container it is, released on close; else null. */
   private final UserContainers.Key userKey;
   private final Shared shared;
@@ -204,6 +204,28 @@ final class DockerConnection implements ConnectionHandler {
   /** The connection's container in connection mode; null in session mode. */
   OnDemandContainer container() {
     return container;
+  }
+
+  /**
+   * In user mode, after an exec found the user's container gone or stopped: the container
+   * that replaces it (made now, or by another connection of the user meanwhile), which this
+   * connection uses from now on. Null in the other modes: a connection's own container that
+   * died is not replaced.
+   */
+  OnDemandContainer replaceDeadContainer() {
+    if (userKey == null) {
+      return null;
+    }
+    OnDemandContainer old = container;
+    OnDemandContainer fresh = shared.users().replace(userKey, old, spec.image(), () -> {
+      long t0 = System.nanoTime();
+      OnDemandContainer c = OnDemandContainer.launch(docker, spec);
+      events.containerStarted(info, Duration.ofNanos(System.nanoTime() - t0));
+      return c;
+    }, spec.startTimeout().plusSeconds(30));
+    container = fresh;
+    containers.add(fresh.id());
+    return fresh;
   }
 
   void containerMade(String id) {

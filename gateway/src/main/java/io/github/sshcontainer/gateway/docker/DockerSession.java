@@ -124,7 +124,18 @@ final class DockerSession implements SessionHandler {
         if (tty != null) {
           spec.tty(c, h);
         }
-        s = DockerExec.start(connection.docker(), connection.container().id(), spec.build());
+        ExecSpec exec = spec.build();
+        try {
+          s = DockerExec.start(connection.docker(), connection.container().id(), exec);
+        } catch (RemoteDockerException gone) {
+          // user mode: the user's container went behind the gateway's back since it was last
+          // seen running; the exec was not created, so it runs in a new one
+          OnDemandContainer fresh = dead(gone) ? connection.replaceDeadContainer() : null;
+          if (fresh == null) {
+            throw gone;
+          }
+          s = DockerExec.start(connection.docker(), fresh.id(), exec);
+        }
       } else {
         ContainerSpec.Builder spec = connection.spec().toBuilder().command(argv);
         String name = connection.options().containerNameFor(connection.info().user(),
@@ -168,6 +179,11 @@ final class DockerSession implements SessionHandler {
     for (String signal : held) {
       deliver(s, signal);
     }
+  }
+
+  private static boolean dead(RemoteDockerException e) {
+    return e.reason() == RemoteDockerException.Reason.CONTAINER_NOT_FOUND
+        || e.reason() == RemoteDockerException.Reason.CONTAINER_FAILED;
   }
 
   @Override

@@ -54,7 +54,17 @@ final class UserContainers implements AutoCloseable {
     CompletableFuture<Held> current;
     int connections;
     ScheduledFuture<?> idle;
+    /** When the container was last seen running (made, inspected, a connection ended well). */
+    volatile long aliveAtNanos;
   }
+
+  /**
+   * A container seen running this recently is not inspected again when a connection comes: a
+   * user's connections that follow each other (Ansible's tasks, rsync, git) cost one round trip
+   * to the daemon fewer each. One killed behind the gateway's back meanwhile fails the next
+   * exec, which marks it dead ({@link #dead}); the connection after that gets a new one.
+   */
+  static final Duration TRUSTED_FOR = Duration.ofSeconds(10);
 
   private final DockerClient docker;
   private final ScheduledThreadPoolExecutor timer;
@@ -129,6 +139,7 @@ final class UserContainers implements AutoCloseable {
           throw failure;
         }
         HELD.add(c.id());
+        e.aliveAtNanos = System.nanoTime();
         f.complete(new Held(c, image));
         log.info("gateway: {}'s container {} made (user mode)", key.user(), shortId(c.id()));
         return c;
@@ -146,7 +157,11 @@ final class UserContainers implements AutoCloseable {
       }
       boolean dead;
       try {
-        dead = !running(h.container().id());
+        dead = System.nanoTime() - e.aliveAtNanos > TRUSTED_FOR.toNanos()
+            && !running(h.container().id());
+        if (!dead) {
+          e.aliveAtNanos = System.nanoTime();
+        }
       } catch (RuntimeException failure) {
         release(key);
         throw failure;
@@ -226,6 +241,63 @@ final class UserContainers implements AutoCloseable {
     }
     HELD.remove(h.container().id());
     h.container().remove();
+  }
+
+  /**
+   * An exec of a connection that holds {@code key}'s container found {@code old} gone or
+   * stopped: the container that replaces it, made now by {@code launch} unless another
+   * connection of the user replaced it already. The connection keeps its hold.
+   *
+   * @throws RemoteDockerException what {@code launch} throws, TIMED_OUT past {@code wait}
+   */
+  OnDemandContainer replace(Key key, OnDemandContainer old, String image,
+      Supplier<OnDemandContainer> launch, Duration wait) {
+    Entry e;
+    CompletableFuture<Held> f;
+    boolean mine = false;
+    synchronized (this) {
+      e = entries.get(key);
+      if (e == null || closed) {
+        throw new RemoteDockerException(RemoteDockerException.Reason.CONTAINER_NOT_FOUND,
+            key.user() + "'s container is gone");
+      }
+      Held now = e.current != null && e.current.isDone() && !e.current.isCompletedExceptionally()
+          ? e.current.join() : null;
+      if (e.current == null || e.current.isCompletedExceptionally()
+          || (now != null && now.container() == old)) {
+        e.current = new CompletableFuture<>();
+        mine = true;
+      }
+      f = e.current;
+    }
+    if (!mine) {
+      Held h = await(f, key, wait);
+      if (h == null) {
+        throw new RemoteDockerException(RemoteDockerException.Reason.CONTAINER_FAILED,
+            key.user() + "'s container could not be made again");
+      }
+      return h.container();
+    }
+    HELD.remove(old.id());
+    old.remove();
+    OnDemandContainer c;
+    try {
+      c = launch.get();
+    } catch (RuntimeException failure) {
+      synchronized (this) {
+        if (e.current == f) {
+          e.current = null;
+        }
+      }
+      f.completeExceptionally(failure);
+      throw failure;
+    }
+    HELD.add(c.id());
+    e.aliveAtNanos = System.nanoTime();
+    f.complete(new Held(c, image));
+    log.info("gateway: {}'s container {} was gone; {} made in its place (user mode)",
+        key.user(), shortId(old.id()), shortId(c.id()));
+    return c;
   }
 
   /** A connection of {@code key}'s user ended; the last one starts the idle time. */
