@@ -122,6 +122,7 @@ public final class GatewayServer implements AutoCloseable {
     if (options.legacyAlgorithms()) {
       log.warn("gateway {}: legacy algorithms on (NIST-curve key exchange, SHA-1 MACs and "
           + "ssh-rsa signatures are offered): only for clients too old for the modern set", id);
+      Algorithms.legacy(sshd);
     } else {
       Algorithms.modern(sshd);
     }

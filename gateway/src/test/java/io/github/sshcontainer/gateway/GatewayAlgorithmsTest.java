@@ -11,6 +11,7 @@ import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import io.github.sshcontainer.gateway.internal.Sntrup761Kex;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Prerequisites;
 import java.io.File;
@@ -129,6 +130,35 @@ class GatewayAlgorithmsTest {
         "asyncio.run(main())"), String.valueOf(gateway.server.port()),
         gateway.knownHosts().toString(), lab().clientKey().toString()));
     assertTrue(asyncssh.contains("asyncssh-ok"), asyncssh);
+  }
+
+  /**
+   * OpenSSH 9.2 picks sntrup761x25519 first; the gateway answers it with its own sntrup761
+   * encapsulation (BouncyCastle's cost most of a login's CPU), under both names, with the
+   * modern and the legacy algorithm sets.
+   */
+  @Test
+  void openSshsSntrup761KeyExchangeGoesThroughOurEncapsulation() throws Exception {
+    for (String kex : List.of("sntrup761x25519-sha512@openssh.com",
+        "sntrup761x25519-sha512")) {
+      assertLogsInThroughOurSntrup761(gateway, kex);
+    }
+    try (LabGateway legacy = LabGateway.start(tmp.resolve("legacy-sntrup"),
+        LabGateway.docker(), DockerBackendOptions.builder(busybox().build()).build(),
+        o -> o.legacyAlgorithms(true))) {
+      assertLogsInThroughOurSntrup761(legacy, "sntrup761x25519-sha512@openssh.com");
+    }
+  }
+
+  private static void assertLogsInThroughOurSntrup761(LabGateway g, String kex) {
+    long before = Sntrup761Kex.encapsulations();
+    OpenSshClient.Result ssh = g.client("sntrup").ssh("echo sntrup-ok", null, SOON, "-v",
+        "-o", "KexAlgorithms=" + kex);
+    assertEquals("sntrup-ok\n", ssh.out(), ssh.err());
+    assertTrue(ssh.err().lines().anyMatch(l -> l.strip().equals("debug1: kex: algorithm: "
+        + kex)), ssh.err());
+    assertEquals(before + 1, Sntrup761Kex.encapsulations(),
+        "one encapsulation by ssh-container's sntrup761 for this " + kex + " login");
   }
 
   @Test

@@ -6,6 +6,7 @@ import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.DHFactory;
 import org.apache.sshd.common.mac.BuiltinMacs;
 import org.apache.sshd.common.mac.Mac;
 import org.apache.sshd.common.signature.BuiltinSignatures;
@@ -55,16 +56,31 @@ public final class Algorithms {
 
   private Algorithms() {}
 
-  /** Restricts {@code sshd} to the modern set above, each one this JVM supports. */
+  /**
+   * Restricts {@code sshd} to the modern set above, each one this JVM supports, with {@link
+   * Sntrup761Kex}'s encapsulation for sntrup761x25519.
+   */
   public static void modern(SshServer sshd) {
-    sshd.setKeyExchangeFactories(KEY_EXCHANGE.stream().filter(BuiltinDHFactories::isSupported)
-        .map(ServerBuilder.DH2KEX).collect(Collectors.toList()));
+    sshd.setKeyExchangeFactories(KEY_EXCHANGE.stream()
+        .map(f -> Sntrup761Kex.replacing(f.getName()).orElse(f))
+        .filter(DHFactory::isSupported).map(ServerBuilder.DH2KEX)
+        .collect(Collectors.toList()));
     sshd.setCipherFactories(CIPHERS.stream().filter(BuiltinCiphers::isSupported)
         .<NamedFactory<Cipher>>map(c -> c).collect(Collectors.toList()));
     sshd.setMacFactories(MACS.stream().filter(BuiltinMacs::isSupported)
         .<NamedFactory<Mac>>map(m -> m).collect(Collectors.toList()));
     sshd.setSignatureFactories(SIGNATURES.stream().filter(BuiltinSignatures::isSupported)
         .<NamedFactory<Signature>>map(s -> s).collect(Collectors.toList()));
+  }
+
+  /**
+   * Leaves MINA's default key exchanges, the legacy set, as they are but for sntrup761x25519,
+   * which gets {@link Sntrup761Kex}'s encapsulation under the same name at the same place.
+   */
+  public static void legacy(SshServer sshd) {
+    sshd.setKeyExchangeFactories(sshd.getKeyExchangeFactories().stream()
+        .map(f -> Sntrup761Kex.replacing(f.getName()).map(ServerBuilder.DH2KEX).orElse(f))
+        .collect(Collectors.toList()));
   }
 
   /** The names of the key exchanges {@link #modern} offers, for the log. */
