@@ -127,9 +127,7 @@ class GatewayHomeVolumeTest {
         OpenSshClient.Result r = alice.ssh("cat ~/kept", null, SOON);
         assertEquals("mine", r.out().strip(), r.err());
       } finally {
-        g.docker.listContainersCmd().withShowAll(true).withLabelFilter(java.util.Map.of(
-            DockerBackend.USER_LABEL, "alice")).exec().forEach(c -> g.docker
-                .removeContainerCmd(c.getId()).withForce(true).exec());
+        g.awaitNoContainers("alice", SOON); // the gateway removes them as the connections end
         g.docker.removeVolumeCmd("sshcontainer-home-alice").exec();
       }
     }
