@@ -5,6 +5,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
+import io.github.sshcontainer.gateway.GatewayCounters;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
 import io.github.sshcontainer.gateway.Webhook;
@@ -29,12 +30,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The gateway against what people script today, in one run: {@code ssh gateway true} in
@@ -48,6 +54,9 @@ import java.util.function.Supplier;
  */
 public final class GatewayBenchmark {
   private static final Duration SOON = Duration.ofMinutes(2);
+  private static final String SNTRUP = "sntrup761x25519-sha512@openssh.com";
+  private static final String CURVE = "curve25519-sha256";
+  private static final String MLKEM = "mlkem768x25519-sha256";
   private final boolean quick;
   private final Report report;
 
@@ -65,14 +74,162 @@ public final class GatewayBenchmark {
     Lab lab = Lab.shared();
     b.scenario(lab, "loopback", Duration.ZERO);
     b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
+    b.cpu(lab);
     System.out.println(b.report.table("ssh true: OpenSSH login alone; ssh+docker: `ssh host "
         + "docker run --rm --network none IMAGE true` with " + DockerCli.debian() + " on the "
         + "host; gateway: `ssh -p PORT user@gateway true` in connection mode, its Docker host "
         + "reached over SSH (the delay on both of its legs at 20 ms). The two 256 MiB rows "
         + "compare the gateway with itself: the ssh+docker column is the gateway without an "
-        + "audit directory, the gateway column the same with session recordings on."));
+        + "audit directory, the gateway column the same with session recordings on. CPU rows: "
+        + "the ssh+docker column is sshd's CPU per `ssh host true` (listener and the "
+        + "per-connection processes it reaped), the gateway column the JVM's per `ssh gateway "
+        + "true` in connection mode, both over the same logins one after the other, no proxy "
+        + "in between: \"all JVM\" is the whole process (the benchmark's few threads "
+        + "included), \"excl. JIT+GC\" leaves out the compiler and collector threads (C1/C2 "
+        + "CompilerThread, GC Thread#, G1 *, VM Thread) and the benchmark's own (main, process "
+        + "reaper, MINA's client). The Docker host's work (sshd's tunnel session, dockerd, "
+        + "containerd, runc) is in neither column."));
     b.report.writeJson(out);
     System.exit(0);
+  }
+
+  /**
+   * CPU per login, the gateway's beside sshd's, per key exchange a client may pick: {@code ssh
+   * -o KexAlgorithms=…} for sntrup761x25519 (OpenSSH 9.x's default) and curve25519, and MINA's
+   * client in this JVM for mlkem768x25519 (OpenSSH 9.9's default; Debian 12's 9.2 has none),
+   * against sshd's curve25519. One login at a time, each side's batch read once every
+   * connection has ended (the gateway has removed its container, sshd has reaped its
+   * processes). Many logins first, so that the JIT compiler has done most of its work; what it
+   * still does is in the "all JVM" rows only. No {@link DelayProxy} here: its threads would be
+   * in the JVM's figure.
+   */
+  private void cpu(Lab lab) throws Exception {
+    DockerDaemon daemon = lab.docker();
+    Path dir = Files.createTempDirectory("sshc-bench-cpu");
+    try (Sshd host = lab.startSshd("bench-gw-cpu", lab.hostKey(), List.of())) {
+      Path hostKh = Files.writeString(dir.resolve("host_kh"), Keys.knownHostsLine(
+          lab.hostKey(), host.port()) + "\n");
+      DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab.destination())
+          .target(SshTarget.of(lab.user(), "127.0.0.1", host.port()))
+          .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
+          .remoteSocket(daemon.socket().toString()).build());
+      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(
+          busybox()).build(), BackendEvents.NONE);
+      Path authorized = Files.copy(Path.of(lab.clientKey() + ".pub"), dir.resolve("ak"));
+      GatewayCounters counters = new GatewayCounters();
+      GatewayServer gateway = GatewayServer.start(GatewayOptions.builder(dir.resolve("hk"))
+          .listen("127.0.0.1", 0).authorizedKeys(authorized).build(), backend, counters);
+      try (MinaClient mina = new MinaClient(MLKEM, lab.clientKey(), Files.writeString(
+          dir.resolve("gw_kh"), Keys.knownHostsLine(dir.resolve("hk"), gateway.port()) + "\n"),
+          gateway.port(), "bench")) {
+        OpenSshClient toGateway = new OpenSshClient(lab.clientKey(), dir.resolve("gw_kh"),
+            gateway.port(), "bench");
+        OpenSshClient toHost = new OpenSshClient(lab.clientKey(), hostKh, host.port(),
+            lab.user());
+        Map<String, Runnable> logins = new LinkedHashMap<>();
+        logins.put(SNTRUP, () -> millis(toGateway, "true", SNTRUP));
+        logins.put(CURVE, () -> millis(toGateway, "true", CURVE));
+        logins.put(MLKEM, () -> mina.run("true"));
+        for (int i = 0; i < (quick ? 4 : 10); i++) { // warm-up: 30 logins, 10 of each
+          for (Runnable login : logins.values()) {
+            login.run();
+          }
+        }
+        int n = quick ? 10 : 30;
+        double sshdCurve = 0;
+        for (Map.Entry<String, Runnable> kex : logins.entrySet()) {
+          String k = kex.getKey();
+          String shortName = k.replaceAll("-sha.*", ""); // curve25519, sntrup761x25519, …
+          ThreadCpu.Usage used = gatewayCpu(gateway, counters, n, kex.getValue());
+          double own = (used.all() - used.jitAndGc() - used.sum(GatewayBenchmark::benchmarks))
+              / 1e6 / n;
+          System.out.printf("gateway CPU per login, %s, by thread (ms): %s, ended threads "
+              + "%.1f%n", k, perLogin(used.byName(), n), used.ended() / 1e6 / n);
+          if (k.equals(MLKEM)) {
+            report.add("loopback", "CPU/login " + shortName + " (MINA client), excl. JIT+GC "
+                + "| sshd curve25519", "ms", true, 0, sshdCurve, own, "<= 1.5x");
+            continue;
+          }
+          double sshd = sshdCpu(host, n, () -> millis(toHost, "true", k));
+          sshdCurve = sshd;
+          report.add("loopback", "CPU/login " + shortName + ", all JVM | sshd", "ms", true, 0,
+              sshd, used.all() / 1e6 / n, "<= 1.5x");
+          report.add("loopback", "CPU/login " + shortName + ", excl. JIT+GC | sshd", "ms",
+              true, 0, sshd, own, "<= 1.5x");
+        }
+      } finally {
+        gateway.close();
+        backend.close();
+        docker.close();
+      }
+    }
+  }
+
+  /** The threads that are the benchmark's, not the gateway's, as {@link ThreadCpu} names them. */
+  private static boolean benchmarks(String thread) {
+    return thread.equals("java") // the main thread, which starts the clients
+        || thread.equals("process reaper") || thread.startsWith("lab-")
+        || thread.startsWith("sshd-SshClient") || thread.startsWith("pool-N-thread");
+  }
+
+  /** The JVM's CPU over {@code n} logins, each connection ended (its container removed). */
+  private static ThreadCpu.Usage gatewayCpu(GatewayServer gateway, GatewayCounters counters,
+      int n, Runnable login) throws InterruptedException {
+    awaitClosed(gateway, counters);
+    ThreadCpu.Snapshot before = ThreadCpu.take();
+    for (int i = 0; i < n; i++) {
+      login.run();
+    }
+    awaitClosed(gateway, counters);
+    return ThreadCpu.since(before);
+  }
+
+  private static void awaitClosed(GatewayServer gateway, GatewayCounters counters)
+      throws InterruptedException {
+    long end = System.nanoTime() + SOON.toNanos();
+    while (gateway.openConnections() > 0 || counters.snapshot().openConnections() > 0) {
+      if (System.nanoTime() > end) {
+        throw new IllegalStateException("the gateway still has " + gateway.openConnections()
+            + " connections open after " + SOON);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** sshd's CPU per login over {@code n}: its listener's and that of the children it reaped. */
+  private static double sshdCpu(Sshd sshd, int n, Runnable login) throws InterruptedException {
+    CpuClock clock = CpuClock.withReapedChildren(sshd.pid());
+    Set<Long> before = children(sshd.pid()); // the gateway's tunnel to the Docker host
+    long c0 = clock.nanos();
+    for (int i = 0; i < n; i++) {
+      login.run();
+    }
+    long end = System.nanoTime() + SOON.toNanos();
+    while (!before.containsAll(children(sshd.pid()))) {
+      if (System.nanoTime() > end) {
+        throw new IllegalStateException("sshd pid " + sshd.pid() + " has not reaped its "
+            + "connections' processes after " + SOON);
+      }
+      Thread.sleep(20);
+    }
+    return (clock.nanos() - c0) / 1e6 / n;
+  }
+
+  private static Set<Long> children(long pid) {
+    return ProcessHandle.of(pid).map(p -> p.children().map(ProcessHandle::pid)
+        .collect(Collectors.toSet())).orElse(Set.of());
+  }
+
+  private static String perLogin(Map<String, Long> byName, int n) {
+    return byName.entrySet().stream().filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e6 / n))
+        .collect(Collectors.joining(", "));
+  }
+
+  private static ContainerSpec busybox() {
+    return ContainerSpec.of(DockerDaemon.BUSYBOX).networkMode("none")
+        .pullPolicy(PullPolicy.NEVER).build();
   }
 
   private void scenario(Lab lab, String name, Duration oneWay) throws Exception {
@@ -86,10 +243,8 @@ public final class GatewayBenchmark {
           .target(SshTarget.of(lab.user(), "127.0.0.1", hostLeg.port()))
           .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
           .remoteSocket(daemon.socket().toString()).build());
-      ContainerSpec spec = ContainerSpec.of(DockerDaemon.BUSYBOX).networkMode("none")
-          .pullPolicy(PullPolicy.NEVER).build();
-      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(spec)
-          .build(), BackendEvents.NONE);
+      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(
+          busybox()).build(), BackendEvents.NONE);
       Path authorized = Files.copy(Path.of(lab.clientKey() + ".pub"), dir.resolve("ak"));
       GatewayServer gateway = GatewayServer.start(GatewayOptions.builder(dir.resolve("hk"))
           .listen("127.0.0.1", 0).authorizedKeys(authorized).maxConnectionsPerUser(100)
@@ -329,8 +484,14 @@ public final class GatewayBenchmark {
   }
 
   private static long millis(OpenSshClient c, String command) {
+    return millis(c, command, null);
+  }
+
+  /** {@code ssh … command}, offering only {@code kex} unless it is null. */
+  private static long millis(OpenSshClient c, String command, String kex) {
     long t0 = System.nanoTime();
-    OpenSshClient.Result r = c.ssh(command, null, SOON);
+    OpenSshClient.Result r = kex == null ? c.ssh(command, null, SOON)
+        : c.ssh(command, null, SOON, "-o", "KexAlgorithms=" + kex);
     if (r.code() != 0) {
       throw new IllegalStateException("`" + command + "` failed: " + r.err());
     }
