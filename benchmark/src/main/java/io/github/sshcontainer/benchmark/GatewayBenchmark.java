@@ -5,11 +5,9 @@ import com.sun.management.OperatingSystemMXBean;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
-import io.github.sshcontainer.gateway.GatewayCounters;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
 import io.github.sshcontainer.gateway.Webhook;
-import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
 import io.github.sshcontainer.lab.DelayProxy;
@@ -30,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,8 +44,11 @@ import java.util.stream.Collectors;
  * connection mode (login, container, exec, exit, removal) against {@code ssh docker-host docker
  * run --rm IMAGE true} (OpenSSH plus the Docker CLI on the host), with a plain {@code ssh host
  * true} as the floor; medians of 10, on loopback and at 20 ms RTT (on the client's leg and on
- * the gateway's leg to the Docker host); logins per second with 8 clients at once; and memory
- * per open connection (the gateway's heap and RSS against an sshd session's PSS).
+ * the gateway's leg to the Docker host); the same with a warm pool of 8 containers and in user
+ * mode (the user's container running: login, exec, exit) against {@code ssh host true}; logins
+ * per second with 8 clients at once; memory per open connection (the gateway's heap and RSS
+ * against an sshd session's PSS); and CPU per login, the gateway's against sshd's, per key
+ * exchange ({@link #cpu}).
  *
  * <p>Usage: {@code GatewayBenchmark [--quick] [--out FILE]}.
  */
@@ -78,16 +78,19 @@ public final class GatewayBenchmark {
     System.out.println(b.report.table("ssh true: OpenSSH login alone; ssh+docker: `ssh host "
         + "docker run --rm --network none IMAGE true` with " + DockerCli.debian() + " on the "
         + "host; gateway: `ssh -p PORT user@gateway true` in connection mode, its Docker host "
-        + "reached over SSH (the delay on both of its legs at 20 ms). The two 256 MiB rows "
+        + "reached over SSH (the delay on both of its legs at 20 ms); warm pool: the same with "
+        + "8 containers kept created and started (a login takes one); user mode: the user's "
+        + "one container already running, each login an exec in it. The two 256 MiB rows "
         + "compare the gateway with itself: the ssh+docker column is the gateway without an "
         + "audit directory, the gateway column the same with session recordings on. CPU rows: "
         + "the ssh+docker column is sshd's CPU per `ssh host true` (listener and the "
         + "per-connection processes it reaped), the gateway column the JVM's per `ssh gateway "
-        + "true` in connection mode, both over the same logins one after the other, no proxy "
-        + "in between: \"all JVM\" is the whole process (the benchmark's few threads "
-        + "included), \"excl. JIT+GC\" leaves out the compiler and collector threads (C1/C2 "
-        + "CompilerThread, GC Thread#, G1 *, VM Thread) and the benchmark's own (main, process "
-        + "reaper, MINA's client). The Docker host's work (sshd's tunnel session, dockerd, "
+        + "true`, 30 logins one at a time each, no proxy in between, the warm pool's refill "
+        + "and the containers' removal included: \"all JVM\" is the whole process (the "
+        + "benchmark's few threads included), \"excl. JIT+GC\" leaves out the compiler and "
+        + "collector threads (C1/C2 CompilerThread, GC Thread#, G1 *, VM Thread) and the "
+        + "benchmark's own (main, process reaper, MINA's client); warm pool and user mode with "
+        + "sntrup761x25519. The Docker host's work (sshd's tunnel session, dockerd, "
         + "containerd, runc) is in neither column."));
     b.report.writeJson(out);
     System.exit(0);
@@ -97,11 +100,12 @@ public final class GatewayBenchmark {
    * CPU per login, the gateway's beside sshd's, per key exchange a client may pick: {@code ssh
    * -o KexAlgorithms=…} for sntrup761x25519 (OpenSSH 9.x's default) and curve25519, and MINA's
    * client in this JVM for mlkem768x25519 (OpenSSH 9.9's default; Debian 12's 9.2 has none),
-   * against sshd's curve25519. One login at a time, each side's batch read once every
-   * connection has ended (the gateway has removed its container, sshd has reaped its
-   * processes). Many logins first, so that the JIT compiler has done most of its work; what it
-   * still does is in the "all JVM" rows only. No {@link DelayProxy} here: its threads would be
-   * in the JVM's figure.
+   * against sshd's curve25519; then the warm pool and user mode with sntrup761x25519. One login
+   * at a time, each side's batch read once its work is done (the gateway's connections ended,
+   * their containers removed, its warm pool full again; sshd's processes reaped). Logins of
+   * every kind first, so that the JIT compiler has done most of its work; what it still does is
+   * in the "all JVM" rows only. No {@link DelayProxy} here: its threads would be in the JVM's
+   * figure.
    */
   private void cpu(Lab lab) throws Exception {
     DockerDaemon daemon = lab.docker();
@@ -113,56 +117,63 @@ public final class GatewayBenchmark {
           .target(SshTarget.of(lab.user(), "127.0.0.1", host.port()))
           .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
           .remoteSocket(daemon.socket().toString()).build());
-      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(
-          busybox()).build(), BackendEvents.NONE);
-      Path authorized = Files.copy(Path.of(lab.clientKey() + ".pub"), dir.resolve("ak"));
-      GatewayCounters counters = new GatewayCounters();
-      GatewayServer gateway = GatewayServer.start(GatewayOptions.builder(dir.resolve("hk"))
-          .listen("127.0.0.1", 0).authorizedKeys(authorized).build(), backend, counters);
-      try (MinaClient mina = new MinaClient(MLKEM, lab.clientKey(), Files.writeString(
-          dir.resolve("gw_kh"), Keys.knownHostsLine(dir.resolve("hk"), gateway.port()) + "\n"),
-          gateway.port(), "bench")) {
-        OpenSshClient toGateway = new OpenSshClient(lab.clientKey(), dir.resolve("gw_kh"),
-            gateway.port(), "bench");
+      try (GatewayUnderTest cold = GatewayUnderTest.start(lab, docker, cold(), dir, null);
+          GatewayUnderTest warm = GatewayUnderTest.start(lab, docker, warm(), dir, null);
+          GatewayUnderTest user = GatewayUnderTest.start(lab, docker, user(), dir, null);
+          MinaClient mina = new MinaClient(MLKEM, lab.clientKey(), cold.client().knownHosts(),
+              cold.port(), "bench")) {
         OpenSshClient toHost = new OpenSshClient(lab.clientKey(), hostKh, host.port(),
             lab.user());
-        Map<String, Runnable> logins = new LinkedHashMap<>();
-        logins.put(SNTRUP, () -> millis(toGateway, "true", SNTRUP));
-        logins.put(CURVE, () -> millis(toGateway, "true", CURVE));
-        logins.put(MLKEM, () -> mina.run("true"));
-        for (int i = 0; i < (quick ? 4 : 10); i++) { // warm-up: 30 logins, 10 of each
-          for (Runnable login : logins.values()) {
+        Runnable sntrup = () -> millis(cold.client(), "true", SNTRUP);
+        Runnable curve = () -> millis(cold.client(), "true", CURVE);
+        Runnable mlkem = () -> mina.run("true");
+        Runnable pooled = () -> millis(warm.client(), "true", SNTRUP);
+        Runnable shared = () -> millis(user.client(), "true", SNTRUP);
+        for (int i = 0; i < (quick ? 2 : 8); i++) { // warm-up: 40 logins, 8 of each
+          for (Runnable login : List.of(sntrup, curve, mlkem, pooled, shared)) {
             login.run();
           }
         }
         int n = quick ? 10 : 30;
-        double sshdCurve = 0;
-        for (Map.Entry<String, Runnable> kex : logins.entrySet()) {
-          String k = kex.getKey();
-          String shortName = k.replaceAll("-sha.*", ""); // curve25519, sntrup761x25519, …
-          ThreadCpu.Usage used = gatewayCpu(gateway, counters, n, kex.getValue());
-          double own = (used.all() - used.jitAndGc() - used.sum(GatewayBenchmark::benchmarks))
-              / 1e6 / n;
-          System.out.printf("gateway CPU per login, %s, by thread (ms): %s, ended threads "
-              + "%.1f%n", k, perLogin(used.byName(), n), used.ended() / 1e6 / n);
-          if (k.equals(MLKEM)) {
-            report.add("loopback", "CPU/login " + shortName + " (MINA client), excl. JIT+GC "
-                + "| sshd curve25519", "ms", true, 0, sshdCurve, own, "<= 1.5x");
-            continue;
-          }
-          double sshd = sshdCpu(host, n, () -> millis(toHost, "true", k));
-          sshdCurve = sshd;
-          report.add("loopback", "CPU/login " + shortName + ", all JVM | sshd", "ms", true, 0,
-              sshd, used.all() / 1e6 / n, "<= 1.5x");
-          report.add("loopback", "CPU/login " + shortName + ", excl. JIT+GC | sshd", "ms",
-              true, 0, sshd, own, "<= 1.5x");
-        }
+        double sshdSntrup = sshdCpu(host, n, () -> millis(toHost, "true", SNTRUP));
+        double sshdCurve = sshdCpu(host, n, () -> millis(toHost, "true", CURVE));
+        cpuRows("sntrup761x25519", "sshd", cold, n, sntrup, sshdSntrup, true);
+        cpuRows("curve25519", "sshd", cold, n, curve, sshdCurve, true);
+        cpuRows("mlkem768x25519 (MINA client)", "sshd curve25519", cold, n, mlkem, sshdCurve,
+            false);
+        cpuRows("sntrup761x25519 warm pool", "sshd", warm, n, pooled, sshdSntrup, false);
+        cpuRows("sntrup761x25519 user mode", "sshd", user, n, shared, sshdSntrup, false);
       } finally {
-        gateway.close();
-        backend.close();
         docker.close();
       }
     }
+  }
+
+  /**
+   * The gateway's CPU over {@code n} logins, against sshd's {@code sshd} per login: the row
+   * leaving out the JIT compiler, the collector and the benchmark's threads, and with {@code
+   * allJvm} the one with the whole process; the CPU by thread printed.
+   */
+  private void cpuRows(String what, String versus, GatewayUnderTest gateway, int n,
+      Runnable login, double sshd, boolean allJvm) throws InterruptedException {
+    gateway.awaitIdle();
+    ThreadCpu.Snapshot before = ThreadCpu.take();
+    for (int i = 0; i < n; i++) {
+      login.run();
+    }
+    gateway.awaitIdle();
+    ThreadCpu.Usage used = ThreadCpu.since(before);
+    double own = (used.all() - used.jitAndGc() - used.sum(GatewayBenchmark::benchmarks))
+        / 1e6 / n;
+    System.out.printf("gateway CPU per login, %s: all JVM %.1f ms; by thread: %s, ended "
+        + "threads %.1f%n", what, used.all() / 1e6 / n, perLogin(used.byName(), n),
+        used.ended() / 1e6 / n);
+    if (allJvm) {
+      report.add("loopback", "CPU/login " + what + ", all JVM | " + versus, "ms", true, 0,
+          sshd, used.all() / 1e6 / n, "<= 1.5x");
+    }
+    report.add("loopback", "CPU/login " + what + ", excl. JIT+GC | " + versus, "ms", true, 0,
+        sshd, own, "<= 1.5x");
   }
 
   /** The threads that are the benchmark's, not the gateway's, as {@link ThreadCpu} names them. */
@@ -170,30 +181,6 @@ public final class GatewayBenchmark {
     return thread.equals("java") // the main thread, which starts the clients
         || thread.equals("process reaper") || thread.startsWith("lab-")
         || thread.startsWith("sshd-SshClient") || thread.startsWith("pool-N-thread");
-  }
-
-  /** The JVM's CPU over {@code n} logins, each connection ended (its container removed). */
-  private static ThreadCpu.Usage gatewayCpu(GatewayServer gateway, GatewayCounters counters,
-      int n, Runnable login) throws InterruptedException {
-    awaitClosed(gateway, counters);
-    ThreadCpu.Snapshot before = ThreadCpu.take();
-    for (int i = 0; i < n; i++) {
-      login.run();
-    }
-    awaitClosed(gateway, counters);
-    return ThreadCpu.since(before);
-  }
-
-  private static void awaitClosed(GatewayServer gateway, GatewayCounters counters)
-      throws InterruptedException {
-    long end = System.nanoTime() + SOON.toNanos();
-    while (gateway.openConnections() > 0 || counters.snapshot().openConnections() > 0) {
-      if (System.nanoTime() > end) {
-        throw new IllegalStateException("the gateway still has " + gateway.openConnections()
-            + " connections open after " + SOON);
-      }
-      Thread.sleep(20);
-    }
   }
 
   /** sshd's CPU per login over {@code n}: its listener's and that of the children it reaped. */
@@ -243,58 +230,82 @@ public final class GatewayBenchmark {
           .target(SshTarget.of(lab.user(), "127.0.0.1", hostLeg.port()))
           .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
           .remoteSocket(daemon.socket().toString()).build());
-      DockerBackend backend = DockerBackend.create(docker, DockerBackendOptions.builder(
-          busybox()).build(), BackendEvents.NONE);
-      Path authorized = Files.copy(Path.of(lab.clientKey() + ".pub"), dir.resolve("ak"));
-      GatewayServer gateway = GatewayServer.start(GatewayOptions.builder(dir.resolve("hk"))
-          .listen("127.0.0.1", 0).authorizedKeys(authorized).maxConnectionsPerUser(100)
-          .maxUnauthenticated(100).build(), backend);
-      try (DelayProxy clientLeg = DelayProxy.start(gateway.port(), oneWay)) {
-        Path gwKh = Files.writeString(dir.resolve("gw_kh"), Keys.knownHostsLine(
-            dir.resolve("hk"), clientLeg.port()) + "\n");
-        OpenSshClient toGateway = new OpenSshClient(lab.clientKey(), gwKh, clientLeg.port(),
-            "bench");
+      try (GatewayUnderTest cold = GatewayUnderTest.start(lab, docker, cold(), dir, oneWay);
+          GatewayUnderTest warm = GatewayUnderTest.start(lab, docker, warm(), dir, oneWay);
+          GatewayUnderTest user = GatewayUnderTest.start(lab, docker, user(), dir, oneWay)) {
         OpenSshClient toHost = new OpenSshClient(lab.clientKey(), hostKh, hostLeg.port(),
             lab.user());
         String dockerRun = "'" + DockerCli.debian().path() + "' -H unix://" + daemon.socket()
             + " run --rm --network none " + DockerDaemon.BUSYBOX + " true";
         Supplier<Long> floor = () -> millis(toHost, "true");
         Supplier<Long> scripted = () -> millis(toHost, dockerRun);
-        Supplier<Long> ours = () -> millis(toGateway, "true");
-        for (int i = 0; i < 2; i++) { // warm-up
+        Supplier<Long> ours = () -> millis(cold.client(), "true");
+        Supplier<Long> pooled = () -> millis(warm.client(), "true");
+        Supplier<Long> shared = () -> millis(user.client(), "true");
+        for (int i = 0; i < 2; i++) { // warm-up; the user's container is made here
           floor.get();
           scripted.get();
           ours.get();
+          pooled.get();
+          shared.get();
         }
+        warm.awaitIdle(); // the pool full
         int n = quick ? 3 : 10;
-        long[][] samples = new long[3][n];
+        long[][] samples = new long[5][n];
         long cpu0 = cpuNanos();
         long cpuGateway = 0;
-        for (int i = 0; i < n; i++) { // alternate, so that drift hits all three alike
+        for (int i = 0; i < n; i++) { // alternate, so that drift hits all alike
           samples[0][i] = floor.get();
           samples[1][i] = scripted.get();
           long c0 = cpuNanos();
           samples[2][i] = ours.get();
           cpuGateway += cpuNanos() - c0;
+          samples[3][i] = pooled.get();
+          samples[4][i] = shared.get();
         }
         report.add(name, "login+container+exit (median of " + n + ")", "ms", true,
             median(samples[0]), median(samples[1]), median(samples[2]), "");
-        System.out.printf("gateway JVM CPU per login: %.1f ms (all three paths: %.1f ms)%n",
+        report.add(name, "login+container+exit, warm pool of 8", "ms", true,
+            median(samples[0]), median(samples[1]), median(samples[3]), "");
+        report.add(name, "login+exec+exit: ssh true | user mode", "ms", true, 0,
+            median(samples[0]), median(samples[4]), "");
+        System.out.printf("gateway JVM CPU per login: %.1f ms (all five paths: %.1f ms)%n",
             cpuGateway / 1e6 / n, (cpuNanos() - cpu0) / 1e6 / n);
         int logins = quick ? 16 : 40;
-        report.add(name, "logins/s, 8 clients at once", "1/s", false,
-            rate(8, logins, floor), rate(8, logins, scripted), rate(8, logins, ours), "");
+        double floorRate = rate(8, logins, floor);
+        double scriptedRate = rate(8, logins, scripted);
+        report.add(name, "logins/s, 8 clients at once", "1/s", false, floorRate,
+            scriptedRate, rate(8, logins, ours), "");
+        warm.awaitIdle();
+        report.add(name, "logins/s, 8 clients, warm pool of 8", "1/s", false, floorRate,
+            scriptedRate, rate(8, logins, pooled), "");
+        report.add(name, "logins/s, 8 clients: ssh true | user mode", "1/s", false, 0,
+            floorRate, rate(8, logins, shared), "");
         if (oneWay.isZero()) {
-          memory(name, toGateway, toHost, host, dir);
-          recording(name, lab, backend, dir);
-          authentication(name, lab, backend, dir);
+          memory(name, cold.client(), toHost, host, dir);
+          recording(name, lab, cold.backend(), dir);
+          authentication(name, lab, cold.backend(), dir);
         }
       } finally {
-        gateway.close();
-        backend.close();
         docker.close();
       }
     }
+  }
+
+  /** Connection mode, cold: a container made per login (the gateway's default). */
+  private static DockerBackendOptions cold() {
+    return DockerBackendOptions.builder(busybox()).build();
+  }
+
+  /** Connection mode with 8 containers kept created and started; a login takes one. */
+  private static DockerBackendOptions warm() {
+    return DockerBackendOptions.builder(busybox()).warm(8).build();
+  }
+
+  /** User mode: the user's one container, kept after the last connection (past the run). */
+  private static DockerBackendOptions user() {
+    return DockerBackendOptions.builder(busybox()).mode(DockerBackendOptions.Mode.USER)
+        .userIdleTimeout(Duration.ofHours(1)).build();
   }
 
   /**
