@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Containers of the backend's top-level options, created and started ahead of the logins that
- * take them ({@link DockerBackendOptions.Builder#warm}). One thread refills the pool after each
- * take, one container at a time, and backs off (1 s doubling to a minute) while the daemon
- * fails; it never holds more than {@code size}. Each pooled container carries the owner labels
+ * take them ({@link DockerBackendOptions.Builder#warm}). The pool refills after each take, with
+ * at most {@link #MAX_FILLERS} launches at once, and backs off (1 s doubling to a minute) while
+ * the daemon fails; it never holds more than {@code size}. Each pooled container carries the owner labels
  * (a killed gateway's pool is removed by the next start's orphan sweep) and {@link
  * DockerBackend#POOL_LABEL}. A take checks that the container still runs (one inspect): one that
  * died or was removed behind the gateway's back is dropped, never handed out. Thread-safe.
@@ -42,8 +42,12 @@ final class WarmPool implements AutoCloseable {
   private final Deque<OnDemandContainer> ready = new ArrayDeque<>();
   /** Guarded by this. */
   private Generation generation;
-  /** Guarded by this. */
-  private boolean filling;
+  /** Fill tasks running or scheduled. Guarded by this. */
+  private int fillers;
+  /** Launches under way. Guarded by this. */
+  private int launching;
+  /** Launches at once: a refill after a burst of logins overlaps the daemon's round trips. */
+  static final int MAX_FILLERS = 2;
   /** Guarded by this. */
   private boolean closed;
   /** Guarded by this. */
@@ -58,6 +62,7 @@ final class WarmPool implements AutoCloseable {
     int n = POOLS.incrementAndGet();
     this.filler = new ScheduledThreadPoolExecutor(1, r -> daemon(r,
         "ssh-container-warm-pool-" + n));
+    filler.setCorePoolSize(MAX_FILLERS);
     filler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a back-off wait ends
     this.chores = Executors.newSingleThreadExecutor(r -> daemon(r,
         "ssh-container-warm-pool-chores-" + n));
@@ -157,16 +162,17 @@ final class WarmPool implements AutoCloseable {
 
   private void schedule(long delayMs) {
     synchronized (this) {
-      if (closed || filling) {
+      if (closed || fillers >= MAX_FILLERS
+          || ready.size() + launching + fillers >= generation.size()) {
         return;
       }
-      filling = true;
+      fillers++;
     }
     try {
       filler.schedule(this::fill, delayMs, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException closing) {
       synchronized (this) {
-        filling = false;
+        fillers--;
       }
     }
   }
@@ -176,11 +182,15 @@ final class WarmPool implements AutoCloseable {
     while (true) {
       Generation g;
       synchronized (this) {
-        if (closed || ready.size() >= generation.size()) {
-          filling = false;
+        if (closed || ready.size() + launching >= generation.size()) {
+          fillers--;
           return;
         }
         g = generation;
+        launching++;
+      }
+      if (fillers() < MAX_FILLERS) {
+        schedule(0); // another launch beside this one, while more are missing
       }
       OnDemandContainer c;
       try {
@@ -188,9 +198,10 @@ final class WarmPool implements AutoCloseable {
       } catch (RuntimeException e) {
         long wait;
         synchronized (this) {
+          launching--;
           backoffMs = backoffMs == 0 ? 1000 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
           wait = backoffMs;
-          filling = false;
+          fillers--;
         }
         if (wait == 1000) {
           log.warn("gateway: cannot make a warm container of {}: {}; trying again, waiting "
@@ -211,6 +222,7 @@ final class WarmPool implements AutoCloseable {
       boolean keep;
       boolean recovered;
       synchronized (this) {
+        launching--;
         keep = !closed && generation == g && ready.size() < g.size();
         recovered = backoffMs > 0;
         backoffMs = 0;
@@ -225,6 +237,10 @@ final class WarmPool implements AutoCloseable {
         c.remove();
       }
     }
+  }
+
+  private synchronized int fillers() {
+    return fillers;
   }
 
   private void discard(List<OnDemandContainer> containers) {
