@@ -190,6 +190,21 @@ public final class OnDemandContainer implements AutoCloseable {
     return id;
   }
 
+  /**
+   * Whether the container runs now, asked of the daemon (one inspect): false when it has
+   * stopped or is gone.
+   *
+   * @throws RuntimeException what docker-java throws when the daemon cannot be asked
+   */
+  public boolean running() {
+    try {
+      var state = docker.inspectContainerCmd(id).exec().getState();
+      return state != null && Boolean.TRUE.equals(state.getRunning());
+    } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+      return false;
+    }
+  }
+
   public String image() {
     return spec.image();
   }

@@ -1,8 +1,6 @@
 package io.github.sshcontainer.gateway.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.OnDemandContainer;
@@ -158,7 +156,7 @@ final class UserContainers implements AutoCloseable {
       boolean dead;
       try {
         dead = System.nanoTime() - e.aliveAtNanos > TRUSTED_FOR.toNanos()
-            && !running(h.container().id());
+            && !h.container().running();
         if (!dead) {
           e.aliveAtNanos = System.nanoTime();
         }
@@ -202,16 +200,6 @@ final class UserContainers implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new RemoteDockerException(RemoteDockerException.Reason.TIMED_OUT,
           "interrupted waiting for " + key.user() + "'s container", e);
-    }
-  }
-
-  private boolean running(String id) {
-    try {
-      InspectContainerResponse.ContainerState s = docker.inspectContainerCmd(id).exec()
-          .getState();
-      return s != null && Boolean.TRUE.equals(s.getRunning());
-    } catch (NotFoundException gone) {
-      return false;
     }
   }
 

@@ -1,8 +1,6 @@
 package io.github.sshcontainer.gateway.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import io.github.sshcontainer.docker.ContainerSpec;
 import io.github.sshcontainer.docker.OnDemandContainer;
 import java.time.Duration;
@@ -101,7 +99,7 @@ final class WarmPool implements AutoCloseable {
         return Optional.empty();
       }
       schedule(0);
-      if (running(c.id())) {
+      if (running(c)) {
         return Optional.of(c);
       }
       log.info("gateway: warm container {} is no longer running; dropped",
@@ -110,15 +108,11 @@ final class WarmPool implements AutoCloseable {
     }
   }
 
-  private boolean running(String id) {
+  private static boolean running(OnDemandContainer c) {
     try {
-      InspectContainerResponse.ContainerState s = docker.inspectContainerCmd(id).exec()
-          .getState();
-      return s != null && Boolean.TRUE.equals(s.getRunning());
-    } catch (NotFoundException gone) {
-      return false;
+      return c.running();
     } catch (RuntimeException e) {
-      log.debug("gateway: warm container {} not inspected: {}", id, e.toString());
+      log.debug("gateway: warm container {} not inspected: {}", c.id(), e.toString());
       return false;
     }
   }
