@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * #INPUT_BOUND} (64 KiB) plus one message (64 KiB at most); past it no more frames are read from
  * the websocket until the shell has taken half. Thread-safe.
  */
-final class WebSession {
+public final class WebSession {
   private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int OUTPUT_BOUND = 1 << 20;
@@ -667,7 +667,8 @@ final class WebSession {
   }
 
   /** The server side of one page's websocket; reads on demand (see {@link Input}). */
-  final class Endpoint implements Session.Listener {
+  /** Public as Jetty calls its methods through method handles. */
+  public final class Endpoint implements Session.Listener {
     final int columns;
     final int rows;
     volatile Session ws;
