@@ -200,25 +200,30 @@ public final class GatewayServer implements AutoCloseable {
 
   /** The file holding the key that signs web login links: the option's, else beside the host key. */
   private static Path linkKey(GatewayOptions options) {
-    return options.web().flatMap(WebOptions::linkKey).orElseGet(() -> options.hostKey()
-        .toAbsolutePath().resolveSibling("web_link_key"));
+    return linkKey(options.hostKey(), options.web().orElseThrow());
+  }
+
+  private static Path linkKey(Path hostKey, WebOptions web) {
+    return web.linkKey().orElseGet(() -> hostKey.toAbsolutePath().resolveSibling(
+        "web_link_key"));
   }
 
   /**
-   * A login link to the web terminal of the gateway that runs with {@code options}, for {@code
-   * user}, valid once for {@code ttl}: for an operator, who mints links without the user's
-   * key ({@code ssh-container gateway web-link USER}). It is signed with the running gateway's
-   * link key (beside its host key), which this process must be able to read.
+   * A login link to the web terminal {@code w} of the gateway whose host key is {@code
+   * hostKey}, for {@code user}, valid once for {@code ttl}: for an operator, who mints links
+   * without the user's key ({@code ssh-container gateway web-link USER}). It is signed with
+   * the running gateway's link key (by default beside its host key), which this process must
+   * be able to read; the running gateway spends it.
    *
-   * @throws IllegalStateException without the web terminal in {@code options}, without the
-   *     key file (the gateway makes it at its first start with the web terminal on), or when
-   *     the address users reach cannot be told (port 0 without a url)
+   * @throws IllegalStateException without the key file (the gateway makes it at its first
+   *     start with the web terminal on), or when the address users reach cannot be told
+   *     (port 0 without a url)
    */
-  public static String webLink(GatewayOptions options, String user, Duration ttl) {
+  public static String webLink(Path hostKey, WebOptions w, String user, Duration ttl) {
+    Objects.requireNonNull(hostKey, "hostKey");
+    Objects.requireNonNull(w, "w");
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(ttl, "ttl");
-    WebOptions w = options.web().orElseThrow(() -> new IllegalStateException("the web "
-        + "terminal is off in this configuration: give --web [HOST:]PORT"));
     if (w.port() == 0 && w.url().isEmpty()) {
       throw new IllegalStateException("the web terminal's port is 0 (any free one), so a "
           + "link cannot name it: give --web with a fixed port, or --web-url");
@@ -227,7 +232,7 @@ public final class GatewayServer implements AutoCloseable {
       throw new IllegalArgumentException("a link needs a user and a positive ttl (was '" + user
           + "', " + ttl + ")");
     }
-    String token = WebLinks.existing(linkKey(options)).mint(user, ttl);
+    String token = WebLinks.existing(linkKey(hostKey, w)).mint(user, ttl);
     return WebServer.base(w, w.port(), null) + "#t=" + token;
   }
 

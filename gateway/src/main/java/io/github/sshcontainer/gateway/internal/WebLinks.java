@@ -83,7 +83,7 @@ public final class WebLinks {
   public static WebLinks existing(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException("no web link key at " + file + ": the gateway makes it "
-          + "at its first start with --web; start it once (or give --web-link-key FILE)");
+          + "at its first start with --web; start it once, then mint links");
     }
     return new WebLinks(read(file), Clock.systemUTC());
   }
