@@ -8,6 +8,7 @@ import io.github.sshcontainer.docker.PullPolicy;
 import io.github.sshcontainer.docker.SshDocker;
 import io.github.sshcontainer.gateway.GatewayOptions;
 import io.github.sshcontainer.gateway.GatewayServer;
+import io.github.sshcontainer.gateway.WebOptions;
 import io.github.sshcontainer.gateway.Webhook;
 import io.github.sshcontainer.gateway.backend.BackendEvents;
 import io.github.sshcontainer.gateway.docker.DockerBackend;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true,
+    subcommands = GatewayWebLinkCommand.class,
     description = "An SSH server that lands every connection in a container made on demand on "
         + "the Docker host DEST (ssh://…, an ssh config alias, unix:///path or tcp://host:port "
         + "with TLS). Public keys only; forwarding refused; nothing runs on this host. Runs "
@@ -236,6 +238,39 @@ final class GatewayCommand implements Callable<Integer> {
           + "line is then `metrics on HOST:PORT`.")
   String metrics;
 
+  @Option(names = "--web", paramLabel = "[HOST:]PORT",
+      description = "Serve a terminal in the browser there (HOST defaults to 127.0.0.1; "
+          + "default: off). A user gets a login link with `ssh -s web-link`, an operator with "
+          + "`gateway web-link USER`. Plain HTTP only on loopback unless --web-insecure.")
+  String web;
+
+  @Option(names = "--web-reconnect", paramLabel = "DURATION", defaultValue = "2m",
+      description = "How long a web session's shell waits for a page that dropped (default: "
+          + "${DEFAULT-VALUE}).")
+  String webReconnect;
+
+  @Option(names = "--web-link-ttl", paramLabel = "DURATION", defaultValue = "2m",
+      description = "How long a login link is valid, once (default: ${DEFAULT-VALUE}).")
+  String webLinkTtl;
+
+  @Option(names = "--web-tls-cert", paramLabel = "FILE",
+      description = "Serve the web terminal with TLS: this PEM certificate chain.")
+  Path webTlsCert;
+
+  @Option(names = "--web-tls-key", paramLabel = "FILE",
+      description = "The PEM private key of --web-tls-cert.")
+  Path webTlsKey;
+
+  @Option(names = "--web-insecure",
+      description = "Let the web terminal serve plain HTTP on a network address (anyone on "
+          + "the way reads links and keystrokes).")
+  boolean webInsecure;
+
+  @Option(names = "--web-url", paramLabel = "URL",
+      description = "The web terminal's address as users reach it, behind a proxy "
+          + "(https://terminal.example.org/): links point there and its origin is admitted.")
+  String webUrl;
+
   @Option(names = "--tlscacert", paramLabel = "FILE", description = "tcp:// DEST: the CA.")
   Path tlsCa;
 
@@ -392,7 +427,8 @@ final class GatewayCommand implements Callable<Integer> {
       "log-format", "identity", "known-hosts", "remote-socket", "tlscacert", "tlscert",
       "tlskey", "drain-timeout", "legacy-algorithms", "accept-new", "passphrase-env",
       "password-env", "connect-timeout", "audit-dir", "audit-input", "audit-max-bytes",
-      "audit-required");
+      "audit-required", "web", "web-reconnect", "web-link-ttl", "web-tls-cert", "web-tls-key",
+      "web-insecure", "web-url");
 
   /** The webhook at {@code url} with the shared --webhook-* settings. */
   Webhook.Options webhookOptions(String option, String url) {
@@ -635,6 +671,10 @@ final class GatewayCommand implements Callable<Integer> {
       g.authWebhook(webhookOptions("--auth-webhook", authWebhook));
     }
     g.passwordAuth(passwordAuth);
+    WebOptions w = webOptions();
+    if (w != null) {
+      g.web(w);
+    }
     InetSocketAddress metricsAt = metrics == null ? null : hostPort("--metrics", metrics);
     GatewayOptions gateway = g.build();
     if (!checkConfig) { // --check-config shows the configuration; the files are read at start
@@ -755,6 +795,8 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayOptions current = server.options();
         GatewayOptions.Builder keep = next.gateway().toBuilder().hostKey(current.hostKey())
             .listen(current.host(), current.port());
+        // the web terminal is started once, at start: its settings stay as they were
+        current.web().ifPresent(keep::web);
         // the audit log is opened once, at start: the options say what is in force
         current.auditDir().ifPresent(d -> keep.auditDir(d).auditInput(current.auditInput())
             .auditMaxBytes(current.auditMaxBytes()).auditRequired(current.auditRequired()));
@@ -857,6 +899,45 @@ final class GatewayCommand implements Callable<Integer> {
       g.listen(host, Integer.parseInt(port));
     } catch (NumberFormatException e) {
       throw usage("--listen takes [HOST:]PORT, got " + listen);
+    }
+  }
+
+  /** The host key the gateway runs with: --host-key, else the state directory's. */
+  Path hostKeyInForce() {
+    return hostKey != null ? hostKey : defaultHostKey();
+  }
+
+  /**
+   * The web terminal's options from --web and its companions; null without --web.
+   *
+   * @throws CommandLine.ParameterException a value that cannot be used, naming its option
+   */
+  WebOptions webOptions() {
+    if (web == null) {
+      if (webTlsCert != null || webTlsKey != null || webInsecure || webUrl != null) {
+        throw usage("--web-tls-cert, --web-tls-key, --web-insecure and --web-url need --web "
+            + "[HOST:]PORT");
+      }
+      return null;
+    }
+    if ((webTlsCert == null) != (webTlsKey == null)) {
+      throw usage("--web-tls-cert FILE and --web-tls-key FILE go together");
+    }
+    InetSocketAddress at = hostPort("--web", web);
+    try {
+      WebOptions.Builder b = WebOptions.listen(at.getHostString(), at.getPort())
+          .reconnect(duration("--web-reconnect", webReconnect, false))
+          .linkTtl(duration("--web-link-ttl", webLinkTtl, false))
+          .insecure(webInsecure);
+      if (webTlsCert != null) {
+        b.tls(webTlsCert, webTlsKey);
+      }
+      if (webUrl != null) {
+        b.url(java.net.URI.create(webUrl));
+      }
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
     }
   }
 

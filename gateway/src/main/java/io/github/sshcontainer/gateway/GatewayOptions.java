@@ -49,6 +49,7 @@ public final class GatewayOptions {
   private final Path revokedKeys;
   private final Webhook.Options authWebhook;
   private final boolean passwordAuth;
+  private final WebOptions web;
 
   private GatewayOptions(Builder b) {
     host = b.host;
@@ -88,6 +89,7 @@ public final class GatewayOptions {
     revokedKeys = b.revokedKeys;
     authWebhook = b.authWebhook;
     passwordAuth = b.passwordAuth;
+    web = b.web;
   }
 
   /**
@@ -133,7 +135,13 @@ public final class GatewayOptions {
     b.revokedKeys = revokedKeys;
     b.authWebhook = authWebhook;
     b.passwordAuth = passwordAuth;
+    b.web = web;
     return b;
+  }
+
+  /** The web terminal, if it is on. */
+  public Optional<WebOptions> web() {
+    return Optional.ofNullable(web);
   }
 
   public String host() {
@@ -322,7 +330,7 @@ public final class GatewayOptions {
         + (disableSubsystems ? ", disableSubsystems" : "")
         + (auditDir != null ? ", auditDir=" + auditDir + ", auditMaxBytes=" + auditMaxBytes
             + (auditInput ? ", auditInput" : "") + (auditRequired ? ", auditRequired" : "")
-            : "") + "]";
+            : "") + (web != null ? ", web=" + web : "") + "]";
   }
 
   /** Collects the options; every setter checks its value at once. */
@@ -360,6 +368,7 @@ public final class GatewayOptions {
     private Path revokedKeys;
     private Webhook.Options authWebhook;
     private boolean passwordAuth;
+    private WebOptions web;
 
     private Builder(Path hostKey) {
       this.hostKey = Objects.requireNonNull(hostKey, "hostKey");
@@ -647,6 +656,16 @@ public final class GatewayOptions {
     /** Offers password authentication, decided by the auth webhook only. Default: false. */
     public Builder passwordAuth(boolean on) {
       this.passwordAuth = on;
+      return this;
+    }
+
+    /**
+     * Serves a terminal in the browser as {@code web} says: a page whose sessions are this
+     * gateway's like an SSH connection's, reached with a login link ({@code ssh -s web-link}).
+     * Default: none.
+     */
+    public Builder web(WebOptions web) {
+      this.web = Objects.requireNonNull(web, "web");
       return this;
     }
 

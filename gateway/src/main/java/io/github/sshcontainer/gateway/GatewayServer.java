@@ -12,11 +12,15 @@ import io.github.sshcontainer.gateway.internal.Admission;
 import io.github.sshcontainer.gateway.internal.Authentication;
 import io.github.sshcontainer.gateway.internal.ObservedBackend;
 import io.github.sshcontainer.gateway.internal.PolicyBackend;
+import io.github.sshcontainer.gateway.internal.WebLinks;
+import io.github.sshcontainer.gateway.internal.WebServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -76,14 +80,18 @@ public final class GatewayServer implements AutoCloseable {
   private final String id;
   private volatile GatewayOptions options;
   private final Authentication authentication;
+  /** The web terminal, or null without {@link GatewayOptions#web()}. */
+  private final WebServer web;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
 
   private GatewayServer(Listener sshd, ThreadPoolExecutor workers,
       ScheduledExecutorService timer, ConnectionRegistry connections, PolicyBackend policy,
-      BackendEvents events, String id, GatewayOptions options, Authentication authentication) {
+      BackendEvents events, String id, GatewayOptions options, Authentication authentication,
+      WebServer web) {
     this.sshd = sshd;
+    this.web = web;
     this.authentication = authentication;
     this.workers = workers;
     this.timer = timer;
@@ -118,6 +126,20 @@ public final class GatewayServer implements AutoCloseable {
     ScheduledExecutorService timer = GatewayThreads.timer(id);
     ConnectionRegistry connections = new ConnectionRegistry(options, layered, events, workers,
         timer);
+    AuditLog audit = options.auditDir().isPresent() ? AuditLog.open(options, connections,
+        workers) : null;
+    WebServer web = null;
+    if (options.web().isPresent()) {
+      try {
+        // the same layered backend, registry (limits) and audit as the SSH connections'
+        web = WebServer.start(id, options.web().get(), linkKey(options), connections, layered,
+            audit, workers, timer);
+      } catch (RuntimeException e) {
+        workers.shutdownNow();
+        timer.shutdownNow();
+        throw e;
+      }
+    }
     Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     if (options.legacyAlgorithms()) {
       log.warn("gateway {}: legacy algorithms on (NIST-curve key exchange, SHA-1 MACs and "
@@ -136,13 +158,17 @@ public final class GatewayServer implements AutoCloseable {
     CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "ssh-container-gateway");
     sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     sshd.setChannelFactories(List.of(new GatewayChannelFactory(layered, connections,
-        workers)));
+        workers, web)));
     sshd.addSessionListener(connections);
-    options.auditDir().ifPresent(d -> sshd.addSessionListener(AuditLog.open(options,
-        connections, workers))); // after the registry: it names the connection
+    if (audit != null) {
+      sshd.addSessionListener(audit); // after the registry: it names the connection
+    }
     try {
       sshd.start();
     } catch (IOException e) {
+      if (web != null) {
+        web.close();
+      }
       workers.shutdownNow();
       timer.shutdownNow();
       authentication.close();
@@ -151,7 +177,7 @@ public final class GatewayServer implements AutoCloseable {
           + "with --listen, or 0 for any free one)", e);
     }
     GatewayServer server = new GatewayServer(sshd, workers, timer, connections, policy, events,
-        id, options, authentication);
+        id, options, authentication, web);
     MDC.put("event", "listening");
     try {
       log.info("gateway {} listening on {}:{}", id, options.host(), sshd.getPort());
@@ -170,6 +196,55 @@ public final class GatewayServer implements AutoCloseable {
    */
   public static void check(GatewayOptions options) {
     Admission.of(Objects.requireNonNull(options, "options"), BackendEvents.NONE).close();
+  }
+
+  /** The file holding the key that signs web login links: the option's, else beside the host key. */
+  private static Path linkKey(GatewayOptions options) {
+    return linkKey(options.hostKey(), options.web().orElseThrow());
+  }
+
+  private static Path linkKey(Path hostKey, WebOptions web) {
+    return web.linkKey().orElseGet(() -> hostKey.toAbsolutePath().resolveSibling(
+        "web_link_key"));
+  }
+
+  /**
+   * A login link to the web terminal {@code w} of the gateway whose host key is {@code
+   * hostKey}, for {@code user}, valid once for {@code ttl}: for an operator, who mints links
+   * without the user's key ({@code ssh-container gateway web-link USER}). It is signed with
+   * the running gateway's link key (by default beside its host key), which this process must
+   * be able to read; the running gateway spends it.
+   *
+   * @throws IllegalStateException without the key file (the gateway makes it at its first
+   *     start with the web terminal on), or when the address users reach cannot be told
+   *     (port 0 without a url)
+   */
+  public static String webLink(Path hostKey, WebOptions w, String user, Duration ttl) {
+    Objects.requireNonNull(hostKey, "hostKey");
+    Objects.requireNonNull(w, "w");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(ttl, "ttl");
+    if (w.port() == 0 && w.url().isEmpty()) {
+      throw new IllegalStateException("the web terminal's port is 0 (any free one), so a "
+          + "link cannot name it: give --web with a fixed port, or --web-url");
+    }
+    if (user.isBlank() || ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("a link needs a user and a positive ttl (was '" + user
+          + "', " + ttl + ")");
+    }
+    String token = WebLinks.existing(linkKey(hostKey, w)).mint(user, ttl);
+    return WebServer.base(w, w.port(), null) + "#t=" + token;
+  }
+
+  /** Where the web terminal listens, if it is on. */
+  public Optional<InetSocketAddress> webAddress() {
+    return web == null ? Optional.empty() : Optional.of(new InetSocketAddress(
+        options.web().orElseThrow().host(), web.port()));
+  }
+
+  /** The web terminal's server, for tests of this package (null when off). */
+  WebServer web() {
+    return web;
   }
 
   /** The port it listens on (the one picked when the options said 0). */
@@ -210,9 +285,13 @@ public final class GatewayServer implements AutoCloseable {
     Objects.requireNonNull(next, "next");
     GatewayOptions now = options;
     if (!now.host().equals(next.host()) || (next.port() != 0 && next.port() != port())
-        || !now.hostKey().equals(next.hostKey())) {
-      throw new IllegalArgumentException("the listen address and the host key change only "
-          + "with a restart (now " + now.host() + ":" + port() + ", " + now.hostKey() + ")");
+        || !now.hostKey().equals(next.hostKey())
+        || !String.valueOf(now.web().orElse(null)).equals(String.valueOf(next.web()
+            .orElse(null)))) {
+      throw new IllegalArgumentException("the listen address, the host key and the web "
+          + "terminal's settings change only with a restart (now " + now.host() + ":" + port()
+          + ", " + now.hostKey() + ", " + now.web().map(WebOptions::toString).orElse("no web")
+          + ")");
     }
     Admission admission = Admission.of(next, events); // throws before any change
     authentication.replace(admission, sshd);
@@ -273,6 +352,9 @@ public final class GatewayServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       return;
+    }
+    if (web != null) {
+      web.close(); // its sessions end first, as connections do below
     }
     try {
       sshd.stop(true);

@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * How a connection authenticated: with which key (and certificate), or with a password.
  *
- * @param method {@code publickey} or {@code password}
+ * @param method {@code publickey}, {@code password}, or {@code web-link} (the gateway's web
+ *     terminal, entered with a login link the gateway made for the user)
  * @param keyType the key's SSH type ({@code ssh-ed25519}, {@code ssh-ed25519-cert-v01@openssh.com},
  *     ...); empty for a password
  * @param fingerprint the key's {@code SHA256:...} fingerprint; empty for a password
@@ -29,6 +30,11 @@ public record LoginIdentity(String method, String keyType, String fingerprint, S
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(publicKey, "publicKey");
     Objects.requireNonNull(certificate, "certificate");
+  }
+
+  /** A login to the web terminal with a link the gateway made for the user. */
+  public static LoginIdentity webLink() {
+    return new LoginIdentity("web-link", "", "", "", Optional.empty());
   }
 
   /** A password login. */

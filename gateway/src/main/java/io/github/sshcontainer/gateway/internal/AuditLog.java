@@ -164,6 +164,26 @@ public final class AuditLog implements SessionListener {
         ? a.getPort() : null);
   }
 
+  /**
+   * The audit of a web terminal's session, which has no SSH connection: its file, with the
+   * connect line and the login ({@code web-link}) written now. {@link Connection#close} it.
+   */
+  Connection web(String id, InetSocketAddress client, InetSocketAddress server, String user) {
+    FileChannel file = null;
+    try {
+      file = create(id, ".jsonl");
+    } catch (IOException | RuntimeException e) {
+      failed(e);
+    }
+    Connection c = new Connection(this, id, file, new SerialExecutor(workers,
+        Map.of("connection", id)));
+    c.event("connect", "client", client.getHostString(), "client_port", client.getPort(),
+        "server_port", server.getPort(), "via", "web");
+    c.event("auth", "user", user, "method", LoginIdentity.webLink().method(), "result",
+        "accepted");
+    return c;
+  }
+
   @Override
   public void sessionEvent(Session session, Event event) {
     if (event == Event.Authenticated) {
@@ -235,6 +255,13 @@ public final class AuditLog implements SessionListener {
       this.file = file;
       this.serial = serial;
       this.writable = file != null;
+    }
+
+    /** Why the connection ended, for its disconnect line (the first reason given wins). */
+    void reason(String why) {
+      if (reason == null) {
+        reason = why;
+      }
     }
 
     /** True when the audit is required and this connection's cannot be written. */

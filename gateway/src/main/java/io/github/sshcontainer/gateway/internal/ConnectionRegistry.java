@@ -242,6 +242,57 @@ public final class ConnectionRegistry implements SessionListener {
     return logContext(s == null ? "?" : s.id, session.getUsername(), session);
   }
 
+  /** A new connection id, as an SSH connection's, for a web session. */
+  public String newId() {
+    return prefix + "-" + ids.incrementAndGet();
+  }
+
+  /**
+   * Counts a web session of {@code user} as a connection, against the gateway's and the
+   * per-user limit; null when admitted (then {@link #webClosed} once), else why not.
+   */
+  public String admitWeb(String user) {
+    GatewayOptions o = options;
+    int now = all.incrementAndGet();
+    int mine = perUser.computeIfAbsent(user, u -> new AtomicInteger()).incrementAndGet();
+    if (now > o.maxConnections() || mine > o.maxConnectionsPerUser()) {
+      webClosed(user);
+      return now > o.maxConnections() ? "the gateway has " + o.maxConnections()
+          + " connections, its limit; try again later" : user + " has "
+          + o.maxConnectionsPerUser() + " connections open, the limit per user; close one first";
+    }
+    return null;
+  }
+
+  /** A web session {@link #admitWeb admitted} ended. */
+  public void webClosed(String user) {
+    all.decrementAndGet();
+    perUser.computeIfPresent(user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
+    signalEnded();
+  }
+
+  /**
+   * Asks the backend for the connection handler of a web session, off the caller's thread
+   * (it may start a container), with {@code context} in the MDC.
+   */
+  public CompletableFuture<ConnectionHandler> connect(ConnectionInfo info,
+      Map<String, String> context) {
+    return CompletableFuture.supplyAsync(() -> {
+      context.forEach(MDC::put);
+      try {
+        return backend.onConnection(info);
+      } finally {
+        MDC.clear();
+      }
+    }, workers);
+  }
+
+  /** Closes the handler once it is made, on the workers: a web session's disconnect. */
+  public void disconnect(CompletableFuture<ConnectionHandler> handler,
+      Map<String, String> context) {
+    handler.thenAccept(h -> closeOffIoThread(h, context));
+  }
+
   /** A session channel opened (counted for {@link #awaitNoSessions}). */
   public void sessionOpened() {
     sessions.incrementAndGet();

@@ -40,6 +40,8 @@ public final class GatewayChannel extends ChannelSession {
   /** Session channels open on this channel's connection, this one included once opened. */
   private final AtomicInteger openOnConnection;
   private final int maxSessions;
+  /** Answers the {@code web-link} subsystem; null when the web terminal is off. */
+  private final WebServer web;
   private volatile boolean pty;
   private volatile String term = "";
   private volatile boolean closeAfterReply;
@@ -47,7 +49,8 @@ public final class GatewayChannel extends ChannelSession {
   private volatile String originalCommand;
 
   GatewayChannel(ContainerBackend backend, ConnectionRegistry connections, Executor workers,
-      AtomicInteger openOnConnection, int maxSessions) {
+      AtomicInteger openOnConnection, int maxSessions, WebServer web) {
+    this.web = web;
     this.backend = backend;
     this.connections = connections;
     this.workers = workers;
@@ -167,6 +170,10 @@ public final class GatewayChannel extends ChannelSession {
       gatewayLog.debug("gateway connection {}: {} replaced by the certificate's force-command",
           connections.idOf(getSession()), asked);
     }
+    if (request.kind() == SessionRequest.Kind.SUBSYSTEM
+        && request.argument().equals(WEB_LINK)) {
+      return webLink(audit);
+    }
     switch (request.kind()) {
       case EXEC -> audit.event("exec", "channel", getChannelId(), "command",
           request.argument());
@@ -191,6 +198,42 @@ public final class GatewayChannel extends ChannelSession {
     commandInstance = new BackendCommand(this, request, connections.handlerOf(getServerSession()),
         workers, connections.logContextOf(getServerSession()));
     return prepareChannelCommand(type, commandInstance);
+  }
+
+  /** The subsystem the gateway answers itself: a login link to its web terminal. */
+  static final String WEB_LINK = "web-link";
+
+  /**
+   * {@code ssh -s web-link}: one line, a login link for this connection's user, valid once
+   * for the web terminal's link ttl. Answered here: it never reaches the backend, so no
+   * container is made for it. The audit log gets the request, never the token.
+   */
+  private RequestHandler.Result webLink(AuditLog.Connection audit) throws IOException {
+    audit.event("subsystem", "channel", getChannelId(), "name", WEB_LINK);
+    String user = getSession().getUsername();
+    if (web == null) {
+      refuse("the web terminal is not on at this gateway (the operator starts it with --web)");
+      return RequestHandler.Result.ReplyFailure;
+    }
+    try {
+      web.checkShell(); // a link to a shell the policy disables would only be refused later
+    } catch (BackendException refused) {
+      audit.event("refused", "channel", getChannelId(), "request", "subsystem " + WEB_LINK,
+          "reason", refused.getMessage());
+      refuse(refused.getMessage());
+      return RequestHandler.Result.ReplyFailure;
+    }
+    java.net.SocketAddress reached = getSession().getIoSession().getLocalAddress();
+    String link = web.link(user, reached instanceof java.net.InetSocketAddress i ? i : null);
+    gatewayLog.info("gateway connection {}: a web terminal link made for {}",
+        connections.idOf(getSession()), user);
+    OutputStream stdout = new ChannelOutputStream(this, getRemoteWindow(), log,
+        SshConstants.SSH_MSG_CHANNEL_DATA, false);
+    stdout.write((link + "\n").getBytes(StandardCharsets.UTF_8));
+    stdout.flush();
+    sendExitStatus(0);
+    closeAfterReply = true;
+    return RequestHandler.Result.ReplySuccess;
   }
 
   /** One stderr line and exit status 1 now; the channel closes after the failure reply. */

@@ -19,13 +19,18 @@ public final class GatewayChannelFactory implements ChannelFactory {
   private final ContainerBackend backend;
   private final ConnectionRegistry connections;
   private final Executor workers;
+  private final WebServer web;
 
-  /** The limit per connection is the registry's options' (a reload changes it). */
+  /**
+   * The limit per connection is the registry's options' (a reload changes it); {@code web},
+   * when not null, answers the {@code web-link} subsystem.
+   */
   public GatewayChannelFactory(ContainerBackend backend, ConnectionRegistry connections,
-      Executor workers) {
+      Executor workers, WebServer web) {
     this.backend = backend;
     this.connections = connections;
     this.workers = workers;
+    this.web = web;
   }
 
   @Override
@@ -38,6 +43,6 @@ public final class GatewayChannelFactory implements ChannelFactory {
     AtomicInteger open = session.computeAttributeIfAbsent(OPEN_SESSIONS,
         k -> new AtomicInteger());
     return new GatewayChannel(backend, connections, workers, open,
-        connections.options().maxSessionsPerConnection());
+        connections.options().maxSessionsPerConnection(), web);
   }
 }

@@ -60,7 +60,7 @@ public final class WebhookTls {
     }
   }
 
-  private static Collection<? extends Certificate> certificates(Path file) {
+  static Collection<? extends Certificate> certificates(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509")
           .generateCertificates(in);
@@ -74,7 +74,7 @@ public final class WebhookTls {
     }
   }
 
-  private static PrivateKey privateKey(Path file) {
+  static PrivateKey privateKey(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null,
           NamedResource.ofName(file.toString()), in, null);

@@ -1,0 +1,212 @@
+package io.github.sshcontainer.gateway.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The web terminal's login tokens: {@code base64url(payload) "." base64url(HMAC-SHA256)},
+ * payload = version (1), a random id (16 bytes), the expiry (epoch ms, 8 bytes), the user
+ * (UTF-8). Signed, not stored: so that {@code ssh-container gateway web-link USER} can mint
+ * one in another process, without the running gateway, from the key file beside the host key
+ * (32 random bytes, 0600, made at the gateway's first start with the web terminal on). The
+ * gateway makes each single-use by remembering the ids it accepted until they expire, so its
+ * memory is bounded by the logins of one link lifetime. A restart forgets them: a link used
+ * just before a restart could be used once more within what is left of its lifetime.
+ * Thread-safe.
+ */
+public final class WebLinks {
+  /** Why a token was refused; the message is for the log and the page, never the token. */
+  public enum Refusal {
+    FORGED("the link is not one this gateway made"),
+    EXPIRED("the link has expired; ask for a new one"),
+    USED("the link was used already; ask for a new one");
+
+    final String why;
+
+    Refusal(String why) {
+      this.why = why;
+    }
+
+    public String why() {
+      return why;
+    }
+  }
+
+  /** A token that verified: its user and id (the id is spent with {@link #spend}). */
+  public record Token(String user, ByteBuffer id, long expiresMillis) {}
+
+  private static final byte VERSION = 1;
+  private static final byte[] CONTEXT = "ssh-container web-link\0".getBytes(
+      StandardCharsets.US_ASCII);
+  private static final int KEY_BYTES = 32;
+  private static final int ID_BYTES = 16;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final byte[] key;
+  private final Clock clock;
+  private final Map<ByteBuffer, Long> spent = new ConcurrentHashMap<>();
+
+  WebLinks(byte[] key, Clock clock) {
+    this.key = key.clone();
+    this.clock = clock;
+  }
+
+  /** The links of the key in {@code file}, made (32 random bytes, 0600) when missing. */
+  public static WebLinks open(Path file) {
+    return new WebLinks(readOrMakeKey(file), Clock.systemUTC());
+  }
+
+  /**
+   * The links of the key in {@code file}, which must exist (an operator's CLI mints with the
+   * running gateway's key, never a new one).
+   *
+   * @throws IllegalStateException naming the file and the fix
+   */
+  public static WebLinks existing(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("no web link key at " + file + ": the gateway makes it "
+          + "at its first start with --web; start it once, then mint links");
+    }
+    return new WebLinks(read(file), Clock.systemUTC());
+  }
+
+  private static byte[] readOrMakeKey(Path file) {
+    if (!Files.exists(file)) {
+      byte[] k = new byte[KEY_BYTES];
+      RANDOM.nextBytes(k);
+      try {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        // 0600 from its creation: never readable by others, not even for a moment
+        try (var out = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")))) {
+          out.write(ByteBuffer.wrap(k));
+        }
+        return k;
+      } catch (FileAlreadyExistsException raced) {
+        // another process made it first: use theirs
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot make the web link key " + file + ": "
+            + e.getMessage() + " (the directory of the host key must be writable)", e);
+      }
+    }
+    return read(file);
+  }
+
+  private static byte[] read(Path file) {
+    try {
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+      if (mode.contains(PosixFilePermission.GROUP_READ)
+          || mode.contains(PosixFilePermission.OTHERS_READ)) {
+        throw new IllegalStateException("the web link key " + file + " is readable by others ("
+            + PosixFilePermissions.toString(mode) + "): anyone who reads it can log in as any "
+            + "user; chmod 600 it");
+      }
+      byte[] k = Files.readAllBytes(file);
+      if (k.length != KEY_BYTES) {
+        throw new IllegalStateException("the web link key " + file + " holds " + k.length
+            + " bytes, not " + KEY_BYTES + ": remove it and the gateway makes a new one");
+      }
+      return k;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the web link key " + file + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** A new token for {@code user}, valid for {@code ttl}, once. */
+  public String mint(String user, Duration ttl) {
+    byte[] name = user.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer p = ByteBuffer.allocate(1 + ID_BYTES + 8 + name.length);
+    p.put(VERSION);
+    byte[] id = new byte[ID_BYTES];
+    RANDOM.nextBytes(id);
+    p.put(id);
+    p.putLong(clock.millis() + ttl.toMillis());
+    p.put(name);
+    byte[] payload = p.array();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    return b64.encodeToString(payload) + "." + b64.encodeToString(mac(payload));
+  }
+
+  /**
+   * The token's user and id if it is this key's and not expired; else the refusal. Does not
+   * spend it.
+   */
+  public Object verify(String token) {
+    int dot = token == null ? -1 : token.indexOf('.');
+    if (dot <= 0 || token.length() > 1024) {
+      return Refusal.FORGED;
+    }
+    byte[] payload;
+    byte[] mac;
+    try {
+      payload = Base64.getUrlDecoder().decode(token.substring(0, dot));
+      mac = Base64.getUrlDecoder().decode(token.substring(dot + 1));
+    } catch (IllegalArgumentException e) {
+      return Refusal.FORGED;
+    }
+    if (!MessageDigest.isEqual(mac, mac(payload)) || payload.length < 1 + ID_BYTES + 8 + 1
+        || payload[0] != VERSION) {
+      return Refusal.FORGED;
+    }
+    ByteBuffer p = ByteBuffer.wrap(payload);
+    p.get();
+    byte[] id = new byte[ID_BYTES];
+    p.get(id);
+    long expires = p.getLong();
+    String user = new String(payload, p.position(), p.remaining(), StandardCharsets.UTF_8);
+    if (clock.millis() >= expires) {
+      return Refusal.EXPIRED;
+    }
+    if (spent.containsKey(ByteBuffer.wrap(id))) {
+      return Refusal.USED;
+    }
+    return new Token(user, ByteBuffer.wrap(id), expires);
+  }
+
+  /** Spends {@code token}: true the first time only. */
+  public boolean spend(Token token) {
+    return spent.putIfAbsent(token.id(), token.expiresMillis()) == null;
+  }
+
+  /** Forgets the ids of expired tokens (they are refused as expired anyway). */
+  public void sweep() {
+    long now = clock.millis();
+    spent.values().removeIf(e -> e <= now);
+  }
+
+  /** How many spent ids are remembered now. */
+  int remembered() {
+    return spent.size();
+  }
+
+  private byte[] mac(byte[] payload) {
+    try {
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(new SecretKeySpec(key, "HmacSHA256"));
+      m.update(CONTEXT);
+      return m.doFinal(payload);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+    }
+  }
+}

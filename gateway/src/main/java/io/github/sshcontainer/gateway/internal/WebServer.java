@@ -1,0 +1,539 @@
+package io.github.sshcontainer.gateway.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.sshcontainer.gateway.WebOptions;
+import io.github.sshcontainer.gateway.backend.BackendException;
+import io.github.sshcontainer.gateway.backend.ConnectionHandler;
+import io.github.sshcontainer.gateway.backend.ConnectionInfo;
+import io.github.sshcontainer.gateway.backend.ContainerBackend;
+import io.github.sshcontainer.gateway.backend.LoginIdentity;
+import io.github.sshcontainer.gateway.backend.SessionRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's web terminal, on Jetty 12 core: the page ({@code GET /}, {@code /assets/…} from
+ * the classpath), the login ({@code POST /login}: a link's token for a session and its cookie)
+ * and each session's websocket ({@code GET /ws}). Its sessions go through the same layered
+ * backend, registry (limits) and audit log as SSH connections. Jetty's threads are daemon
+ * threads named {@code ssh-container-gateway-<id>-web-…}, at most {@link #MAX_THREADS}; {@link
+ * #close()} ends every session and stops them. Thread-safe.
+ */
+public final class WebServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("io.github.sshcontainer.gateway");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String WEB = "io/github/sshcontainer/gateway/web/";
+  private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*\\.(js|css)");
+  static final String COOKIE = "sshc_web";
+  private static final int MAX_THREADS = 64;
+  private static final Duration PING = Duration.ofSeconds(30);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  /** Security headers of every answer: nothing loads from elsewhere, no framing, no sniffing. */
+  private static final Map<String, String> HEADERS = Map.of(
+      "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+          + "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+      "X-Content-Type-Options", "nosniff",
+      "Referrer-Policy", "no-referrer",
+      "X-Frame-Options", "DENY");
+
+  private final String gatewayId;
+  private final WebOptions options;
+  private final WebLinks links;
+  private final ConnectionRegistry registry;
+  private final ContainerBackend backend;
+  private final AuditLog audit;
+  private final Executor workers;
+  private final ScheduledExecutorService timer;
+  private final Map<String, WebSession> sessions = new ConcurrentHashMap<>();
+  private final Server jetty;
+  private final ServerConnector connector;
+  private ScheduledFuture<?> pings;
+  private ScheduledFuture<?> sweeps;
+
+  private WebServer(String gatewayId, WebOptions options, WebLinks links,
+      ConnectionRegistry registry, ContainerBackend backend, AuditLog audit, Executor workers,
+      ScheduledExecutorService timer) {
+    this.gatewayId = gatewayId;
+    this.options = options;
+    this.links = links;
+    this.registry = registry;
+    this.backend = backend;
+    this.audit = audit;
+    this.workers = workers;
+    this.timer = timer;
+    QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 2, 30_000);
+    pool.setName("ssh-container-gateway-" + gatewayId + "-web");
+    pool.setDaemon(true);
+    jetty = new Server(pool, new ScheduledExecutorScheduler("ssh-container-gateway-"
+        + gatewayId + "-web-scheduler", true), null);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    if (options.tls()) {
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false); // the certificate's names are the operator's business
+      http.addCustomizer(secure);
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setSslContext(tls(options.tlsCert().orElseThrow(), options.tlsKey().orElseThrow()));
+      connector = new ServerConnector(jetty, 1, 1, new SslConnectionFactory(ssl, "http/1.1"),
+          new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+    }
+    connector.setHost(options.host());
+    connector.setPort(options.port());
+    connector.setIdleTimeout(Duration.ofSeconds(90).toMillis());
+    jetty.addConnector(connector);
+    WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
+      // pings every 30 s keep proxies and the page's side awake; 90 s without a frame
+      // either way is a dead page
+      container.setIdleTimeout(Duration.ofSeconds(90));
+      container.setMaxBinaryMessageSize(64 << 10);
+      container.setMaxTextMessageSize(4 << 10);
+      container.addMapping("/ws", this::upgrade);
+    });
+    ws.setHandler(new Routes());
+    jetty.setHandler(ws);
+    jetty.setStopTimeout(5_000);
+  }
+
+  /**
+   * Starts the page as {@code options} say, its links signed with the key in {@code linkKey}
+   * (made when missing).
+   *
+   * @throws IllegalArgumentException when the TLS files cannot be used
+   * @throws IllegalStateException when the address cannot be bound or the key cannot be read
+   */
+  public static WebServer start(String gatewayId, WebOptions options, Path linkKey,
+      ConnectionRegistry registry, ContainerBackend backend, AuditLog audit, Executor workers,
+      ScheduledExecutorService timer) {
+    WebLinks links = WebLinks.open(linkKey);
+    WebServer w = new WebServer(gatewayId, options, links, registry, backend, audit, workers,
+        timer);
+    try {
+      w.jetty.start();
+    } catch (Exception e) {
+      w.stopJetty();
+      throw new IllegalStateException("the web terminal cannot listen on " + options.host()
+          + ":" + options.port() + ": " + e.getMessage() + " (is the port taken? choose "
+          + "another with --web)", e);
+    }
+    w.pings = timer.scheduleWithFixedDelay(() -> w.sessions.values().forEach(WebSession::ping),
+        PING.toMillis(), PING.toMillis(), TimeUnit.MILLISECONDS);
+    w.sweeps = timer.scheduleWithFixedDelay(links::sweep, 1, 1, TimeUnit.MINUTES);
+    log.info("gateway {} web terminal on {}://{}:{}/{}", gatewayId, w.scheme(), options.host(),
+        w.port(), options.tls() ? "" : loopback(options.host())
+            ? " (plain HTTP on loopback: put a TLS proxy in front, or give --web-tls-cert)"
+            : " (plain HTTP on a network address, --web-insecure: anyone on the way reads "
+                + "links and keystrokes)");
+    return w;
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return host.equals("localhost") || InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** A TLS context with the PEM certificate chain and key, read as the webhooks' are. */
+  private static SSLContext tls(Path cert, Path key) {
+    try {
+      Collection<? extends Certificate> chain = WebhookTls.certificates(cert);
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      keys.load(null, null);
+      char[] none = new char[0];
+      keys.setKeyEntry("web", WebhookTls.privateKey(key), none, chain.toArray(
+          new Certificate[0]));
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(
+          KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(keys, none);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(kmf.getKeyManagers(), null, null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException("the web terminal's TLS cannot be set up from " + cert
+          + " and " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The port the page listens on. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  private String scheme() {
+    return options.tls() ? "https" : "http";
+  }
+
+  WebOptions options() {
+    return options;
+  }
+
+  Executor workers() {
+    return workers;
+  }
+
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  ConnectionRegistry registry() {
+    return registry;
+  }
+
+  void removed(WebSession s) {
+    sessions.remove(s.sid, s);
+  }
+
+  /** Output bytes held now by each session, by connection id (flow control's diagnostic). */
+  public Map<String, Long> buffered() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    sessions.values().forEach(s -> m.put(s.id, s.buffered()));
+    return m;
+  }
+
+  /** The most output any session held at once. */
+  public long peakBuffered() {
+    return sessions.values().stream().mapToLong(WebSession::peakBuffered).max().orElse(0);
+  }
+
+  /** Web sessions open now. */
+  public int openSessions() {
+    return sessions.size();
+  }
+
+  /**
+   * A login link for {@code user}: the page's address (the {@code url} option's, else the
+   * listener's, with {@code reached} for a wildcard address: what the SSH client reached)
+   * with a token in its fragment, which browsers never send to a server.
+   */
+  public String link(String user, InetSocketAddress reached) {
+    return base(options, port(), reached) + "#t=" + links.mint(user, options.linkTtl());
+  }
+
+  /** The base address links point at, ending in "/". */
+  public static String base(WebOptions options, int port, InetSocketAddress reached) {
+    if (options.url().isPresent()) {
+      String u = options.url().get().toString();
+      return u.endsWith("/") ? u : u + "/";
+    }
+    String host = options.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      host = reached != null ? reached.getAddress().getHostAddress() : localName();
+    }
+    if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return (options.tls() ? "https" : "http") + "://" + host + ":" + port + "/";
+  }
+
+  private static String localName() {
+    try {
+      return InetAddress.getLocalHost().getCanonicalHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
+  /** Checks a shell could run at all (policy): a link is of no use otherwise. */
+  public void checkShell() {
+    backend.checkRequest(SessionRequest.shell());
+  }
+
+  private static String random() {
+    byte[] b = new byte[18]; // 144 bits
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  private static String client(Request req) {
+    return Request.getRemoteAddr(req) + ":" + Request.getRemotePort(req);
+  }
+
+  private static InetSocketAddress inet(SocketAddress a) {
+    return a instanceof InetSocketAddress i ? i : new InetSocketAddress("0.0.0.0", 0);
+  }
+
+  /** The origin the page was served from, as this request reached us. */
+  private String ownOrigin(Request req) {
+    String host = req.getHeaders().get(HttpHeader.HOST);
+    return (req.isSecure() ? "https" : "http") + "://" + (host == null ? "" : host);
+  }
+
+  private boolean originAllowed(Request req) {
+    String origin = req.getHeaders().get(HttpHeader.ORIGIN);
+    if (origin == null) {
+      return false;
+    }
+    if (origin.equalsIgnoreCase(ownOrigin(req))) {
+      return true;
+    }
+    if (options.url().isPresent()) {
+      URI u = options.url().get();
+      String o = u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
+      return origin.equalsIgnoreCase(o);
+    }
+    return false;
+  }
+
+  private static String cookie(Request req) {
+    for (HttpCookie c : Request.getCookies(req)) {
+      if (c.getName().equals(COOKIE)) {
+        return c.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static boolean same(String a, String b) {
+    return a != null && b != null && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8),
+        b.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void answer(Response resp, Callback cb, int status, String type, byte[] body) {
+    resp.setStatus(status);
+    HEADERS.forEach((k, v) -> resp.getHeaders().put(k, v));
+    resp.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+    resp.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    resp.write(true, ByteBuffer.wrap(body), cb);
+  }
+
+  private static void json(Response resp, Callback cb, int status, Map<String, ?> m) {
+    try {
+      answer(resp, cb, status, "application/json", JSON.writeValueAsBytes(m));
+    } catch (IOException e) {
+      cb.failed(e);
+    }
+  }
+
+  /** {@code GET /ws}: the session's cookie and the page's own origin, or no websocket. */
+  private Object upgrade(ServerUpgradeRequest req, ServerUpgradeResponse resp, Callback cb) {
+    String cookie = cookie(req);
+    Fields q = Request.extractQueryParameters(req);
+    String sid = q.getValue("session");
+    if (cookie == null) {
+      log.info("gateway web: websocket from {} refused: no session cookie", client(req));
+      json(resp, cb, 401, Map.of("error", "no session cookie: open a login link first"));
+      return null;
+    }
+    if (!originAllowed(req)) {
+      log.info("gateway web: websocket from {} refused: its Origin {} is not this page's",
+          client(req), req.getHeaders().get(HttpHeader.ORIGIN));
+      json(resp, cb, 403, Map.of("error", "a websocket from another page's origin"));
+      return null;
+    }
+    WebSession s = sid == null ? null : sessions.get(sid);
+    if (s == null || !same(s.cookie, cookie)) {
+      log.info("gateway web: websocket from {} refused: {}", client(req), s == null
+          ? "no such session (it ended, or the gateway restarted)" : "the cookie is not the "
+              + "session's");
+      json(resp, cb, 403, Map.of("error", s == null ? "the session has ended; open a new "
+          + "login link" : "this browser did not open the session"));
+      return null;
+    }
+    return s.endpoint(size(q.getValue("cols"), 80), size(q.getValue("rows"), 24));
+  }
+
+  private static int size(String v, int fallback) {
+    try {
+      int n = v == null ? fallback : Integer.parseInt(v);
+      return Math.max(1, Math.min(n, 1000));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  /** {@code POST /login}: a token for a session and its cookie. */
+  private void login(Request req, Response resp, Callback cb) throws IOException {
+    String origin = req.getHeaders().get(HttpHeader.ORIGIN);
+    if (origin != null && !originAllowed(req)) {
+      log.info("gateway web: login from {} refused: its Origin {} is not this page's",
+          client(req), origin);
+      json(resp, cb, 403, Map.of("error", "a login from another page's origin"));
+      return;
+    }
+    byte[] body;
+    try (InputStream in = Request.asInputStream(req)) {
+      body = in.readNBytes(4097);
+    }
+    String token = null;
+    if (body.length <= 4096) {
+      try {
+        JsonNode n = JSON.readTree(body);
+        token = n == null || !n.path("token").isTextual() ? null : n.path("token").asText();
+      } catch (IOException e) {
+        token = null;
+      }
+    }
+    if (token == null) {
+      json(resp, cb, 400, Map.of("error", "the body must be {\"token\": \"...\"}"));
+      return;
+    }
+    Object checked = links.verify(token);
+    if (checked instanceof WebLinks.Refusal r) {
+      log.info("gateway web: login from {} refused: {}", client(req), r.why());
+      json(resp, cb, 401, Map.of("error", r.why()));
+      return;
+    }
+    WebLinks.Token t = (WebLinks.Token) checked;
+    try {
+      checkShell();
+    } catch (BackendException e) {
+      log.info("gateway web: login of {} from {} refused: {}", t.user(), client(req),
+          e.getMessage());
+      json(resp, cb, 403, Map.of("error", e.getMessage()));
+      return;
+    }
+    String limit = registry.admitWeb(t.user());
+    if (limit != null) {
+      log.info("gateway web: login of {} from {} refused: {}", t.user(), client(req), limit);
+      json(resp, cb, 429, Map.of("error", limit));
+      return;
+    }
+    if (!links.spend(t)) {
+      registry.webClosed(t.user());
+      log.info("gateway web: login from {} refused: {}", client(req),
+          WebLinks.Refusal.USED.why());
+      json(resp, cb, 401, Map.of("error", WebLinks.Refusal.USED.why()));
+      return;
+    }
+    String id = registry.newId();
+    ConnectionInfo info = new ConnectionInfo(t.user(), inet(req.getConnectionMetaData()
+        .getRemoteSocketAddress()), id, inet(req.getConnectionMetaData()
+            .getLocalSocketAddress()), LoginIdentity.webLink());
+    Map<String, String> context = Map.of("connection", id, "user", t.user(), "client",
+        Request.getRemoteAddr(req));
+    AuditLog.Connection a = audit == null ? AuditLog.Connection.NONE
+        : audit.web(id, info.client(), info.server(), t.user());
+    CompletableFuture<ConnectionHandler> handler = registry.connect(info, context);
+    String known = cookie(req);
+    // a second tab of the same browser keeps its cookie, so that both can re-attach
+    String cookie = known != null && sessions.values().stream().anyMatch(s -> same(s.cookie,
+        known)) ? known : random();
+    WebSession s = new WebSession(id, random(), cookie, info, this, handler, a, context);
+    sessions.put(s.sid, s);
+    s.awaitPage(options.reconnect());
+    log.info("gateway web session {}: {} logged in with a link", id, info.display());
+    resp.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=" + cookie
+        + "; Path=/; HttpOnly; SameSite=Strict" + (req.isSecure() ? "; Secure" : ""));
+    json(resp, cb, 200, Map.of("user", t.user(), "session", s.sid));
+  }
+
+  private void resource(Response resp, Callback cb, String name, String type) throws IOException {
+    ClassLoader loader = WebServer.class.getClassLoader();
+    try (InputStream in = loader.getResourceAsStream(WEB + name)) {
+      if (in == null) {
+        answer(resp, cb, 404, "text/plain; charset=utf-8", ("not found" + (name.equals(
+            "index.html") ? ": this gateway was built without its web page" : ""))
+                .getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      answer(resp, cb, 200, type, in.readAllBytes());
+    }
+  }
+
+  /** The page, its assets and the login; the websocket handler is in front of this. */
+  private final class Routes extends Handler.Abstract.NonBlocking {
+    @Override
+    public boolean handle(Request req, Response resp, Callback cb) throws Exception {
+      String path = Request.getPathInContext(req);
+      String method = req.getMethod();
+      if (path.equals("/login") && method.equals("POST")) {
+        workers.execute(() -> {
+          try {
+            login(req, resp, cb);
+          } catch (IOException | RuntimeException e) {
+            log.warn("gateway web: a login failed: {}", e.toString());
+            cb.failed(e);
+          }
+        });
+      } else if (!method.equals("GET") && !method.equals("HEAD")) {
+        answer(resp, cb, 405, "text/plain; charset=utf-8", "method not allowed".getBytes(
+            StandardCharsets.US_ASCII));
+      } else if (path.equals("/") || path.equals("/index.html")) {
+        resource(resp, cb, "index.html", "text/html; charset=utf-8");
+      } else if (path.startsWith("/assets/") && ASSET.matcher(path.substring(8)).matches()) {
+        String name = path.substring(8);
+        resource(resp, cb, "assets/" + name, name.endsWith(".js")
+            ? "application/javascript; charset=utf-8" : "text/css; charset=utf-8");
+      } else {
+        answer(resp, cb, 404, "text/plain; charset=utf-8", "not found".getBytes(
+            StandardCharsets.US_ASCII));
+      }
+      return true;
+    }
+  }
+
+  /** Ends every session (their containers go as SSH connections' do), then stops Jetty. */
+  @Override
+  public void close() {
+    if (pings != null) {
+      pings.cancel(false);
+    }
+    if (sweeps != null) {
+      sweeps.cancel(false);
+    }
+    for (WebSession s : sessions.values()) {
+      s.end("the gateway is closing");
+    }
+    stopJetty();
+  }
+
+  private void stopJetty() {
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      log.warn("gateway {}: stopping the web terminal: {}", gatewayId, e.toString());
+    }
+  }
+}

@@ -1,0 +1,468 @@
+package io.github.sshcontainer.gateway;
+
+import static io.github.sshcontainer.gateway.LabGateway.busybox;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.TlsFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web terminal at the websocket level, with the JDK's HttpClient as the page: a link from
+ * {@code ssh -s web-link}, the login, the shell and its size, the refusals, 50 pages at once,
+ * a page that stops reading, a dropped page coming back, TLS.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class GatewayWebTest {
+  private static final Duration SOON = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+
+  private LabGateway gateway(UnaryOperator<WebOptions.Builder> web,
+      UnaryOperator<GatewayOptions.Builder> more) {
+    return LabGateway.start(tmp.resolve("gw"), LabGateway.docker(),
+        DockerBackendOptions.builder(busybox().build()).build(),
+        o -> more.apply(o.web(web.apply(WebOptions.listen("127.0.0.1", 0)).build())));
+  }
+
+  private static String origin(LabGateway g, boolean tls) {
+    return (tls ? "https" : "http") + "://127.0.0.1:" + g.server.webAddress().orElseThrow()
+        .getPort();
+  }
+
+  /** A login's answer: status, JSON body, the cookie's value (or null) and its header. */
+  record Login(int status, JsonNode body, String cookie, String setCookie) {}
+
+  private static Login login(HttpClient http, String origin, String token) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(origin + "/login"))
+        .header("Content-Type", "application/json").header("Origin", origin)
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(java.util.Map.of(
+            "token", token)))).build(), HttpResponse.BodyHandlers.ofString());
+    String set = r.headers().firstValue("Set-Cookie").orElse(null);
+    String cookie = set == null ? null : set.substring(set.indexOf('=') + 1, set.indexOf(';'));
+    return new Login(r.statusCode(), JSON.readTree(r.body()), cookie, set);
+  }
+
+  private static String token(String link) {
+    assertTrue(link.contains("/#t="), link);
+    return link.substring(link.indexOf("#t=") + 3).trim();
+  }
+
+  /** One page's websocket: what it received, and control over how much it reads. */
+  static final class Page implements WebSocket.Listener {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final List<JsonNode> texts = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    volatile boolean reading = true;
+    private final StringBuilder text = new StringBuilder();
+    WebSocket ws;
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      byte[] b = new byte[data.remaining()];
+      data.get(b);
+      synchronized (out) {
+        out.write(b, 0, b.length);
+        out.notifyAll();
+      }
+      if (reading) {
+        webSocket.request(1);
+      }
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      text.append(data);
+      if (last) {
+        try {
+          texts.add(JSON.readTree(text.toString()));
+        } catch (Exception e) {
+          throw new AssertionError("a text frame that is not JSON: " + text, e);
+        }
+        text.setLength(0);
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      closed.complete(-1);
+    }
+
+    byte[] bytes() {
+      synchronized (out) {
+        return out.toByteArray();
+      }
+    }
+
+    String output() {
+      return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the output from {@code from} on contains {@code what}; its end index. */
+    int await(String what, int from) throws InterruptedException {
+      long end = System.nanoTime() + SOON.toNanos();
+      synchronized (out) {
+        while (true) {
+          String s = new String(out.toByteArray(), StandardCharsets.ISO_8859_1);
+          int i = s.indexOf(what, from);
+          if (i >= 0) {
+            return i + what.length();
+          }
+          long left = end - System.nanoTime();
+          assertTrue(left > 0, "'" + what + "' in the page's output: " + s);
+          out.wait(Math.max(1, left / 1_000_000));
+        }
+      }
+    }
+
+    void type(String s) {
+      ws.sendBinary(ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)), true).join();
+    }
+
+    void resize(int cols, int rows) {
+      ws.sendText("{\"type\":\"resize\",\"cols\":" + cols + ",\"rows\":" + rows + "}", true)
+          .join();
+    }
+
+    /** Runs {@code cmd} and returns its output line: between two markers the echo lacks. */
+    String run(String cmd) throws InterruptedException {
+      int from = bytes().length;
+      type("echo B\"\"EGIN; " + cmd + "; echo E\"\"ND\r");
+      int start = await("BEGIN\r\n", from);
+      int end = await("END", start);
+      return output().substring(start, end - 3).trim();
+    }
+  }
+
+  private static Page open(HttpClient http, String origin, String cookie, String session,
+      int cols, int rows) {
+    return open(http, origin, origin, cookie, session, cols, rows);
+  }
+
+  /** A websocket to the page at {@code base}, sending {@code origin} as its Origin. */
+  private static Page open(HttpClient http, String base, String origin, String cookie,
+      String session, int cols, int rows) {
+    Page p = new Page();
+    WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(SOON);
+    if (cookie != null) {
+      b.header("Cookie", "sshc_web=" + cookie);
+    }
+    if (origin != null) {
+      b.header("Origin", origin);
+    }
+    String ws = (base.startsWith("https") ? "wss" : "ws") + "://"
+        + base.substring(base.indexOf("://") + 3);
+    p.ws = b.buildAsync(URI.create(ws + "/ws?session=" + session + "&cols=" + cols + "&rows="
+        + rows), p).join();
+    return p;
+  }
+
+  private static int refusedWith(Runnable open) {
+    CompletionException e = assertThrows(CompletionException.class, open::run);
+    assertTrue(e.getCause() instanceof WebSocketHandshakeException, e.toString());
+    return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+  }
+
+  private static void awaitHello(Page p, String user) throws InterruptedException {
+    long end = System.nanoTime() + SOON.toNanos();
+    while (p.texts.isEmpty()) {
+      assertTrue(System.nanoTime() < end, "a hello");
+      Thread.sleep(20);
+    }
+    JsonNode hello = p.texts.get(0);
+    assertEquals("hello", hello.path("type").asText(), hello.toString());
+    assertEquals(user, hello.path("user").asText());
+    assertEquals(12, hello.path("container").asText().length(), hello.toString());
+  }
+
+  @Test
+  void aLinkFromSshOpensAShellOfThePagesSizeOnce() throws Exception {
+    Set<String> baseline = LabGateway.threads();
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      OpenSshClient.Result r = g.alice().ssh("web-link", null, SOON, "-s");
+      assertEquals(0, r.code(), r.err());
+      String link = r.out().trim();
+      assertEquals(1, link.lines().count(), link);
+      String origin = origin(g, false);
+      assertTrue(link.startsWith(origin + "/#t="), link);
+      // the subsystem never reaches the backend; the SSH connection's own container (made at
+      // login, in connection mode) goes with the connection, and nothing stays for the link
+      g.awaitNoContainers("alice", SOON);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin, token(link));
+      assertEquals(200, in.status(), in.body().toString());
+      assertEquals("alice", in.body().path("user").asText());
+      assertTrue(in.setCookie().endsWith("; Path=/; HttpOnly; SameSite=Strict"), in.setCookie());
+      assertTrue(in.cookie().length() >= 22, "a cookie of 128 bits or more: " + in.cookie());
+
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 100, 30);
+      awaitHello(p, "alice");
+      assertEquals("42", p.run("echo $((6*7))"));
+      assertEquals("30 100", p.run("stty size"), "the page's first size, before any resize");
+      p.resize(120, 40);
+      assertEquals("40 120", p.run("stty size"));
+
+      Login again = login(http, origin, token(link));
+      assertEquals(401, again.status(), "a used link: " + again.body());
+      assertEquals(null, again.cookie());
+
+      p.type("exit 3\r");
+      assertEquals(1000, p.closed.get(30, TimeUnit.SECONDS));
+      JsonNode exit = p.texts.get(p.texts.size() - 1);
+      assertEquals("exit", exit.path("type").asText(), p.texts.toString());
+      assertEquals(3, exit.path("status").asInt());
+      g.awaitNoContainers("alice", SOON);
+      assertEquals(0, g.server.web().openSessions());
+    }
+    LabGateway.awaitThreadsBackTo(baseline);
+  }
+
+  @Test
+  void refusesExpiredForgedAndUsedLinksAMissingCookieAndAForeignOrigin() throws Exception {
+    try (LabGateway g = gateway(w -> w.linkTtl(Duration.ofSeconds(1)), o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      String expired = token(g.server.web().link("alice", null));
+      Thread.sleep(1500);
+      assertEquals(401, login(http, origin, expired).status(), "an expired link");
+
+      String fresh = token(g.server.web().link("alice", null));
+      char last = fresh.charAt(fresh.length() - 1);
+      String forged = fresh.substring(0, fresh.length() - 1) + (last == 'A' ? 'B' : 'A');
+      assertEquals(401, login(http, origin, forged).status(), "a forged link");
+      assertEquals(401, login(http, origin, "not.a-token").status(), "garbage");
+      Login in = login(http, origin, fresh);
+      assertEquals(200, in.status(), in.body().toString());
+      assertEquals(401, login(http, origin, fresh).status(), "a used link");
+      String session = in.body().path("session").asText();
+
+      assertEquals(401, refusedWith(() -> open(http, origin, null, session, 80, 24)),
+          "no cookie");
+      assertEquals(403, refusedWith(() -> open(http, origin, "http://evil.example:" + g.server
+          .webAddress().orElseThrow().getPort(), in.cookie(), session, 80, 24)),
+          "a foreign Origin");
+      assertEquals(403, refusedWith(() -> open(http, origin, "x" + in.cookie(), session, 80,
+          24)), "another cookie");
+      // the session is still there for its own page
+      Page p = open(http, origin, in.cookie(), session, 80, 24);
+      awaitHello(p, "alice");
+      assertEquals("42", p.run("echo $((6*7))"));
+      p.ws.sendClose(1000, "done").join();
+      g.awaitNoContainers("alice", SOON);
+    }
+  }
+
+  @Test
+  void fiftyPagesAtOnceEachEchoTheirOwnMebibyte() throws Exception {
+    int pages = 50;
+    try (LabGateway g = gateway(w -> w, o -> o.maxConnectionsPerUser(pages + 5)
+        .maxConnections(pages + 20))) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      ExecutorService pool = Executors.newFixedThreadPool(pages);
+      try {
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < pages; i++) {
+          int n = i;
+          all.add(pool.submit(() -> {
+            Login in = login(http, origin, token(g.server.web().link("bob", null)));
+            assertEquals(200, in.status());
+            Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80,
+                24);
+            awaitHello(p, "bob");
+            // raw: the pty passes every byte through, and echoes none itself
+            p.type("stty raw -echo; echo RE\"\"ADY; cat\r");
+            // raw came before the echo, so no CR: the pty's output is passed as it is
+            int from = p.await("READY\n", 0);
+            byte[] mine = new byte[1 << 20];
+            Random random = new Random(n);
+            for (int k = 0; k < mine.length; k++) {
+              mine[k] = (byte) ('a' + random.nextInt(26));
+            }
+            for (int k = 0; k < mine.length; k += 16 << 10) {
+              p.ws.sendBinary(ByteBuffer.wrap(mine, k, 16 << 10), true).join();
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            byte[] got;
+            while ((got = p.bytes()).length < from + mine.length) {
+              assertTrue(System.nanoTime() < end, "page " + n + " got " + (got.length - from)
+                  + " bytes");
+              Thread.sleep(50);
+            }
+            assertArrayEquals(mine, Arrays.copyOfRange(got, from, from + mine.length),
+                "page " + n + "'s own bytes, in order");
+            p.ws.sendClose(1000, "done").join();
+            return null;
+          }));
+        }
+        for (Future<?> f : all) {
+          f.get(240, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      g.awaitNoContainers("bob", SOON);
+    }
+  }
+
+  @Test
+  void aPageThatStopsReadingStallsOnlyItsOwnSessionWithinTheBound() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login slowIn = login(http, origin, token(g.server.web().link("carol", null)));
+      Page slow = open(http, origin, slowIn.cookie(), slowIn.body().path("session").asText(),
+          80, 24);
+      awaitHello(slow, "carol");
+      slow.reading = false; // a tab in the background: it reads no more frames
+      slow.type("yes 0123456789012345678901234567890123456789\r");
+      Login fastIn = login(http, origin, token(g.server.web().link("dave", null)));
+      Page fast = open(http, origin, fastIn.cookie(), fastIn.body().path("session").asText(),
+          80, 24);
+      awaitHello(fast, "dave");
+      Thread.sleep(3000); // the slow page's socket and the bound fill
+      for (int i = 0; i < 5; i++) {
+        assertEquals(String.valueOf(i * 7), fast.run("echo $((" + i + "*7))"),
+            "the other session answers while one is stalled");
+      }
+      long bound = (1 << 20) + (16 << 10);
+      long held = g.server.web().buffered().values().stream().mapToLong(Long::longValue).max()
+          .orElseThrow();
+      assertTrue(held > (1 << 19), "the stalled session holds output: " + held
+          + " (else the test stalled nothing)");
+      assertTrue(g.server.web().peakBuffered() <= bound, "at most 1 MiB and a chunk held: "
+          + g.server.web().peakBuffered());
+      long before = slow.bytes().length;
+      Thread.sleep(500);
+      assertEquals(before, slow.bytes().length, "the stalled page is sent nothing more");
+      slow.ws.abort();
+      fast.ws.sendClose(1000, "done").join();
+    }
+  }
+
+  @Test
+  void aDroppedPageComesBackToTheSameShellAndAfterTheWindowItsContainerGoes()
+      throws Exception {
+    try (LabGateway g = gateway(w -> w.reconnect(Duration.ofSeconds(3)), o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin, token(g.server.web().link("erin", null)));
+      String session = in.body().path("session").asText();
+      Page first = open(http, origin, in.cookie(), session, 80, 24);
+      awaitHello(first, "erin");
+      assertEquals("", first.run("x=still-here"));
+      first.type("sleep 1; echo DETA\"\"CHED-OUTPUT\r");
+      first.ws.abort(); // as a proxy or a laptop's sleep drops it: no close frame
+      Thread.sleep(1500);
+      Page second = open(http, origin, in.cookie(), session, 90, 20);
+      awaitHello(second, "erin");
+      second.await("DETACHED-OUTPUT", 0); // what came while no page was there
+      assertEquals("still-here", second.run("echo $x"), "the same shell");
+      assertEquals("20 90", second.run("stty size"), "the new page's size");
+      assertEquals(1, g.containersOf("erin").size());
+      second.ws.abort();
+      g.awaitNoContainers("erin", Duration.ofSeconds(30));
+      assertEquals(403, refusedWith(() -> open(http, origin, in.cookie(), session, 80, 24)),
+          "after the window the session is gone");
+    }
+  }
+
+  @Test
+  void servesThePageOverTlsWithACertificateMadeByOpenssl() throws Exception {
+    TlsFiles tls = TlsFiles.make(tmp.resolve("tls"));
+    try (LabGateway g = gateway(w -> w.tls(tls.serverCert(), tls.serverKey()), o -> o)) {
+      String origin = origin(g, true);
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      try (InputStream in = Files.newInputStream(tls.ca())) {
+        trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
+            .generateCertificate(in));
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(
+          TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      HttpClient http = HttpClient.newBuilder().sslContext(context).build();
+      String link = g.server.web().link("frank", null);
+      assertTrue(link.startsWith(origin + "/#t="), link);
+      Login in = login(http, origin, token(link));
+      assertEquals(200, in.status(), in.body().toString());
+      assertTrue(in.setCookie().endsWith("; Secure"), in.setCookie());
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+      awaitHello(p, "frank");
+      assertEquals("42", p.run("echo $((6*7))"));
+      p.ws.sendClose(1000, "done").join();
+      g.awaitNoContainers("frank", SOON);
+      // and a plain client is not served
+      HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      assertThrows(Exception.class, () -> login(plain, origin.replace("https", "http"),
+          token(link)));
+    }
+  }
+
+  @Test
+  void plainHttpOnANetworkAddressIsRefusedWithoutInsecure() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> WebOptions.listen("0.0.0.0", 8080).build());
+    assertTrue(e.getMessage().contains("--web-tls-cert") && e.getMessage().contains(
+        "--web-insecure"), e.getMessage());
+    assertFalse(WebOptions.listen("0.0.0.0", 8080).insecure(true).build().tls());
+    assertEquals("127.0.0.1", WebOptions.listen("127.0.0.1", 8080).build().host());
+    assertEquals("::1", WebOptions.listen("::1", 8080).build().host());
+  }
+}
