@@ -33,8 +33,14 @@ import org.openqa.selenium.Keys;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WebPageTest {
-  /** What the page needs: xterm.js adds style elements (its DOM renderer). */
-  static final String CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'";
+  /**
+   * The policy the page needs. xterm.js adds style elements (its DOM renderer's theme and cell
+   * sizes), which default-src 'self' alone refuses (seven style-src-elem reports, and a terminal
+   * without its colours); the page itself has no inline script or style. The rest: no framing
+   * (a terminal under someone else's page), no base or form targets.
+   */
+  static final String CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+      + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final int WIDTH = 1000;
   private static final int HEIGHT = 700;
@@ -264,6 +270,24 @@ class WebPageTest {
   }
 
   @Test
+  void ctrlShiftCCopiesTheSelectionAndSendsNothing() {
+    logIn();
+    browser.typeInTerminal("echo copy me", Keys.ENTER);
+    browser.awaitTerminalText("\ncopy me", WAIT);
+    String origin = gateway.base().substring(0, gateway.base().length() - 1);
+    browser.driver().executeCdpCommand("Browser.grantPermissions", Map.of("origin", origin,
+        "permissions", List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+    browser.script("window.terminal.select(0, 1, 7);"); // the output line
+    assertEquals("copy me", browser.script("return window.terminal.getSelection();"));
+    browser.typeInTerminal(Keys.chord(Keys.CONTROL, Keys.SHIFT, "c"));
+    Object copied = browser.driver().executeAsyncScript("const done = arguments[0];"
+        + "navigator.clipboard.readText().then(done, (e) => done('cannot read: ' + e));");
+    assertEquals("copy me", copied);
+    sleep(300);
+    assertEquals("echo copy me\r", gateway.input(), "Ctrl+Shift+C is the page's, not the shell's");
+  }
+
+  @Test
   void thePageRunsUnderItsContentSecurityPolicy() {
     logIn();
     browser.windowSize(800, 500);
@@ -283,7 +307,7 @@ class WebPageTest {
   }
 
   @Test
-  void aScreenshotOfThePage() {
+  void aScreenshotShowsThePromptAndWhatWasTyped() {
     browser.windowSize(900, 520);
     logIn();
     browser.typeInTerminal("stty size", Keys.ENTER);

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -55,6 +57,15 @@ public final class Browser implements AutoCloseable {
       "}",
       "return out.join('\\n');");
 
+  /**
+   * Selenium warns at every start that it has no DevTools binding for this chromium's version
+   * (it ships bindings for the last few Chrome releases; Debian's chromium runs ahead or behind).
+   * The tests use WebDriver and plain CDP commands, which need none. Held here: JUL keeps
+   * loggers weakly, and a collected one forgets its level.
+   */
+  private static final Logger CDP_VERSION_FINDER =
+      Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+
   private final Path profile;
   private final ChromeDriverService service;
   private final ChromeDriver driver;
@@ -73,6 +84,7 @@ public final class Browser implements AutoCloseable {
    *     missing
    */
   public static Browser start(int width, int height) {
+    CDP_VERSION_FINDER.setLevel(Level.SEVERE);
     Path chromium = Prerequisites.require("chromium", "/usr/bin/chromium");
     Path chromedriver = Prerequisites.require("chromium-driver", "/usr/bin/chromedriver");
     Path profile;

@@ -18,7 +18,8 @@
 //
 // No inline script or style in the page. xterm.js itself adds <style> elements (its DOM
 // renderer's theme and cell sizes), so the Content-Security-Policy the page needs is
-// default-src 'self'; style-src 'self' 'unsafe-inline'.
+// default-src 'self'; style-src 'self' 'unsafe-inline' (WebPageTest runs it under that, with
+// base-uri 'none'; form-action 'none'; frame-ancestors 'none').
 'use strict';
 
 (function () {
