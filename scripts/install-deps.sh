@@ -91,6 +91,7 @@ programs='
 /usr/bin/cat                                       coreutils
 /usr/bin/chmod                                     coreutils
 /usr/bin/chown                                     coreutils
+/usr/bin/cp                                        coreutils
 /usr/bin/cut                                       coreutils
 /usr/bin/dirname                                   coreutils
 /usr/bin/env                                       coreutils

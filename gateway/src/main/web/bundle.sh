@@ -21,7 +21,8 @@ if ! cmp -s "$here/package-lock.json" "$work/node_modules/.installed-from-lock.j
   cp "$here/package.json" "$here/package-lock.json" "$work/"
   # --ignore-scripts: no package runs code on this machine; --prefer-offline: npm's cache
   # (~/.npm) answers when it holds the pinned tarballs, so a rebuild needs no network
-  (cd "$work" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+  (cd "$work" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error \
+    > /dev/null)
   cp "$here/package-lock.json" "$work/node_modules/.installed-from-lock.json"
 fi
 mkdir -p "$assets"
