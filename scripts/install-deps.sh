@@ -64,6 +64,9 @@ programs='
 /usr/bin/openssl                                   openssl
 /usr/bin/ssh-audit                                 ssh-audit
 /usr/bin/python3                                   python3
+/usr/bin/npm                                       npm
+/usr/bin/chromium                                  chromium
+/usr/bin/chromedriver                              chromium-driver
 /usr/bin/ansible-playbook                          ansible-core
 /usr/bin/gpg                                       gnupg
 /usr/bin/gpg-agent                                 gnupg
@@ -80,6 +83,7 @@ programs='
 /usr/bin/grep                                      grep
 /usr/bin/sed                                       sed
 /usr/bin/diff                                      diffutils
+/usr/bin/cmp                                       diffutils
 /usr/bin/find                                      findutils
 /usr/bin/xargs                                     findutils
 /usr/bin/ldd                                       libc-bin
@@ -87,6 +91,7 @@ programs='
 /usr/bin/cat                                       coreutils
 /usr/bin/chmod                                     coreutils
 /usr/bin/chown                                     coreutils
+/usr/bin/cp                                        coreutils
 /usr/bin/cut                                       coreutils
 /usr/bin/dirname                                   coreutils
 /usr/bin/env                                       coreutils
