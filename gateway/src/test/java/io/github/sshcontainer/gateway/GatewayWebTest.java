@@ -4,13 +4,16 @@ import static io.github.sshcontainer.gateway.LabGateway.busybox;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.Prerequisites;
 import io.github.sshcontainer.lab.TlsFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -60,7 +63,12 @@ class GatewayWebTest {
 
   private LabGateway gateway(UnaryOperator<WebOptions.Builder> web,
       UnaryOperator<GatewayOptions.Builder> more) {
-    return LabGateway.start(tmp.resolve("gw"), LabGateway.docker(),
+    return gateway(tmp.resolve("gw"), web, more);
+  }
+
+  private LabGateway gateway(Path dir, UnaryOperator<WebOptions.Builder> web,
+      UnaryOperator<GatewayOptions.Builder> more) {
+    return LabGateway.start(dir, LabGateway.docker(),
         DockerBackendOptions.builder(busybox().build()).build(),
         o -> more.apply(o.web(web.apply(WebOptions.listen("127.0.0.1", 0)).build())));
   }
@@ -452,6 +460,57 @@ class GatewayWebTest {
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       assertThrows(Exception.class, () -> login(plain, origin.replace("https", "http"),
           token(link)));
+    }
+  }
+
+  /** A new key for {@code user} with a certificate {@code ca} signs, with {@code options}. */
+  private Path certified(Path ca, String name, String user, String... options) {
+    Path key = tmp.resolve("keys").resolve(name);
+    try {
+      Files.createDirectories(key.getParent());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Keys.generate(key, "", "ed25519");
+    List<String> cmd = new ArrayList<>(List.of(Prerequisites.require("openssh-client",
+        "/usr/bin/ssh-keygen").toString(), "-q", "-s", ca.toString(), "-I", name, "-n", user));
+    cmd.addAll(List.of(options));
+    cmd.add(key + ".pub");
+    OpenSshClient.Result r = OpenSshClient.run(cmd, null, SOON);
+    assertEquals(0, r.code(), "ssh-keygen -s: " + r.err());
+    return key;
+  }
+
+  /**
+   * A link's session is a pty shell from any address: a certificate without permit-pty, or
+   * with a source-address, would get round its restriction with one, so it makes none.
+   */
+  @Test
+  void aCertificateWithoutPermitPtyOrWithASourceAddressMakesNoLink() throws Exception {
+    Path ca = tmp.resolve("ca");
+    Keys.generate(ca, "", "ed25519");
+    Path trusted = Files.writeString(tmp.resolve("trusted_user_ca_keys"),
+        Files.readString(Path.of(ca + ".pub")));
+    try (LabGateway g = gateway(w -> w, o -> o.trustedUserCaKeys(trusted))) {
+      Path noPty = certified(ca, "nopty", "alice", "-O", "no-pty");
+      OpenSshClient.Result r = new OpenSshClient(noPty, g.knownHosts(), g.server.port(),
+          "alice").ssh("web-link", null, SOON, "-s");
+      assertNotEquals(0, r.code(), r.out());
+      assertFalse(r.out().contains("#t="), "no link: " + r.out());
+      assertTrue(r.err().contains("no permit-pty"), r.err());
+      Path fromHere = certified(ca, "fromhere", "alice", "-O",
+          "source-address=127.0.0.1/32");
+      r = new OpenSshClient(fromHere, g.knownHosts(), g.server.port(), "alice").ssh(
+          "web-link", null, SOON, "-s");
+      assertNotEquals(0, r.code(), r.out());
+      assertFalse(r.out().contains("#t="), "no link: " + r.out());
+      assertTrue(r.err().contains("source-address"), r.err());
+      Path plain = certified(ca, "plain", "alice");
+      r = new OpenSshClient(plain, g.knownHosts(), g.server.port(), "alice").ssh("web-link",
+          null, SOON, "-s");
+      assertEquals(0, r.code(), "a certificate with permit-pty and no source-address: "
+          + r.err());
+      assertTrue(r.out().contains("/#t="), r.out());
     }
   }
 

@@ -205,14 +205,33 @@ public final class GatewayChannel extends ChannelSession {
 
   /**
    * {@code ssh -s web-link}: one line, a login link for this connection's user, valid once
-   * for the web terminal's link ttl. Answered here: it never reaches the backend, so no
-   * container is made for it. The audit log gets the request, never the token.
+   * for the web terminal's link ttl. Answered here: it never reaches the backend (in
+   * connection mode the connection's own container was made at authentication, as for any
+   * login, and goes with the connection). A certificate without permit-pty or with a
+   * source-address restriction is refused: the link would get round both. The audit log gets
+   * the request, never the token.
    */
   private RequestHandler.Result webLink(AuditLog.Connection audit) throws IOException {
     audit.event("subsystem", "channel", getChannelId(), "name", WEB_LINK);
     String user = getSession().getUsername();
     if (web == null) {
       refuse("the web terminal is not on at this gateway (the operator starts it with --web)");
+      return RequestHandler.Result.ReplyFailure;
+    }
+    LoginIdentity identity = getSession().getAttribute(ConnectionRegistry.IDENTITY);
+    String restricted = identity == null ? null : identity.certificate().map(c -> !c.permitsPty()
+        ? "the certificate (key id '" + c.keyId() + "') has no permit-pty"
+        : c.criticalOptions().containsKey("source-address") ? "the certificate (key id '"
+            + c.keyId() + "') has a source-address restriction" : null).orElse(null);
+    if (restricted != null) {
+      // a link's session is a pty shell from whatever address opens the link: it would get
+      // round both restrictions, so such a certificate makes no links
+      audit.event("refused", "channel", getChannelId(), "request", "subsystem " + WEB_LINK,
+          "reason", restricted);
+      gatewayLog.info("gateway connection {}: web link refused: {}",
+          connections.idOf(getSession()), restricted);
+      refuse(restricted + ", and a web terminal link gives a pty shell from any address; "
+          + "ask for a certificate with permit-pty and no source-address, or use ssh");
       return RequestHandler.Result.ReplyFailure;
     }
     try {
