@@ -215,6 +215,8 @@ public final class GatewayServer implements AutoCloseable {
    * the running gateway's link key (by default beside its host key), which this process must
    * be able to read; the running gateway spends it.
    *
+   * @throws IllegalArgumentException for a blank user, or a ttl that is not positive or is
+   *     longer than {@link WebOptions.Builder#MAX_LINK_TTL}
    * @throws IllegalStateException without the key file (the gateway makes it at its first
    *     start with the web terminal on), or when the address users reach cannot be told
    *     (port 0 without a url)
@@ -228,10 +230,10 @@ public final class GatewayServer implements AutoCloseable {
       throw new IllegalStateException("the web terminal's port is 0 (any free one), so a "
           + "link cannot name it: give --web with a fixed port, or --web-url");
     }
-    if (user.isBlank() || ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("a link needs a user and a positive ttl (was '" + user
-          + "', " + ttl + ")");
+    if (user.isBlank()) {
+      throw new IllegalArgumentException("a link needs a user (was '" + user + "')");
     }
+    WebOptions.Builder.linkTtlChecked(ttl);
     String token = WebLinks.existing(linkKey(hostKey, w)).mint(user, ttl);
     return WebServer.base(w, w.port(), null) + "#t=" + token;
   }

@@ -160,9 +160,13 @@ public final class WebOptions {
       return this;
     }
 
-    /** A login link is valid for {@code d}, once. Default: 2 minutes. */
+    /**
+     * A login link is valid for {@code d}, once; at most {@link #MAX_LINK_TTL} (24 h): a link
+     * is a password in a URL, and a long-lived one outlives whoever it was sent to. Default: 2
+     * minutes.
+     */
     public Builder linkTtl(Duration d) {
-      this.linkTtl = positive("web link ttl", d);
+      this.linkTtl = linkTtlChecked(d);
       return this;
     }
 
@@ -198,6 +202,24 @@ public final class WebOptions {
     public Builder linkKey(Path file) {
       this.linkKey = Objects.requireNonNull(file, "linkKey");
       return this;
+    }
+
+    /** The longest a login link may be valid: 24 hours. */
+    public static final Duration MAX_LINK_TTL = Duration.ofHours(24);
+
+    /**
+     * {@code d} if it is a valid link lifetime (positive, at most {@link #MAX_LINK_TTL}).
+     *
+     * @throws IllegalArgumentException naming the value and the limit
+     */
+    public static Duration linkTtlChecked(Duration d) {
+      positive("web link ttl", d);
+      if (d.compareTo(MAX_LINK_TTL) > 0) {
+        throw new IllegalArgumentException("web link ttl " + d + " is longer than "
+            + MAX_LINK_TTL.toHours() + " h, the most a link may live: mint links closer to "
+            + "when they are used");
+      }
+      return d;
     }
 
     private static Duration positive(String what, Duration d) {

@@ -515,6 +515,33 @@ class GatewayWebTest {
   }
 
   @Test
+  void aLinkSpentBeforeARestartStaysSpentAfterItAndLinksLiveAtMostADay() throws Exception {
+    Path key = tmp.resolve("links").resolve("web_link_key");
+    String token;
+    try (LabGateway g = gateway(tmp.resolve("gw1"), w -> w.linkKey(key), o -> o)) {
+      token = token(g.server.web().link("alice", null));
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin(g, false), token);
+      assertEquals(200, in.status(), in.body().toString());
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(key.resolveSibling("web_link_key.spent"))));
+    }
+    try (LabGateway g = gateway(tmp.resolve("gw2"), w -> w.linkKey(key), o -> o)) {
+      Login again = login(HttpClient.newHttpClient(), origin(g, false), token);
+      assertEquals(401, again.status(), "a link used before the restart: " + again.body());
+      assertTrue(again.body().path("error").asText().contains("used"), again.body()
+          .toString());
+      assertEquals(0, g.server.web().openSessions());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> WebOptions.listen("127.0.0.1", 0).linkTtl(Duration.ofHours(25)));
+    assertTrue(e.getMessage().contains("24 h"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GatewayServer.webLink(tmp.resolve(
+        "gw1").resolve("host_key"), WebOptions.listen("127.0.0.1", 8080).linkKey(key).build(),
+        "alice", Duration.ofDays(30)));
+  }
+
+  @Test
   void plainHttpOnANetworkAddressIsRefusedWithoutInsecure() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> WebOptions.listen("0.0.0.0", 8080).build());

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,9 +29,10 @@ import javax.crypto.spec.SecretKeySpec;
  * one in another process, without the running gateway, from the key file beside the host key
  * (32 random bytes, 0600, made at the gateway's first start with the web terminal on). The
  * gateway makes each single-use by remembering the ids it accepted until they expire, so its
- * memory is bounded by the logins of one link lifetime. A restart forgets them: a link used
- * just before a restart could be used once more within what is left of its lifetime.
- * Thread-safe.
+ * memory is bounded by the logins of one link lifetime (at most 24 h). It also appends each to
+ * a file beside the key ({@code KEY.spent}, 0600, one {@code id expiry} line each), read at
+ * start and pruned of expired ids by {@link #sweep}: a link used before a restart stays used
+ * after it. Thread-safe.
  */
 public final class WebLinks {
   /** Why a token was refused; the message is for the log and the page, never the token. */
@@ -63,16 +65,91 @@ public final class WebLinks {
   private final byte[] key;
   private final Clock clock;
   private final Map<ByteBuffer, Long> spent = new ConcurrentHashMap<>();
+  /** Where spent ids are kept across restarts; null for links that are only minted. */
+  private final Path spentFile;
 
   WebLinks(byte[] key, Clock clock) {
-    this.key = key.clone();
-    this.clock = clock;
+    this(key, clock, null);
   }
 
-  /** The links of the key in {@code file}, made (32 random bytes, 0600) when missing. */
-  public static WebLinks open(Path file) {
-    return new WebLinks(readOrMakeKey(file), Clock.systemUTC());
+  private WebLinks(byte[] key, Clock clock, Path spentFile) {
+    this.key = key.clone();
+    this.clock = clock;
+    this.spentFile = spentFile;
   }
+
+  /**
+   * The links of the key in {@code file}, made (32 random bytes, 0600) when missing, with the
+   * ids spent before (in {@code file.spent}).
+   *
+   * @throws IllegalStateException when the key or the spent ids cannot be read or written
+   */
+  public static WebLinks open(Path file) {
+    WebLinks links = new WebLinks(readOrMakeKey(file), Clock.systemUTC(), spentFile(file));
+    links.load();
+    return links;
+  }
+
+  /** The file of spent ids of the key in {@code keyFile}. */
+  static Path spentFile(Path keyFile) {
+    return keyFile.resolveSibling(keyFile.getFileName() + ".spent");
+  }
+
+  private void load() {
+    if (!Files.exists(spentFile)) {
+      return;
+    }
+    long now = clock.millis();
+    try {
+      for (String line : Files.readAllLines(spentFile, StandardCharsets.US_ASCII)) {
+        String[] f = line.trim().split(" ");
+        if (f.length != 2) {
+          continue; // a line cut short by a crash while it was appended
+        }
+        try {
+          long expires = Long.parseLong(f[1]);
+          if (expires > now) {
+            spent.put(ByteBuffer.wrap(Base64.getUrlDecoder().decode(f[0])), expires);
+          }
+        } catch (IllegalArgumentException cut) {
+          // as above
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the spent web links " + spentFile + ": "
+          + e.getMessage() + " (removing it lets links used before be used once more)", e);
+    }
+    rewrite(); // pruned of the expired
+  }
+
+  /** Writes the ids remembered now: a temporary file (0600), then moved over the old one. */
+  private synchronized void rewrite() {
+    try {
+      Path tmp = spentFile.resolveSibling(spentFile.getFileName() + ".tmp");
+      Files.deleteIfExists(tmp);
+      try (var out = Files.newBufferedWriter(Files.createFile(tmp, OWNER_ONLY),
+          StandardCharsets.US_ASCII)) {
+        for (Map.Entry<ByteBuffer, Long> e : spent.entrySet()) {
+          out.write(line(e.getKey(), e.getValue()));
+        }
+      }
+      Files.move(tmp, spentFile, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the spent web links " + spentFile + ": "
+          + e.getMessage() + " (the directory of the link key must be writable)", e);
+    }
+  }
+
+  private static String line(ByteBuffer id, long expires) {
+    byte[] b = new byte[id.remaining()];
+    id.duplicate().get(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b) + " " + expires + "\n";
+  }
+
+  private static final java.nio.file.attribute.FileAttribute<Set<PosixFilePermission>>
+      OWNER_ONLY = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+          "rw-------"));
 
   /**
    * The links of the key in {@code file}, which must exist (an operator's CLI mints with the
@@ -185,13 +262,32 @@ public final class WebLinks {
 
   /** Spends {@code token}: true the first time only. */
   public boolean spend(Token token) {
-    return spent.putIfAbsent(token.id(), token.expiresMillis()) == null;
+    if (spent.putIfAbsent(token.id(), token.expiresMillis()) != null) {
+      return false;
+    }
+    if (spentFile != null) {
+      synchronized (this) {
+        try (var out = Files.newByteChannel(spentFile, Set.of(StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE, StandardOpenOption.APPEND), OWNER_ONLY)) {
+          out.write(ByteBuffer.wrap(line(token.id(), token.expiresMillis()).getBytes(
+              StandardCharsets.US_ASCII)));
+        } catch (IOException e) {
+          // refused rather than usable again after a restart
+          spent.remove(token.id());
+          throw new IllegalStateException("cannot record a spent web link in " + spentFile
+              + ": " + e.getMessage() + " (the directory of the link key must be writable)", e);
+        }
+      }
+    }
+    return true;
   }
 
-  /** Forgets the ids of expired tokens (they are refused as expired anyway). */
+  /** Forgets the ids of expired tokens (they are refused as expired anyway), in the file too. */
   public void sweep() {
     long now = clock.millis();
-    spent.values().removeIf(e -> e <= now);
+    if (spent.values().removeIf(e -> e <= now) && spentFile != null) {
+      rewrite();
+    }
   }
 
   /** How many spent ids are remembered now. */

@@ -168,7 +168,13 @@ public final class WebServer implements AutoCloseable {
     }
     w.pings = timer.scheduleWithFixedDelay(() -> w.sessions.values().forEach(WebSession::ping),
         PING.toMillis(), PING.toMillis(), TimeUnit.MILLISECONDS);
-    w.sweeps = timer.scheduleWithFixedDelay(links::sweep, 1, 1, TimeUnit.MINUTES);
+    w.sweeps = timer.scheduleWithFixedDelay(() -> {
+      try {
+        links.sweep();
+      } catch (RuntimeException e) {
+        log.warn("gateway {}: {}", gatewayId, e.getMessage()); // the next sweep tries again
+      }
+    }, 1, 1, TimeUnit.MINUTES);
     log.info("gateway {} web terminal on {}://{}:{}/{}", gatewayId, w.scheme(), options.host(),
         w.port(), options.tls() ? "" : loopback(options.host())
             ? " (plain HTTP on loopback: put a TLS proxy in front, or give --web-tls-cert)"
