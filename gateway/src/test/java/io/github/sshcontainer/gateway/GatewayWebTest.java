@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import io.github.sshcontainer.gateway.internal.WebServer;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.OpenSshClient;
 import io.github.sshcontainer.lab.Prerequisites;
@@ -539,6 +540,62 @@ class GatewayWebTest {
     assertThrows(IllegalArgumentException.class, () -> GatewayServer.webLink(tmp.resolve(
         "gw1").resolve("host_key"), WebOptions.listen("127.0.0.1", 8080).linkKey(key).build(),
         "alice", Duration.ofDays(30)));
+  }
+
+  /** A raw POST /login whose body never comes (its headers promise 100 bytes); its socket. */
+  private static java.net.Socket slowLogin(int port) throws Exception {
+    java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+    s.setSoTimeout(60_000);
+    s.getOutputStream().write(("POST /login HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{").getBytes(
+            StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    return s;
+  }
+
+  private static int status(java.net.Socket s) throws Exception {
+    String line = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+        StandardCharsets.US_ASCII)).readLine();
+    assertTrue(line != null && line.startsWith("HTTP/1.1 "), "a status line: " + line);
+    return Integer.parseInt(line.substring(9, 12));
+  }
+
+  /**
+   * A login whose body comes slowly holds no thread; past the cap of logins at once the next
+   * is answered 503 at once, and each slow one 408 when its time is up.
+   */
+  @Test
+  void slowLoginBodiesHoldNoThreadsAndAreCappedAndTimedOut() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      int port = g.server.webAddress().orElseThrow().getPort();
+      int before = Thread.activeCount();
+      List<java.net.Socket> slow = new ArrayList<>();
+      try {
+        for (int i = 0; i < WebServer.MAX_LOGINS; i++) {
+          slow.add(slowLogin(port));
+        }
+        Thread.sleep(1000);
+        assertTrue(Thread.activeCount() - before < WebServer.MAX_LOGINS,
+            "threads: " + before + " before, " + Thread.activeCount() + " with "
+                + WebServer.MAX_LOGINS + " slow logins");
+        long start = System.nanoTime();
+        Login over = login(HttpClient.newHttpClient(), origin(g, false), token(g.server.web()
+            .link("alice", null)));
+        assertEquals(503, over.status(), "over the cap: " + over.body());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "at once");
+        for (java.net.Socket s : slow) {
+          assertEquals(408, status(s), "a body that never came");
+        }
+      } finally {
+        for (java.net.Socket s : slow) {
+          s.close();
+        }
+      }
+      Login in = login(HttpClient.newHttpClient(), origin(g, false), token(g.server.web()
+          .link("alice", null)));
+      assertEquals(200, in.status(), "the cap is free again: " + in.body());
+      assertEquals(1, g.server.web().openSessions());
+    }
   }
 
   @Test

@@ -264,6 +264,11 @@ public final class ConnectionRegistry implements SessionListener {
     return null;
   }
 
+  /** A web login refused (a bad link, a limit): told to the events as an SSH one is. */
+  public void webLoginFailed(String user, String client, String why) {
+    events.loginFailed(user, client, why);
+  }
+
   /** A web session {@link #admitWeb admitted} ended. */
   public void webClosed(String user) {
     all.decrementAndGet();

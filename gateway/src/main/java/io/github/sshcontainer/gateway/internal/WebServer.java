@@ -31,17 +31,22 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -74,6 +79,19 @@ public final class WebServer implements AutoCloseable {
   private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*\\.(js|css)");
   static final String COOKIE = "sshc_web";
   private static final int MAX_THREADS = 64;
+  /** Network connections to the page at once; more wait in the kernel's backlog. */
+  static final int MAX_CONNECTIONS = 1024;
+  /**
+   * Logins under way at once (their bodies being read, their checks running); more are
+   * answered 503 at once, so a client that sends its body slowly holds no thread and, with
+   * many, no more than this many logins. A class of 50 opening their links at once fits.
+   */
+  public static final int MAX_LOGINS = 64;
+  /** A login's body (4 KiB at most) must have arrived this long after its headers; else 408. */
+  static final Duration LOGIN_BODY_TIMEOUT = Duration.ofSeconds(10);
+  private static final int MAX_LOGIN_BODY = 4096;
+  /** Refusals are logged at most once a minute per address, as the SSH side's are. */
+  private static final long REFUSAL_LOG_NANOS = Duration.ofMinutes(1).toNanos();
   private static final Duration PING = Duration.ofSeconds(30);
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Security headers of every answer: nothing loads from elsewhere, no framing, no sniffing. */
@@ -93,6 +111,8 @@ public final class WebServer implements AutoCloseable {
   private final Executor workers;
   private final ScheduledExecutorService timer;
   private final Map<String, WebSession> sessions = new ConcurrentHashMap<>();
+  private final Semaphore logins = new Semaphore(MAX_LOGINS);
+  private final Map<String, Long> refusalsLogged = new ConcurrentHashMap<>();
   private final Server jetty;
   private final ServerConnector connector;
   private ScheduledFuture<?> pings;
@@ -132,6 +152,7 @@ public final class WebServer implements AutoCloseable {
     connector.setPort(options.port());
     connector.setIdleTimeout(Duration.ofSeconds(90).toMillis());
     jetty.addConnector(connector);
+    jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
     WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
       // pings every 30 s keep proxies and the page's side awake; 90 s without a frame
       // either way is a dead page
@@ -399,27 +420,106 @@ public final class WebServer implements AutoCloseable {
     }
   }
 
-  /** {@code POST /login}: a token for a session and its cookie. */
-  private void login(Request req, Response resp, Callback cb) throws IOException {
+  /**
+   * A login refused: the events are told (as of an SSH login), the log gets one line a
+   * minute per address at most (a client that keeps trying does not flood it).
+   */
+  private void refused(Request req, String user, String why) {
+    String address = Request.getRemoteAddr(req);
+    registry.webLoginFailed(user, address, why);
+    long now = System.nanoTime();
+    Long last = refusalsLogged.get(address);
+    if (last == null || now - last >= REFUSAL_LOG_NANOS) {
+      refusalsLogged.put(address, now);
+      log.info("gateway web: login{} from {} refused: {}", user.isEmpty() ? "" : " of " + user,
+          client(req), why);
+    }
+    if (refusalsLogged.size() > 10_000) {
+      refusalsLogged.values().removeIf(t -> now - t >= REFUSAL_LOG_NANOS);
+    }
+  }
+
+  /**
+   * {@code POST /login}, on Jetty's thread: at most {@link #MAX_LOGINS} at once (else 503);
+   * the body is read without a thread waiting on it, within {@link #LOGIN_BODY_TIMEOUT} (else
+   * 408), then the login runs on the workers.
+   */
+  private void acceptLogin(Request req, Response resp, Callback cb) {
     String origin = req.getHeaders().get(HttpHeader.ORIGIN);
     if (origin != null && !originAllowed(req)) {
-      log.info("gateway web: login from {} refused: its Origin {} is not this page's",
-          client(req), origin);
+      refused(req, "", "its Origin " + origin + " is not this page's");
       json(resp, cb, 403, Map.of("error", "a login from another page's origin"));
       return;
     }
-    byte[] body;
-    try (InputStream in = Request.asInputStream(req)) {
-      body = in.readNBytes(4097);
+    if (!logins.tryAcquire()) {
+      refused(req, "", MAX_LOGINS + " logins are under way, the most at once");
+      resp.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      json(resp, cb, 503, Map.of("error", "the gateway has " + MAX_LOGINS + " logins under "
+          + "way; try again in a moment"));
+      return;
     }
-    String token = null;
-    if (body.length <= 4096) {
-      try {
-        JsonNode n = JSON.readTree(body);
-        token = n == null || !n.path("token").isTextual() ? null : n.path("token").asText();
-      } catch (IOException e) {
-        token = null;
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        logins.release();
       }
+    };
+    Callback done = Callback.from(() -> {
+      release.run();
+      cb.succeeded();
+    }, x -> {
+      release.run();
+      cb.failed(x);
+    });
+    AtomicBoolean answered = new AtomicBoolean();
+    ScheduledFuture<?> deadline;
+    try {
+      deadline = timer.schedule(() -> {
+        if (answered.compareAndSet(false, true)) {
+          refused(req, "", "its body did not come within " + LOGIN_BODY_TIMEOUT.toSeconds()
+              + " s");
+          resp.getHeaders().put(HttpHeader.CONNECTION, "close");
+          json(resp, done, 408, Map.of("error", "the login's body did not come within "
+              + LOGIN_BODY_TIMEOUT.toSeconds() + " s"));
+        }
+      }, LOGIN_BODY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      json(resp, done, 503, Map.of("error", "the gateway is closing"));
+      return;
+    }
+    Content.Source.asByteArrayAsync(req, MAX_LOGIN_BODY).whenComplete((body, x) -> {
+      deadline.cancel(false);
+      if (!answered.compareAndSet(false, true)) {
+        return;
+      }
+      if (x != null) {
+        json(resp, done, 400, Map.of("error", "the body must be {\"token\": \"...\"}, "
+            + "at most " + MAX_LOGIN_BODY + " bytes"));
+        return;
+      }
+      try {
+        workers.execute(() -> {
+          try {
+            login(req, resp, done, body);
+          } catch (RuntimeException e) {
+            log.warn("gateway web: a login failed: {}", e.toString());
+            done.failed(e);
+          }
+        });
+      } catch (RejectedExecutionException closing) {
+        json(resp, done, 503, Map.of("error", "the gateway is closing"));
+      }
+    });
+  }
+
+  /** {@code POST /login} with its body: a token for a session and its cookie. */
+  private void login(Request req, Response resp, Callback cb, byte[] body) {
+    String token;
+    try {
+      JsonNode n = JSON.readTree(body);
+      token = n == null || !n.path("token").isTextual() ? null : n.path("token").asText();
+    } catch (IOException e) {
+      token = null;
     }
     if (token == null) {
       json(resp, cb, 400, Map.of("error", "the body must be {\"token\": \"...\"}"));
@@ -427,7 +527,7 @@ public final class WebServer implements AutoCloseable {
     }
     Object checked = links.verify(token);
     if (checked instanceof WebLinks.Refusal r) {
-      log.info("gateway web: login from {} refused: {}", client(req), r.why());
+      refused(req, "", r.why());
       json(resp, cb, 401, Map.of("error", r.why()));
       return;
     }
@@ -435,21 +535,26 @@ public final class WebServer implements AutoCloseable {
     try {
       checkShell();
     } catch (BackendException e) {
-      log.info("gateway web: login of {} from {} refused: {}", t.user(), client(req),
-          e.getMessage());
+      refused(req, t.user(), e.getMessage());
       json(resp, cb, 403, Map.of("error", e.getMessage()));
       return;
     }
     String limit = registry.admitWeb(t.user());
     if (limit != null) {
-      log.info("gateway web: login of {} from {} refused: {}", t.user(), client(req), limit);
+      refused(req, t.user(), limit);
       json(resp, cb, 429, Map.of("error", limit));
       return;
     }
-    if (!links.spend(t)) {
+    boolean first;
+    try {
+      first = links.spend(t);
+    } catch (IllegalStateException cannotRecord) {
       registry.webClosed(t.user());
-      log.info("gateway web: login from {} refused: {}", client(req),
-          WebLinks.Refusal.USED.why());
+      throw cannotRecord;
+    }
+    if (!first) {
+      registry.webClosed(t.user());
+      refused(req, t.user(), WebLinks.Refusal.USED.why());
       json(resp, cb, 401, Map.of("error", WebLinks.Refusal.USED.why()));
       return;
     }
@@ -495,14 +600,7 @@ public final class WebServer implements AutoCloseable {
       String path = Request.getPathInContext(req);
       String method = req.getMethod();
       if (path.equals("/login") && method.equals("POST")) {
-        workers.execute(() -> {
-          try {
-            login(req, resp, cb);
-          } catch (IOException | RuntimeException e) {
-            log.warn("gateway web: a login failed: {}", e.toString());
-            cb.failed(e);
-          }
-        });
+        acceptLogin(req, resp, cb);
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         answer(resp, cb, 405, "text/plain; charset=utf-8", "method not allowed".getBytes(
             StandardCharsets.US_ASCII));
