@@ -83,13 +83,28 @@ class GatewayWebTest {
   record Login(int status, JsonNode body, String cookie, String setCookie) {}
 
   private static Login login(HttpClient http, String origin, String token) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(origin + "/login"))
+    return login(http, origin, token, null);
+  }
+
+  /** A login from a browser that holds {@code cookie} already (null: none). */
+  private static Login login(HttpClient http, String origin, String token, String cookie)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(origin + "/login"));
+    if (cookie != null) {
+      b.header("Cookie", cookieName(origin) + "=" + cookie);
+    }
+    HttpResponse<String> r = http.send(b
         .header("Content-Type", "application/json").header("Origin", origin)
         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(java.util.Map.of(
             "token", token)))).build(), HttpResponse.BodyHandlers.ofString());
     String set = r.headers().firstValue("Set-Cookie").orElse(null);
-    String cookie = set == null ? null : set.substring(set.indexOf('=') + 1, set.indexOf(';'));
-    return new Login(r.statusCode(), JSON.readTree(r.body()), cookie, set);
+    String got = set == null ? null : set.substring(set.indexOf('=') + 1, set.indexOf(';'));
+    return new Login(r.statusCode(), JSON.readTree(r.body()), got, set);
+  }
+
+  /** The session cookie's name: with the __Host- prefix under TLS. */
+  private static String cookieName(String origin) {
+    return origin.startsWith("https") ? "__Host-sshc_web" : "sshc_web";
   }
 
   private static String token(String link) {
@@ -208,7 +223,7 @@ class GatewayWebTest {
     Page p = new Page();
     WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(SOON);
     if (cookie != null) {
-      b.header("Cookie", "sshc_web=" + cookie);
+      b.header("Cookie", cookieName(base) + "=" + cookie);
     }
     if (origin != null) {
       b.header("Origin", origin);
@@ -451,7 +466,9 @@ class GatewayWebTest {
       assertTrue(link.startsWith(origin + "/#t="), link);
       Login in = login(http, origin, token(link));
       assertEquals(200, in.status(), in.body().toString());
-      assertTrue(in.setCookie().endsWith("; Secure"), in.setCookie());
+      assertTrue(in.setCookie().startsWith("__Host-sshc_web=")
+          && in.setCookie().endsWith("; Path=/; HttpOnly; SameSite=Strict; Secure"),
+          in.setCookie());
       Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
       awaitHello(p, "frank");
       assertEquals("42", p.run("echo $((6*7))"));
@@ -595,6 +612,36 @@ class GatewayWebTest {
           .link("alice", null)));
       assertEquals(200, in.status(), "the cap is free again: " + in.body());
       assertEquals(1, g.server.web().openSessions());
+    }
+  }
+
+  /**
+   * Every login sets a new cookie, never the one the browser presented (which another service
+   * on the host could have planted); the browser's other sessions are re-keyed to it, so its
+   * other tabs still re-attach, and the old cookie opens nothing.
+   */
+  @Test
+  void everyLoginSetsANewCookieAndReKeysTheBrowsersOtherSessions() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login first = login(http, origin, token(g.server.web().link("alice", null)));
+      assertEquals(200, first.status(), first.body().toString());
+      Login second = login(http, origin, token(g.server.web().link("alice", null)),
+          first.cookie());
+      assertEquals(200, second.status(), second.body().toString());
+      assertNotEquals(first.cookie(), second.cookie(), "a new cookie at the second login");
+      Login planted = login(http, origin, token(g.server.web().link("alice", null)),
+          "a-cookie-someone-planted");
+      assertNotEquals("a-cookie-someone-planted", planted.cookie());
+      String firstSession = first.body().path("session").asText();
+      int refused = refusedWith(() -> open(http, origin, first.cookie(), firstSession, 80,
+          24));
+      assertEquals(403, refused, "the old cookie opens nothing");
+      Page p = open(http, origin, second.cookie(), firstSession, 80, 24);
+      awaitHello(p, "alice");
+      assertEquals("42", p.run("echo $((6*7))"), "the first tab's session, with the new cookie");
+      p.ws.sendClose(1000, "done").join();
     }
   }
 

@@ -78,6 +78,12 @@ public final class WebServer implements AutoCloseable {
   private static final String WEB = "io/github/sshcontainer/gateway/web/";
   private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*\\.(js|css)");
   static final String COOKIE = "sshc_web";
+  /**
+   * The cookie's name under TLS: the {@code __Host-} prefix makes browsers refuse it unless it
+   * came over https from this very host with Path=/ and no Domain, so another service on the
+   * host (cookies ignore ports) cannot plant one.
+   */
+  static final String SECURE_COOKIE = "__Host-" + COOKIE;
   private static final int MAX_THREADS = 64;
   /** Network connections to the page at once; more wait in the kernel's backlog. */
   static final int MAX_CONNECTIONS = 1024;
@@ -353,9 +359,13 @@ public final class WebServer implements AutoCloseable {
     return false;
   }
 
-  private static String cookie(Request req) {
+  private String cookieName() {
+    return options.tls() ? SECURE_COOKIE : COOKIE;
+  }
+
+  private String cookie(Request req) {
     for (HttpCookie c : Request.getCookies(req)) {
-      if (c.getName().equals(COOKIE)) {
+      if (c.getName().equals(cookieName())) {
         return c.getValue();
       }
     }
@@ -567,15 +577,21 @@ public final class WebServer implements AutoCloseable {
     AuditLog.Connection a = audit == null ? AuditLog.Connection.NONE
         : audit.web(id, info.client(), info.server(), t.user());
     CompletableFuture<ConnectionHandler> handler = registry.connect(info, context);
+    // a new cookie at every login, never the one presented: a cookie planted in the browser
+    // (by another service on the host, which cookies do not tell apart) must not become the
+    // key of the session opened now. The other tabs of this browser, whose sessions had the
+    // presented cookie, are re-keyed to the new one, so that they can still re-attach.
     String known = cookie(req);
-    // a second tab of the same browser keeps its cookie, so that both can re-attach
-    String cookie = known != null && sessions.values().stream().anyMatch(s -> same(s.cookie,
-        known)) ? known : random();
+    String cookie = random();
+    if (known != null) {
+      sessions.values().stream().filter(o -> same(o.cookie, known)).forEach(o -> o.cookie =
+          cookie);
+    }
     WebSession s = new WebSession(id, random(), cookie, info, this, handler, a, context);
     sessions.put(s.sid, s);
     s.awaitPage(options.reconnect());
     log.info("gateway web session {}: {} logged in with a link", id, info.display());
-    resp.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=" + cookie
+    resp.getHeaders().add(HttpHeader.SET_COOKIE, cookieName() + "=" + cookie
         + "; Path=/; HttpOnly; SameSite=Strict" + (req.isSecure() ? "; Secure" : ""));
     json(resp, cb, 200, Map.of("user", t.user(), "session", s.sid));
   }

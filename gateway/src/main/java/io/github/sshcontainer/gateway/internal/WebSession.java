@@ -55,7 +55,8 @@ public final class WebSession {
 
   final String id;
   final String sid;
-  final String cookie;
+  /** The cookie a page must present; a login of the same browser re-keys it. */
+  volatile String cookie;
   final String user;
   private final ConnectionInfo info;
   private final WebServer server;
