@@ -645,6 +645,30 @@ class GatewayWebTest {
     }
   }
 
+  /**
+   * A page that sends resizes as fast as it can: they merge (the latest wins) and the next
+   * frame is read only once one has been applied, so the session queues one task, not one per
+   * frame; the shell ends with the last size and still answers.
+   */
+  @Test
+  void aStormOfResizesMergesIntoTheLastSize() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin, token(g.server.web().link("alice", null)));
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+      awaitHello(p, "alice");
+      for (int i = 0; i < 5000; i++) {
+        p.resize(40 + i % 100, 10 + i % 50);
+      }
+      p.resize(77, 33);
+      assertEquals("33 77", p.run("stty size"), "the last size");
+      assertEquals("42", p.run("echo $((6*7))"));
+      p.ws.sendClose(1000, "done").join();
+      g.awaitNoContainers("alice", SOON);
+    }
+  }
+
   @Test
   void plainHttpOnANetworkAddressIsRefusedWithoutInsecure() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -82,6 +82,15 @@ public final class WebSession {
   private boolean ended;
   private ScheduledFuture<?> expiry;
   private long peak;
+  /** The latest size a page asked for, applied by at most one queued task. */
+  private int wantColumns;
+  private int wantRows;
+  private boolean resizeQueued;
+  /** Reads the next frame of the page whose resize is queued, once that has run. */
+  private Runnable afterResize;
+  // on the serial executor only: the size the shell has now
+  private int columnsNow;
+  private int rowsNow;
 
   private volatile SessionHandler handler;
   private volatile AuditLog.Recording recording;
@@ -188,7 +197,7 @@ public final class WebSession {
       serial.execute(() -> start(e.columns, e.rows));
     } else {
       log.info("gateway web session {}: {}'s page re-attached", id, user);
-      resize(e.columns, e.rows);
+      resize(e.columns, e.rows, null);
     }
     f.iterate();
   }
@@ -257,6 +266,8 @@ public final class WebSession {
     }
     InputStream in = audit.input(input, r);
     OutputStream out = audit.output(output, r);
+    columnsNow = columns;
+    rowsNow = rows;
     h.onPty(TERM, columns, rows);
     try {
       h.onStart(SessionRequest.shell(), new SessionIo() {
@@ -337,34 +348,69 @@ public final class WebSession {
     }
   }
 
-  private void resize(int columns, int rows) {
-    int c = Math.max(1, Math.min(columns, 1000));
-    int r = Math.max(1, Math.min(rows, 1000));
-    audit.event("window-change", "channel", 0, "columns", c, "rows", r);
-    serial.execute(() -> {
+  /**
+   * Asks for the window to be {@code columns} x {@code rows}. Sizes asked while one is queued
+   * merge into it (the latest wins), so that a page sending resizes as fast as it can queues
+   * one task, not one each; {@code then} (the page's next read) runs once it has been applied.
+   */
+  private void resize(int columns, int rows, Runnable then) {
+    boolean queue;
+    synchronized (lock) {
+      wantColumns = Math.max(1, Math.min(columns, 1000));
+      wantRows = Math.max(1, Math.min(rows, 1000));
+      queue = !resizeQueued;
+      resizeQueued = true;
+      if (then != null) {
+        afterResize = then;
+      }
+    }
+    if (queue) {
+      serial.execute(this::applyResize);
+    }
+  }
+
+  private void applyResize() {
+    int c;
+    int r;
+    Runnable then;
+    synchronized (lock) {
+      c = wantColumns;
+      r = wantRows;
+      then = afterResize;
+      afterResize = null;
+      resizeQueued = false;
+    }
+    SessionHandler h = handler;
+    if (h != null && (c != columnsNow || r != rowsNow)) {
+      columnsNow = c;
+      rowsNow = r;
+      audit.event("window-change", "channel", 0, "columns", c, "rows", r);
       AuditLog.Recording rec = recording;
       if (rec != null) {
         rec.resize(c, r);
       }
-      SessionHandler h = handler;
-      if (h != null) {
-        h.onWindowChange(c, r);
-      }
-    });
+      h.onWindowChange(c, r);
+    }
+    if (then != null) {
+      then.run();
+    }
   }
 
-  private void control(String text) {
+  /** A text frame of the page; {@code next} reads the next frame, now or once it is done. */
+  private void control(String text, Runnable next) {
     JsonNode m;
     try {
       m = JSON.readTree(text);
     } catch (IOException e) {
       log.debug("gateway web session {}: a text frame that is not JSON, ignored", id);
+      next.run();
       return;
     }
     if (m != null && "resize".equals(m.path("type").asText())) {
-      resize(m.path("cols").asInt(80), m.path("rows").asInt(24));
+      resize(m.path("cols").asInt(80), m.path("rows").asInt(24), next);
     } else {
       log.debug("gateway web session {}: an unknown message, ignored", id);
+      next.run();
     }
   }
 
@@ -529,6 +575,18 @@ public final class WebSession {
       return false;
     }
 
+    /**
+     * Runs {@code demand} (the page's first read) if the input is below the bound, else keeps
+     * it for when the shell has taken half: a new websocket must not add a message past it.
+     */
+    synchronized boolean demandOrWithhold(Runnable demand) {
+      if (closed || size < INPUT_BOUND) {
+        return true;
+      }
+      withheld = demand;
+      return false;
+    }
+
     synchronized void end() {
       closed = true;
       chunks.clear();
@@ -683,7 +741,9 @@ public final class WebSession {
     public void onWebSocketOpen(Session session) {
       this.ws = session;
       attach(this);
-      session.demand();
+      if (input.demandOrWithhold(session::demand)) {
+        session.demand();
+      }
     }
 
     @Override
@@ -697,8 +757,8 @@ public final class WebSession {
 
     @Override
     public void onWebSocketText(String message) {
-      control(message);
-      ws.demand();
+      Session session = ws;
+      control(message, session::demand);
     }
 
     @Override
