@@ -305,15 +305,19 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting connections (the port is closed at once, so a load balancer moves on),
-   * gives the sessions open now up to {@code timeout} to end by themselves, then {@link
-   * #close()}s. A connection that holds no session (an idle ControlMaster) does not hold the
-   * drain up. Idempotent with close.
+   * Stops accepting connections (the port is closed at once, so a load balancer moves on;
+   * the web terminal answers logins 503 and lets its open sessions re-attach), gives the
+   * sessions open now up to {@code timeout} to end by themselves, then {@link #close()}s. A
+   * connection that holds no session (an idle ControlMaster) does not hold the drain up.
+   * Idempotent with close.
    */
   public void drain(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (!timeout.isZero() && !closed.get() && draining.compareAndSet(false, true)) {
       sshd.stopAccepting();
+      if (web != null) {
+        web.stopAccepting(); // no new web sessions either; the open ones may re-attach
+      }
       int open = connections.openSessions();
       log.info("gateway {} draining: {} sessions open, waiting up to {} s for them to end", id,
           open, timeout.toSeconds());

@@ -669,6 +669,55 @@ class GatewayWebTest {
     }
   }
 
+  /** The SSH idle timeout applies: a page that neither types nor gets output is ended. */
+  @Test
+  void anIdleWebSessionEndsAfterTheIdleTimeout() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o.idleTimeout(Duration.ofSeconds(3)))) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin, token(g.server.web().link("alice", null)));
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+      awaitHello(p, "alice");
+      assertEquals("42", p.run("echo $((6*7))"));
+      long start = System.nanoTime();
+      int code = p.closed.get(30, TimeUnit.SECONDS);
+      assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(2), "not before it");
+      assertNotEquals(-1, code, "closed by the gateway, not dropped");
+      g.awaitNoContainers("alice", SOON);
+      assertEquals(0, g.server.web().openSessions());
+    }
+  }
+
+  /** A draining gateway answers logins 503; the open session goes on until it ends. */
+  @Test
+  void aDrainingGatewayRefusesLoginsWith503() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin, token(g.server.web().link("alice", null)));
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+      awaitHello(p, "alice");
+      String link = g.server.web().link("alice", null);
+      CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> g.server.drain(
+          Duration.ofSeconds(60)));
+      long end = System.nanoTime() + SOON.toNanos();
+      Login refused;
+      while ((refused = login(http, origin, token(link))).status() != 503) {
+        assertEquals(200, refused.status(), refused.body().toString());
+        assertTrue(System.nanoTime() < end, "a 503 while draining");
+        link = g.server.web().link("alice", null);
+        Thread.sleep(20);
+      }
+      assertTrue(refused.body().path("error").asText().contains("draining"),
+          refused.body().toString());
+      assertEquals("42", p.run("echo $((6*7))"), "the open session goes on");
+      assertFalse(drain.isDone());
+      p.type("exit\r");
+      drain.get(60, TimeUnit.SECONDS);
+      g.awaitNoContainers("alice", SOON);
+    }
+  }
+
   @Test
   void plainHttpOnANetworkAddressIsRefusedWithoutInsecure() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -123,6 +123,9 @@ public final class WebServer implements AutoCloseable {
   private final ServerConnector connector;
   private ScheduledFuture<?> pings;
   private ScheduledFuture<?> sweeps;
+  private ScheduledFuture<?> idleChecks;
+  /** Set by {@link #stopAccepting()}: logins are answered 503. */
+  private volatile boolean draining;
 
   private WebServer(String gatewayId, WebOptions options, WebLinks links,
       ConnectionRegistry registry, ContainerBackend backend, AuditLog audit, Executor workers,
@@ -202,6 +205,7 @@ public final class WebServer implements AutoCloseable {
         log.warn("gateway {}: {}", gatewayId, e.getMessage()); // the next sweep tries again
       }
     }, 1, 1, TimeUnit.MINUTES);
+    w.idleChecks = timer.scheduleWithFixedDelay(w::endIdle, 1, 1, TimeUnit.SECONDS);
     log.info("gateway {} web terminal on {}://{}:{}/{}", gatewayId, w.scheme(), options.host(),
         w.port(), options.tls() ? "" : loopback(options.host())
             ? " (plain HTTP on loopback: put a TLS proxy in front, or give --web-tls-cert)"
@@ -237,6 +241,27 @@ public final class WebServer implements AutoCloseable {
       throw new IllegalArgumentException("the web terminal's TLS cannot be set up from " + cert
           + " and " + key + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Ends the sessions idle for the gateway's idle timeout (read each time: it may change). */
+  private void endIdle() {
+    Duration idle = registry.options().idleTimeout();
+    if (idle.isZero()) {
+      return;
+    }
+    for (WebSession s : sessions.values()) {
+      if (s.idleFor(idle)) {
+        s.end("no input or output for " + idle.toSeconds() + " s, the gateway's idle timeout");
+      }
+    }
+  }
+
+  /**
+   * Answers logins 503 from now on, as the gateway drains: no new session (nor container)
+   * starts. The port stays open so that the sessions being drained can still re-attach.
+   */
+  public void stopAccepting() {
+    draining = true;
   }
 
   /** The port the page listens on. */
@@ -461,6 +486,12 @@ public final class WebServer implements AutoCloseable {
       json(resp, cb, 403, Map.of("error", "a login from another page's origin"));
       return;
     }
+    if (draining) {
+      refused(req, "", "the gateway is draining");
+      json(resp, cb, 503, Map.of("error", "the gateway is draining (it is about to stop or "
+          + "restart); open a new login link once it is back"));
+      return;
+    }
     if (!logins.tryAcquire()) {
       refused(req, "", MAX_LOGINS + " logins are under way, the most at once");
       resp.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
@@ -642,6 +673,9 @@ public final class WebServer implements AutoCloseable {
     }
     if (sweeps != null) {
       sweeps.cancel(false);
+    }
+    if (idleChecks != null) {
+      idleChecks.cancel(false);
     }
     for (WebSession s : sessions.values()) {
       s.end("the gateway is closing");

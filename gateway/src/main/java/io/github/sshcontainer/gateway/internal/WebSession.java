@@ -92,6 +92,8 @@ public final class WebSession {
   private int columnsNow;
   private int rowsNow;
 
+  /** When the page last typed or resized, or the shell last wrote (System.nanoTime). */
+  private volatile long lastActive = System.nanoTime();
   private volatile SessionHandler handler;
   private volatile AuditLog.Recording recording;
   private volatile boolean counted;
@@ -135,6 +137,14 @@ public final class WebSession {
         // the gateway is closing: it ends every session itself
       }
     }
+  }
+
+  /**
+   * Whether nothing came from the page or the shell for {@code idle} (the websocket's pings
+   * do not count): a forgotten tab ends as an idle SSH connection does.
+   */
+  boolean idleFor(Duration idle) {
+    return System.nanoTime() - lastActive > idle.toNanos();
   }
 
   /** Output bytes held now (queued and in flight): the flow control's diagnostic. */
@@ -520,6 +530,7 @@ public final class WebSession {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+      lastActive = System.nanoTime();
       while (len > 0) {
         int n = Math.min(len, CHUNK);
         Flusher f;
@@ -748,6 +759,7 @@ public final class WebSession {
 
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+      lastActive = System.nanoTime();
       boolean more = input.offer(payload, ws::demand);
       callback.succeed();
       if (more) {
@@ -757,6 +769,7 @@ public final class WebSession {
 
     @Override
     public void onWebSocketText(String message) {
+      lastActive = System.nanoTime();
       Session session = ws;
       control(message, session::demand);
     }
