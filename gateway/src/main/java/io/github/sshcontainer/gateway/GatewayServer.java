@@ -126,55 +126,70 @@ public final class GatewayServer implements AutoCloseable {
     ScheduledExecutorService timer = GatewayThreads.timer(id);
     ConnectionRegistry connections = new ConnectionRegistry(options, layered, events, workers,
         timer);
-    AuditLog audit = options.auditDir().isPresent() ? AuditLog.open(options, connections,
-        workers) : null;
     WebServer web = null;
-    if (options.web().isPresent()) {
-      try {
-        // the same layered backend, registry (limits) and audit as the SSH connections'
-        web = WebServer.start(id, options.web().get(), linkKey(options), connections, layered,
-            audit, workers, timer);
-      } catch (RuntimeException e) {
-        workers.shutdownNow();
-        timer.shutdownNow();
-        throw e;
-      }
-    }
-    Listener sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
-    if (options.legacyAlgorithms()) {
-      log.warn("gateway {}: legacy algorithms on (NIST-curve key exchange, SHA-1 MACs and "
-          + "ssh-rsa signatures are offered): only for clients too old for the modern set", id);
-      Algorithms.legacy(sshd);
-    } else {
-      Algorithms.modern(sshd);
-    }
-    sshd.setHost(options.host());
-    sshd.setPort(options.port());
-    sshd.setKeyPairProvider(HostKeys.load(options.hostKey()));
-    Authentication authentication = new Authentication(Admission.of(options, events), timer);
-    authentication.install(sshd);
-    CoreModuleProperties.AUTH_TIMEOUT.set(sshd, options.loginGraceTime());
-    CoreModuleProperties.IDLE_TIMEOUT.set(sshd, options.idleTimeout());
-    CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "ssh-container-gateway");
-    sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-    sshd.setChannelFactories(List.of(new GatewayChannelFactory(layered, connections,
-        workers, web)));
-    sshd.addSessionListener(connections);
-    if (audit != null) {
-      sshd.addSessionListener(audit); // after the registry: it names the connection
-    }
+    Listener sshd = null;
+    Authentication authentication = null;
     try {
-      sshd.start();
-    } catch (IOException e) {
+      AuditLog audit = options.auditDir().isPresent() ? AuditLog.open(options, connections,
+          workers) : null;
+      if (options.web().isPresent()) {
+        // the same layered backend, registry (limits) and audit as the SSH connections';
+        // made now (its TLS files and link key read), started once the SSH side listens
+        web = WebServer.create(id, options.web().get(), linkKey(options), connections, layered,
+            audit, workers, timer);
+      }
+      sshd = (Listener) ServerBuilder.builder().factory(Listener::new).build();
+      if (options.legacyAlgorithms()) {
+        log.warn("gateway {}: legacy algorithms on (NIST-curve key exchange, SHA-1 MACs and "
+            + "ssh-rsa signatures are offered): only for clients too old for the modern set",
+            id);
+        Algorithms.legacy(sshd);
+      } else {
+        Algorithms.modern(sshd);
+      }
+      sshd.setHost(options.host());
+      sshd.setPort(options.port());
+      sshd.setKeyPairProvider(HostKeys.load(options.hostKey()));
+      authentication = new Authentication(Admission.of(options, events), timer);
+      authentication.install(sshd);
+      CoreModuleProperties.AUTH_TIMEOUT.set(sshd, options.loginGraceTime());
+      CoreModuleProperties.IDLE_TIMEOUT.set(sshd, options.idleTimeout());
+      CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "ssh-container-gateway");
+      sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+      sshd.setChannelFactories(List.of(new GatewayChannelFactory(layered, connections,
+          workers, web)));
+      sshd.addSessionListener(connections);
+      if (audit != null) {
+        sshd.addSessionListener(audit); // after the registry: it names the connection
+      }
+      try {
+        sshd.start();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot listen on " + options.host() + ":"
+            + options.port() + ": " + e.getMessage() + " (is the port taken? choose another "
+            + "with --listen, or 0 for any free one)", e);
+      }
+      if (web != null) {
+        web.start();
+      }
+    } catch (RuntimeException e) {
+      // nothing this start made is left running: the web terminal, the listener, the threads
       if (web != null) {
         web.close();
       }
+      if (sshd != null && sshd.isStarted()) {
+        try {
+          sshd.stop(true);
+        } catch (IOException stopping) {
+          e.addSuppressed(stopping);
+        }
+      }
       workers.shutdownNow();
       timer.shutdownNow();
-      authentication.close();
-      throw new IllegalStateException("cannot listen on " + options.host() + ":"
-          + options.port() + ": " + e.getMessage() + " (is the port taken? choose another "
-          + "with --listen, or 0 for any free one)", e);
+      if (authentication != null) {
+        authentication.close();
+      }
+      throw e;
     }
     GatewayServer server = new GatewayServer(sshd, workers, timer, connections, policy, events,
         id, options, authentication, web);

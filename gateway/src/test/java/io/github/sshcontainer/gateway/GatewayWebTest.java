@@ -718,6 +718,70 @@ class GatewayWebTest {
     }
   }
 
+  /**
+   * Logins under way while the gateway closes: each either ends with the gateway or is ended
+   * by its own login, so no container is left behind, and close() may be called twice.
+   */
+  @Test
+  void closeWithLoginsInFlightLeavesNoContainer() throws Exception {
+    Set<String> baseline = LabGateway.threads();
+    LabGateway g = gateway(w -> w, o -> o);
+    String origin = origin(g, false);
+    HttpClient http = HttpClient.newHttpClient();
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      tokens.add(token(g.server.web().link("gina", null)));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(tokens.size());
+    try {
+      List<Future<Integer>> all = new ArrayList<>();
+      for (String t : tokens) {
+        all.add(pool.submit(() -> {
+          try {
+            Login in = login(http, origin, t);
+            if (in.status() == 200) {
+              open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+            }
+            return in.status();
+          } catch (Exception refusedOrClosed) {
+            return -1;
+          }
+        }));
+      }
+      Thread.sleep(300); // some logins done, some under way
+      g.server.web().close();
+      g.server.web().close();
+      for (Future<Integer> f : all) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+      g.server.close();
+      // before the backend closes, which would remove what the gateway left
+      g.awaitNoContainers("gina", SOON);
+    } finally {
+      pool.shutdownNow();
+      g.close();
+    }
+    LabGateway.awaitThreadsBackTo(baseline);
+  }
+
+  /** A start that fails after the web terminal was made leaves nothing running. */
+  @Test
+  void aFailedStartLeavesNoWebTerminalRunning() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("broken"));
+    Files.writeString(dir.resolve("host_key"), "not a key\n");
+    assertThrows(RuntimeException.class, () -> gateway(dir, w -> w, o -> o));
+    // the gateway's own threads (workers, timer, the page's Jetty) are all gone
+    long end = System.nanoTime() + SOON.toNanos();
+    List<String> left;
+    while (!(left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).filter(n -> n.startsWith("ssh-container-gateway-")
+            && (n.contains("-web") || n.contains("-worker") || n.contains("-timer")))
+        .toList()).isEmpty() && System.nanoTime() < end) {
+      Thread.sleep(50);
+    }
+    assertEquals(List.of(), left, "threads left by a start that failed");
+  }
+
   @Test
   void plainHttpOnANetworkAddressIsRefusedWithoutInsecure() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -124,6 +124,10 @@ public final class WebServer implements AutoCloseable {
   private ScheduledFuture<?> pings;
   private ScheduledFuture<?> sweeps;
   private ScheduledFuture<?> idleChecks;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  /** Set (under itself) by {@link #close()}: a login that comes after ends its session. */
+  private final Object lifecycle = new Object();
+  private boolean closed;
   /** Set by {@link #stopAccepting()}: logins are answered 503. */
   private volatile boolean draining;
 
@@ -185,9 +189,33 @@ public final class WebServer implements AutoCloseable {
   public static WebServer start(String gatewayId, WebOptions options, Path linkKey,
       ConnectionRegistry registry, ContainerBackend backend, AuditLog audit, Executor workers,
       ScheduledExecutorService timer) {
-    WebLinks links = WebLinks.open(linkKey);
-    WebServer w = new WebServer(gatewayId, options, links, registry, backend, audit, workers,
-        timer);
+    WebServer w = create(gatewayId, options, linkKey, registry, backend, audit, workers, timer);
+    w.start();
+    return w;
+  }
+
+  /**
+   * The page as {@code options} say, not listening yet ({@link #start()}): so that the
+   * gateway can make it with the rest, and start it only once the rest has started.
+   *
+   * @throws IllegalArgumentException when the TLS files cannot be used
+   * @throws IllegalStateException when the key cannot be read
+   */
+  public static WebServer create(String gatewayId, WebOptions options, Path linkKey,
+      ConnectionRegistry registry, ContainerBackend backend, AuditLog audit, Executor workers,
+      ScheduledExecutorService timer) {
+    return new WebServer(gatewayId, options, WebLinks.open(linkKey), registry, backend, audit,
+        workers, timer);
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @throws IllegalStateException when the address cannot be bound (then nothing is left
+   *     running)
+   */
+  public void start() {
+    WebServer w = this;
     try {
       w.jetty.start();
     } catch (Exception e) {
@@ -211,7 +239,6 @@ public final class WebServer implements AutoCloseable {
             ? " (plain HTTP on loopback: put a TLS proxy in front, or give --web-tls-cert)"
             : " (plain HTTP on a network address, --web-insecure: anyone on the way reads "
                 + "links and keystrokes)");
-    return w;
   }
 
   private static boolean loopback(String host) {
@@ -619,7 +646,20 @@ public final class WebServer implements AutoCloseable {
           cookie);
     }
     WebSession s = new WebSession(id, random(), cookie, info, this, handler, a, context);
-    sessions.put(s.sid, s);
+    boolean late;
+    synchronized (lifecycle) {
+      late = closed;
+      if (!late) {
+        sessions.put(s.sid, s);
+      }
+    }
+    if (late) {
+      // close() has ended the sessions it found: this one ends here, so that its container,
+      // on its way already, is removed once it runs
+      s.end("the gateway is closing");
+      json(resp, cb, 503, Map.of("error", "the gateway is closing"));
+      return;
+    }
     s.awaitPage(options.reconnect());
     log.info("gateway web session {}: {} logged in with a link", id, info.display());
     resp.getHeaders().add(HttpHeader.SET_COOKIE, cookieName() + "=" + cookie
@@ -665,9 +705,19 @@ public final class WebServer implements AutoCloseable {
     }
   }
 
-  /** Ends every session (their containers go as SSH connections' do), then stops Jetty. */
+  /**
+   * Ends every session (their containers go as SSH connections' do), then stops Jetty. A login
+   * under way meanwhile ends its own session. Idempotent.
+   */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    draining = true;
+    synchronized (lifecycle) {
+      closed = true;
+    }
     if (pings != null) {
       pings.cancel(false);
     }
