@@ -35,9 +35,10 @@ import java.util.regex.Pattern;
  * by hand over a {@link ServerSocket} on loopback, a thread per connection.
  *
  * <p>The shell: {@code stty size} prints "ROWS COLS" of the size the page gave last; {@code
- * echo WORDS} prints WORDS; {@code exit} sends an exit message and closes; {@code drop} cuts
- * the connection without one. Every attach after the first of a session starts with a "lost"
- * message of {@value #LOST} bytes.
+ * echo WORDS} prints WORDS; {@code exit} sends an exit message and closes; {@code end} closes
+ * with 4000 and a reason, as the gateway ends a session; {@code drop} cuts the connection
+ * without one. The hello gives a reconnect window of {@value #RECONNECT_SECONDS} s. Every
+ * attach after the first of a session starts with a "lost" message of {@value #LOST} bytes.
  */
 final class FakeWebGateway implements AutoCloseable {
   static final String TOKEN = "good-token-1";
@@ -47,6 +48,10 @@ final class FakeWebGateway implements AutoCloseable {
   static final String PROMPT = USER + "@" + CONTAINER + ":~$ ";
   static final String REFUSED = "this login link was used already or has expired";
   static final int LOST = 42;
+  /** The reconnect window the hello gives the page (--web-reconnect). */
+  static final int RECONNECT_SECONDS = 5;
+  /** Why the {@code end} command's session ended, as the close frame's reason says. */
+  static final String ENDED = "no input or output for 3600 s, the gateway's idle timeout";
   private static final String COOKIE = "sshc_web=c00k1e";
   private static final String WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   private static final String PAGE = "io/github/sshcontainer/gateway/web/";
@@ -278,7 +283,7 @@ final class FakeWebGateway implements AutoCloseable {
       send(out, 1, "{\"type\":\"lost\",\"bytes\":" + LOST + "}");
     }
     send(out, 1, "{\"type\":\"hello\",\"user\":\"" + USER + "\",\"container\":\"" + CONTAINER
-        + "\"}");
+        + "\",\"reconnect\":" + RECONNECT_SECONDS + "}");
     send(out, 2, PROMPT);
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     ByteArrayOutputStream message = new ByteArrayOutputStream();
@@ -346,6 +351,14 @@ final class FakeWebGateway implements AutoCloseable {
             send(out, 2, "logout\r\n");
             send(out, 1, "{\"type\":\"exit\",\"status\":0}");
             sendFrame(out, 8, new byte[] {0x03, (byte) 0xe8});
+            return;
+          } else if (command.equals("end")) {
+            // as the gateway ends a session (idle, closing): no exit message, a 4000 close
+            ByteArrayOutputStream close = new ByteArrayOutputStream();
+            close.write(4000 >> 8);
+            close.write(4000 & 0xff);
+            close.writeBytes(ENDED.getBytes(StandardCharsets.UTF_8));
+            sendFrame(out, 8, close.toByteArray());
             return;
           } else if (command.equals("drop")) {
             s.setSoLinger(true, 0); // a reset, as a dropped network or a proxy's timeout

@@ -118,6 +118,7 @@ class GatewayWebTest {
     final List<JsonNode> texts = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     volatile boolean reading = true;
+    volatile String reason = "";
     private final StringBuilder text = new StringBuilder();
     WebSocket ws;
 
@@ -157,6 +158,7 @@ class GatewayWebTest {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      this.reason = reason;
       closed.complete(statusCode);
       return null;
     }
@@ -241,6 +243,14 @@ class GatewayWebTest {
     return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
   }
 
+  /** Opened, then closed by the gateway at once: its close code and reason. */
+  private static String closedWith(java.util.function.Supplier<Page> open) throws Exception {
+    Page p = open.get();
+    int code = p.closed.get(30, TimeUnit.SECONDS);
+    assertTrue(p.texts.isEmpty(), "no hello for a refused page: " + p.texts);
+    return code + " " + p.reason;
+  }
+
   private static void awaitHello(Page p, String user) throws InterruptedException {
     long end = System.nanoTime() + SOON.toNanos();
     while (p.texts.isEmpty()) {
@@ -251,6 +261,7 @@ class GatewayWebTest {
     assertEquals("hello", hello.path("type").asText(), hello.toString());
     assertEquals(user, hello.path("user").asText());
     assertEquals(12, hello.path("container").asText().length(), hello.toString());
+    assertTrue(hello.path("reconnect").asLong() > 0, "the reconnect window: " + hello);
   }
 
   @Test
@@ -314,13 +325,17 @@ class GatewayWebTest {
       assertEquals(401, login(http, origin, fresh).status(), "a used link");
       String session = in.body().path("session").asText();
 
-      assertEquals(401, refusedWith(() -> open(http, origin, null, session, 80, 24)),
-          "no cookie");
+      // the page's own origin is answered with a close code and a reason it shows (an HTTP
+      // status would reach it as 1006, a dropped network, and it would retry)
+      assertEquals("4003 this browser did not open the session", closedWith(() -> open(http,
+          origin, null, session, 80, 24)), "no cookie");
       assertEquals(403, refusedWith(() -> open(http, origin, "http://evil.example:" + g.server
           .webAddress().orElseThrow().getPort(), in.cookie(), session, 80, 24)),
           "a foreign Origin");
-      assertEquals(403, refusedWith(() -> open(http, origin, "x" + in.cookie(), session, 80,
-          24)), "another cookie");
+      assertEquals("4003 this browser did not open the session", closedWith(() -> open(http,
+          origin, "x" + in.cookie(), session, 80, 24)), "another cookie");
+      assertEquals("4004 the session has ended", closedWith(() -> open(http, origin,
+          in.cookie(), "no-such-session", 80, 24)), "no such session");
       // the session is still there for its own page
       Page p = open(http, origin, in.cookie(), session, 80, 24);
       awaitHello(p, "alice");
@@ -428,6 +443,8 @@ class GatewayWebTest {
       String session = in.body().path("session").asText();
       Page first = open(http, origin, in.cookie(), session, 80, 24);
       awaitHello(first, "erin");
+      assertEquals(3, first.texts.get(0).path("reconnect").asInt(), "--web-reconnect, for the "
+          + "page");
       assertEquals("", first.run("x=still-here"));
       first.type("sleep 1; echo DETA\"\"CHED-OUTPUT\r");
       first.ws.abort(); // as a proxy or a laptop's sleep drops it: no close frame
@@ -440,8 +457,8 @@ class GatewayWebTest {
       assertEquals(1, g.containersOf("erin").size());
       second.ws.abort();
       g.awaitNoContainers("erin", Duration.ofSeconds(30));
-      assertEquals(403, refusedWith(() -> open(http, origin, in.cookie(), session, 80, 24)),
-          "after the window the session is gone");
+      assertEquals("4004 the session has ended", closedWith(() -> open(http, origin,
+          in.cookie(), session, 80, 24)), "after the window the session is gone");
     }
   }
 
@@ -635,9 +652,8 @@ class GatewayWebTest {
           "a-cookie-someone-planted");
       assertNotEquals("a-cookie-someone-planted", planted.cookie());
       String firstSession = first.body().path("session").asText();
-      int refused = refusedWith(() -> open(http, origin, first.cookie(), firstSession, 80,
-          24));
-      assertEquals(403, refused, "the old cookie opens nothing");
+      assertEquals("4003 this browser did not open the session", closedWith(() -> open(http,
+          origin, first.cookie(), firstSession, 80, 24)), "the old cookie opens nothing");
       Page p = open(http, origin, second.cookie(), firstSession, 80, 24);
       awaitHello(p, "alice");
       assertEquals("42", p.run("echo $((6*7))"), "the first tab's session, with the new cookie");
@@ -682,7 +698,8 @@ class GatewayWebTest {
       long start = System.nanoTime();
       int code = p.closed.get(30, TimeUnit.SECONDS);
       assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(2), "not before it");
-      assertNotEquals(-1, code, "closed by the gateway, not dropped");
+      assertEquals(4000, code, "a close the page does not retry");
+      assertTrue(p.reason.contains("idle timeout"), p.reason);
       g.awaitNoContainers("alice", SOON);
       assertEquals(0, g.server.web().openSessions());
     }

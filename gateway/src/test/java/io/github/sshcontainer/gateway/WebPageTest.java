@@ -190,6 +190,38 @@ class WebPageTest {
   }
 
   @Test
+  void aSessionTheGatewayEndsSaysWhyAndIsNotRetried() {
+    logIn();
+    browser.typeInTerminal("end", Keys.ENTER);
+    browser.awaitTerminalText("The session ended: " + FakeWebGateway.ENDED, WAIT);
+    String status = String.valueOf(status());
+    assertTrue(status.startsWith("The session ended: " + FakeWebGateway.ENDED + ". For a new "
+        + "session, open a new login link"), status);
+    assertEquals(Boolean.TRUE, browser.script(
+        "return document.getElementById('reconnect').hidden;"), "no Reconnect button");
+    assertNull(browser.script("return sessionStorage.getItem('ssh-container.session');"));
+    sleep(2500); // past the first two reconnect delays
+    assertEquals(1, gateway.attaches.size(), "an ended session is not reattached: "
+        + gateway.attaches);
+  }
+
+  @Test
+  void thePageStopsRetryingAtTheWindowTheHelloGave() {
+    logIn();
+    gateway.refuseNextAttaches(1000);
+    browser.typeInTerminal("drop", Keys.ENTER);
+    browser.awaitScript("the lost connection given up after the hello's window",
+        "const s = document.getElementById('status');"
+            + "return !s.hidden && s.textContent.includes('no answer for "
+            + FakeWebGateway.RECONNECT_SECONDS + " s');", WAIT);
+    assertEquals(Boolean.TRUE, browser.script(
+        "return document.getElementById('reconnect').hidden;"), "no Reconnect button");
+    int tried = gateway.attaches.size();
+    sleep(2500);
+    assertEquals(tried, gateway.attaches.size(), "no more tries: " + gateway.attaches);
+  }
+
+  @Test
   void aConnectionLostWithoutExitReconnectsToTheSameSessionWithBackoff() {
     logIn();
     gateway.refuseNextAttaches(1);

@@ -445,32 +445,49 @@ public final class WebServer implements AutoCloseable {
     }
   }
 
-  /** {@code GET /ws}: the session's cookie and the page's own origin, or no websocket. */
+  /**
+   * {@code GET /ws}: the session's cookie and the page's own origin, or no session. A page of
+   * this origin is refused with a close code and a reason after the upgrade, not with an HTTP
+   * status, which a browser's page never sees (it gets 1006, as for a dropped network, and
+   * would retry); another origin's gets 403.
+   */
   private Object upgrade(ServerUpgradeRequest req, ServerUpgradeResponse resp, Callback cb) {
-    String cookie = cookie(req);
-    Fields q = Request.extractQueryParameters(req);
-    String sid = q.getValue("session");
-    if (cookie == null) {
-      log.info("gateway web: websocket from {} refused: no session cookie", client(req));
-      json(resp, cb, 401, Map.of("error", "no session cookie: open a login link first"));
-      return null;
-    }
     if (!originAllowed(req)) {
       log.info("gateway web: websocket from {} refused: its Origin {} is not this page's",
           client(req), req.getHeaders().get(HttpHeader.ORIGIN));
       json(resp, cb, 403, Map.of("error", "a websocket from another page's origin"));
       return null;
     }
+    String cookie = cookie(req);
+    Fields q = Request.extractQueryParameters(req);
+    String sid = q.getValue("session");
     WebSession s = sid == null ? null : sessions.get(sid);
-    if (s == null || !same(s.cookie, cookie)) {
-      log.info("gateway web: websocket from {} refused: {}", client(req), s == null
-          ? "no such session (it ended, or the gateway restarted)" : "the cookie is not the "
-              + "session's");
-      json(resp, cb, 403, Map.of("error", s == null ? "the session has ended; open a new "
-          + "login link" : "this browser did not open the session"));
-      return null;
+    if (cookie == null || s == null || !same(s.cookie, cookie)) {
+      String why = cookie == null ? "no session cookie" : s == null
+          ? "no such session (it ended, or the gateway restarted)"
+          : "the cookie is not the session's";
+      log.info("gateway web: websocket from {} refused: {}", client(req), why);
+      return new Refused(s == null && cookie != null ? WebSession.NO_SUCH_SESSION
+          : WebSession.NOT_YOURS, s == null && cookie != null ? "the session has ended"
+              : "this browser did not open the session");
     }
     return s.endpoint(size(q.getValue("cols"), 80), size(q.getValue("rows"), 24));
+  }
+
+  /** A websocket closed as soon as it opens, with a code and reason the page shows. */
+  public static final class Refused implements org.eclipse.jetty.websocket.api.Session.Listener {
+    private final int code;
+    private final String reason;
+
+    Refused(int code, String reason) {
+      this.code = code;
+      this.reason = reason;
+    }
+
+    @Override
+    public void onWebSocketOpen(org.eclipse.jetty.websocket.api.Session session) {
+      session.close(code, reason, org.eclipse.jetty.websocket.api.Callback.NOOP);
+    }
   }
 
   private static int size(String v, int fallback) {

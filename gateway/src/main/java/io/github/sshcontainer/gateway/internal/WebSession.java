@@ -52,6 +52,15 @@ public final class WebSession {
   static final int CHUNK = 16 << 10;
   static final int INPUT_BOUND = 64 << 10;
   static final String TERM = "xterm-256color";
+  /**
+   * Close codes the page does not retry on (app.js): the session ended (the reason says why:
+   * the gateway closing, the idle timeout, the reconnect window passed), another page took
+   * it, the cookie is not the session's, no such session.
+   */
+  static final int ENDED = 4000;
+  static final int TAKEN_OVER = 4001;
+  static final int NOT_YOURS = 4003;
+  static final int NO_SUCH_SESSION = 4004;
 
   final String id;
   final String sid;
@@ -183,7 +192,7 @@ public final class WebSession {
     boolean start = false;
     synchronized (lock) {
       if (ended) {
-        e.ws.close(1000, "the session has ended", Callback.NOOP);
+        e.ws.close(ENDED, "the session has ended", Callback.NOOP);
         return;
       }
       old = attached;
@@ -201,7 +210,7 @@ public final class WebSession {
     }
     if (old != null) {
       log.info("gateway web session {}: another page of {} took it over", id, user);
-      old.ws.close(4001, "another page took this session", Callback.NOOP);
+      old.ws.close(TAKEN_OVER, "another page took this session", Callback.NOOP);
     }
     if (start) {
       serial.execute(() -> start(e.columns, e.rows));
@@ -221,7 +230,9 @@ public final class WebSession {
       attached = null;
       flusher = null;
       lock.notifyAll();
-      // 1000 is the page's own "close" (the user ended it); any other end may come back
+      // 1000: a client that ends the session (the page never sends it: a closed tab and a
+      // reload both send 1001, and a reload must re-attach, so 1001 waits for the window
+      // as a dropped connection does); any other end may come back
       endNow = exitSent || exit != null && pending.isEmpty() || code == 1000;
     }
     if (endNow) {
@@ -445,7 +456,7 @@ public final class WebSession {
     server.removed(this);
     input.end();
     if (e != null && e.ws != null && e.ws.isOpen()) {
-      e.ws.close(1000, why, Callback.NOOP);
+      e.ws.close(ENDED, closeReason(why), Callback.NOOP); // the page shows why, and stays
     }
     Runnable close = () -> {
       endRecording();
@@ -472,6 +483,15 @@ public final class WebSession {
     } catch (RejectedExecutionException closing) {
       close.run();
     }
+  }
+
+  /** {@code why} cut to what a close frame holds (123 bytes of UTF-8). */
+  static String closeReason(String why) {
+    String r = why;
+    while (r.getBytes(StandardCharsets.UTF_8).length > 123) {
+      r = r.substring(0, r.length() - 1);
+    }
+    return r;
   }
 
   private void endRecording() {
@@ -686,6 +706,8 @@ public final class WebSession {
           m.put("type", "hello");
           m.put("user", user);
           m.put("container", container);
+          // how long the page may try to come back after a drop (--web-reconnect)
+          m.put("reconnect", server.options().reconnect().toSeconds());
           text = json(m);
         } else if (lost > 0) {
           text = json(Map.of("type", "lost", "bytes", lost));

@@ -8,13 +8,20 @@
 //           prompt already has it.
 //   frames  server -> page: binary = the shell's output bytes, written as they are (xterm.js
 //           decodes UTF-8 itself, also across frames); text = JSON {"type":"hello","user",
-//           "container"}, {"type":"exit","status"|"signal"}, {"type":"lost","bytes"}.
-//           page -> server: binary = keystrokes and paste, UTF-8; text = {"type":"resize",
-//           "cols","rows"}.
+//           "container","reconnect"} (reconnect: the seconds the server keeps a dropped
+//           session, --web-reconnect), {"type":"exit","status"|"signal"}, {"type":"lost",
+//           "bytes"}. page -> server: binary = keystrokes and paste, UTF-8; text =
+//           {"type":"resize","cols","rows"}.
 //   drops   a close without an exit message (network, proxy, sleep) reconnects with backoff
-//           (1 s, 2 s, 4 s, ... for 2 minutes) to the same session; the server replays what the
-//           page missed. A close with code 1008 or 4000-4999 is a refusal: its reason is shown
-//           and the page does not retry.
+//           (1 s, 2 s, 4 s, ... for the hello's reconnect window, 2 minutes before a hello) to
+//           the same session; the server replays what the page missed.
+//   ends    a close with code 4000-4999 (or 1008) is final, its reason shown, no retry:
+//           4000 the session ended (the reason says why: the gateway closing, the idle
+//           timeout, the window passed), 4001 another page took it, 4003 this browser did not
+//           open it (no cookie, another cookie), 4004 no such session. A page of this origin
+//           is refused that way after the upgrade, never with an HTTP status (which the page
+//           would see as 1006 and retry). The page itself never closes with 1000: closing the
+//           tab or reloading sends 1001, and the session waits the window for a reload.
 //
 // No inline script or style in the page. xterm.js itself adds <style> elements (its DOM
 // renderer's theme and cell sizes), so the Content-Security-Policy the page needs is
@@ -24,7 +31,7 @@
 
 (function () {
   const SESSION_KEY = 'ssh-container.session';
-  const RECONNECT_FOR_MS = 2 * 60 * 1000;
+  let reconnectForMs = 2 * 60 * 1000; // until the hello says the server's window
   const FIRST_RETRY_MS = 1000;
   const LONGEST_RETRY_MS = 30 * 1000;
   const NEW_LINK = 'For a new session, open a new login link (ssh -p PORT USER@GATEWAY -s web-link prints one).';
@@ -137,7 +144,8 @@
       }
       if (event.code === 1008 || (event.code >= 4000 && event.code < 5000)) {
         forget();
-        fail('The gateway refused this session' + (event.reason ? ': ' + event.reason : '') + '. ' + NEW_LINK);
+        const why = event.reason ? ': ' + event.reason : '';
+        fail((event.code === 4000 ? 'The session ended' : 'The gateway refused this session') + why + '. ' + NEW_LINK);
         return;
       }
       reconnectLater();
@@ -148,6 +156,9 @@
     switch (message.type) {
       case 'hello':
         document.title = plain(message.user) + '@' + plain(message.container) + ' \u2014 ssh-container';
+        if (Number.isFinite(message.reconnect) && message.reconnect > 0) {
+          reconnectForMs = message.reconnect * 1000;
+        }
         break;
       case 'exit': {
         ended = true;
@@ -173,9 +184,11 @@
       droppedAt = now;
       retryIn = FIRST_RETRY_MS;
     }
-    const left = droppedAt + RECONNECT_FOR_MS - now;
+    const left = droppedAt + reconnectForMs - now;
     if (left <= 0) {
-      showStatus('The connection to the gateway is lost: no answer for 2 minutes.', 'error', true);
+      // the server has ended the session by now: a reconnect could not work
+      forget();
+      fail('The connection to the gateway is lost: no answer for ' + Math.round(reconnectForMs / 1000) + ' s, and the session has ended. ' + NEW_LINK);
       return;
     }
     const wait = Math.min(retryIn, left);
@@ -193,7 +206,7 @@
   }
 
   reconnectButton.addEventListener('click', () => {
-    droppedAt = 0; // a new 2 minutes
+    droppedAt = 0; // a new window
     reconnectNow();
   });
   // back from sleep or offline: try at once rather than at the next backoff step
