@@ -799,6 +799,19 @@ class GatewayWebTest {
     assertEquals(List.of(), left, "threads left by a start that failed");
   }
 
+  /** The real server sends the policy WebPageTest runs the page under. */
+  @Test
+  void thePageIsServedUnderThePolicyThePageIsTestedWith() throws Exception {
+    try (LabGateway g = gateway(w -> w, o -> o)) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create(origin(g, false) + "/")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      assertEquals(WebServer.CONTENT_SECURITY_POLICY, r.headers().firstValue(
+          "Content-Security-Policy").orElse(null));
+      assertTrue(WebServer.CONTENT_SECURITY_POLICY.contains("form-action 'none'"));
+    }
+  }
+
   @Test
   void plainHttpOnANetworkAddressIsRefusedWithoutInsecure() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

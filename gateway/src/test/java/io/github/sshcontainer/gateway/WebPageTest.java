@@ -37,10 +37,11 @@ class WebPageTest {
    * The policy the page needs. xterm.js adds style elements (its DOM renderer's theme and cell
    * sizes), which default-src 'self' alone refuses (seven style-src-elem reports, and a terminal
    * without its colours); the page itself has no inline script or style. The rest: no framing
-   * (a terminal under someone else's page), no base or form targets.
+   * (a terminal under someone else's page), no base or form targets. The real server's own
+   * constant (GatewayWebTest checks the server sends it).
    */
-  static final String CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-      + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  static final String CSP = io.github.sshcontainer.gateway.internal.WebServer
+      .CONTENT_SECURITY_POLICY;
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final int WIDTH = 1000;
   private static final int HEIGHT = 700;

@@ -100,10 +100,17 @@ public final class WebServer implements AutoCloseable {
   private static final long REFUSAL_LOG_NANOS = Duration.ofMinutes(1).toNanos();
   private static final Duration PING = Duration.ofSeconds(30);
   private static final SecureRandom RANDOM = new SecureRandom();
+  /**
+   * The page's Content-Security-Policy: nothing loads from elsewhere; inline style only for
+   * xterm.js's own style elements; no framing, no base or form targets. WebPageTest runs the
+   * page under this very constant.
+   */
+  public static final String CONTENT_SECURITY_POLICY = "default-src 'self'; "
+      + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+      + "form-action 'none'; frame-ancestors 'none'";
   /** Security headers of every answer: nothing loads from elsewhere, no framing, no sniffing. */
   private static final Map<String, String> HEADERS = Map.of(
-      "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-          + "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+      "Content-Security-Policy", CONTENT_SECURITY_POLICY,
       "X-Content-Type-Options", "nosniff",
       "Referrer-Policy", "no-referrer",
       "X-Frame-Options", "DENY");
