@@ -303,8 +303,7 @@ public final class GatewayServer implements AutoCloseable {
     GatewayOptions now = options;
     if (!now.host().equals(next.host()) || (next.port() != 0 && next.port() != port())
         || !now.hostKey().equals(next.hostKey())
-        || !String.valueOf(now.web().orElse(null)).equals(String.valueOf(next.web()
-            .orElse(null)))) {
+        || !now.web().equals(next.web())) {
       throw new IllegalArgumentException("the listen address, the host key and the web "
           + "terminal's settings change only with a restart (now " + now.host() + ":" + port()
           + ", " + now.hostKey() + ", " + now.web().map(WebOptions::toString).orElse("no web")

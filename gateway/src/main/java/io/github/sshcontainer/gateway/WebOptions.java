@@ -115,6 +115,22 @@ public final class WebOptions {
     return Optional.ofNullable(linkKey);
   }
 
+  /** Equal when every option is (a reload compares them: they change only with a restart). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WebOptions w && host.equals(w.host) && port == w.port
+        && reconnect.equals(w.reconnect) && linkTtl.equals(w.linkTtl)
+        && Objects.equals(tlsCert, w.tlsCert) && Objects.equals(tlsKey, w.tlsKey)
+        && insecure == w.insecure && Objects.equals(url, w.url)
+        && Objects.equals(linkKey, w.linkKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(host, port, reconnect, linkTtl, tlsCert, tlsKey, insecure, url,
+        linkKey);
+  }
+
   @Override
   public String toString() {
     return "WebOptions[" + host + ":" + port + (tls() ? ", tls=" + tlsCert : ", plain HTTP")

@@ -821,5 +821,9 @@ class GatewayWebTest {
     assertFalse(WebOptions.listen("0.0.0.0", 8080).insecure(true).build().tls());
     assertEquals("127.0.0.1", WebOptions.listen("127.0.0.1", 8080).build().host());
     assertEquals("::1", WebOptions.listen("::1", 8080).build().host());
+    // a reload compares them: a changed key file (which toString leaves out) is a change
+    assertEquals(WebOptions.listen("::1", 8080).build(), WebOptions.listen("::1", 8080).build());
+    assertNotEquals(WebOptions.listen("::1", 8080).build(), WebOptions.listen("::1", 8080)
+        .linkKey(Path.of("/etc/other_key")).build());
   }
 }

@@ -478,11 +478,7 @@ public final class WebSession {
       audit.close();
       log.info("gateway web session {}: {} closed: {}", id, info.display(), why);
     };
-    try {
-      serial.execute(close);
-    } catch (RejectedExecutionException closing) {
-      close.run();
-    }
+    serial.execute(close); // it runs the close itself when the workers are shut down
   }
 
   /** {@code why} cut to what a close frame holds (123 bytes of UTF-8). */
