@@ -169,20 +169,32 @@ public final class WebLinks {
     if (!Files.exists(file)) {
       byte[] k = new byte[KEY_BYTES];
       RANDOM.nextBytes(k);
+      Path tmp = null;
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        // 0600 from its creation: never readable by others, not even for a moment
-        try (var out = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------")))) {
+        // written whole to a temporary file, 0600 from its creation (never readable by
+        // others, not even for a moment), then linked in place: another process that loses
+        // the race to make it never reads a file still empty
+        tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".web_link_key",
+            ".tmp", OWNER_ONLY);
+        try (var out = Files.newByteChannel(tmp, Set.of(StandardOpenOption.WRITE))) {
           out.write(ByteBuffer.wrap(k));
         }
+        Files.createLink(file, tmp);
         return k;
       } catch (FileAlreadyExistsException raced) {
         // another process made it first: use theirs
       } catch (IOException e) {
         throw new IllegalStateException("cannot make the web link key " + file + ": "
             + e.getMessage() + " (the directory of the host key must be writable)", e);
+      } finally {
+        if (tmp != null) {
+          try {
+            Files.deleteIfExists(tmp);
+          } catch (IOException ignored) {
+            // a stray temporary file, 0600: harmless
+          }
+        }
       }
     }
     return read(file);
