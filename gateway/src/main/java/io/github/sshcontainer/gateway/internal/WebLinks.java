@@ -35,8 +35,11 @@ import javax.crypto.spec.SecretKeySpec;
  * after it. Thread-safe.
  */
 public final class WebLinks {
+  /** What {@link #verify} finds: a {@link Token} to spend, or a {@link Refusal}. */
+  public sealed interface Verified permits Token, Refusal {}
+
   /** Why a token was refused; the message is for the log and the page, never the token. */
-  public enum Refusal {
+  public enum Refusal implements Verified {
     FORGED("the link is not one this gateway made"),
     EXPIRED("the link has expired; ask for a new one"),
     USED("the link was used already; ask for a new one");
@@ -53,7 +56,7 @@ public final class WebLinks {
   }
 
   /** A token that verified: its user and id (the id is spent with {@link #spend}). */
-  public record Token(String user, ByteBuffer id, long expiresMillis) {}
+  public record Token(String user, ByteBuffer id, long expiresMillis) implements Verified {}
 
   private static final byte VERSION = 1;
   private static final byte[] CONTEXT = "ssh-container web-link\0".getBytes(
@@ -240,7 +243,7 @@ public final class WebLinks {
    * The token's user and id if it is this key's and not expired; else the refusal. Does not
    * spend it.
    */
-  public Object verify(String token) {
+  public Verified verify(String token) {
     int dot = token == null ? -1 : token.indexOf('.');
     if (dot <= 0 || token.length() > 1024) {
       return Refusal.FORGED;

@@ -617,7 +617,7 @@ public final class WebServer implements AutoCloseable {
       json(resp, cb, 400, Map.of("error", "the body must be {\"token\": \"...\"}"));
       return;
     }
-    Object checked = links.verify(token);
+    WebLinks.Verified checked = links.verify(token);
     if (checked instanceof WebLinks.Refusal r) {
       refused(req, "", r.why());
       json(resp, cb, 401, Map.of("error", r.why()));
