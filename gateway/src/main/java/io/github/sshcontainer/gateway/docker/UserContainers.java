@@ -60,7 +60,7 @@ final class UserContainers implements AutoCloseable {
    * A container seen running this recently is not inspected again when a connection comes: a
    * user's connections that follow each other (Ansible's tasks, rsync, git) cost one round trip
    * to the daemon fewer each. One killed behind the gateway's back meanwhile fails the next
-   * exec, which marks it dead ({@link #dead}); the connection after that gets a new one.
+   * exec, and that exec runs in a new one made in its place ({@link #replace}).
    */
   static final Duration TRUSTED_FOR = Duration.ofSeconds(10);
 
@@ -167,16 +167,13 @@ final class UserContainers implements AutoCloseable {
       boolean replace;
       synchronized (this) {
         replace = e.current == f && (dead || (!h.image().equals(image) && e.connections == 1));
+        if (!replace && !dead) {
+          return h.container(); // this connection keeps the hold it took above
+        }
         e.connections--;
         if (replace) {
           e.current = null;
         }
-      }
-      if (!replace && !dead) {
-        synchronized (this) {
-          e.connections++;
-        }
-        return h.container();
       }
       if (replace) {
         log.info("gateway: {}'s container {} {}; a new one is made", key.user(),
