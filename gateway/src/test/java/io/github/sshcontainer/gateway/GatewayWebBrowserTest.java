@@ -87,6 +87,11 @@ class GatewayWebBrowserTest {
         String second = terminalSize(b);
         assertNotEquals(first, second);
         assertEquals(second, lastSize(runs(b, "stty size", "c"), "c"));
+        // the docs' picture (docs/images/web-terminal.png is a copy): the page as a student
+        // sees it after the steps above
+        Path png = Path.of("target", "web-terminal.png");
+        b.screenshot(png);
+        assertTrue(Files.size(png) > 5000, "a screenshot of " + Files.size(png) + " bytes");
         // 10 KiB pasted into cat arrive whole (lines shorter than the tty's line buffer)
         StringBuilder text = new StringBuilder();
         Random random = new Random(32);
@@ -107,9 +112,6 @@ class GatewayWebBrowserTest {
         String want = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
             .digest(text.toString().getBytes(StandardCharsets.US_ASCII)));
         assertTrue(sums.contains(want + "  /tmp/pasted"), "sha256 " + want + " in:\n" + sums);
-        Path png = Path.of("target", "web-terminal.png");
-        b.screenshot(png);
-        assertTrue(Files.size(png) > 5000, "a screenshot of " + Files.size(png) + " bytes");
         assertEquals(1, g.containersOf("alice").size(), "one container while the tab is open");
       }
       // the tab is gone: after the reconnect window (3 s) the container goes

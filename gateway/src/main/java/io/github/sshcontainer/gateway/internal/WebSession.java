@@ -238,8 +238,9 @@ public final class WebSession {
     if (endNow) {
       end(exitSent ? "the shell exited" : "the page closed it");
     } else {
-      log.info("gateway web session {}: {}'s page went ({} {}); the shell waits {} s for it",
-          id, user, code, why, server.options().reconnect().toSeconds());
+      log.info("gateway web session {}: {}'s page went (close code {}{}); the shell waits {} s "
+          + "for it", id, user, code, why == null || why.isBlank() ? "" : ", " + why,
+          server.options().reconnect().toSeconds());
       awaitPage(server.options().reconnect());
     }
   }
