@@ -89,7 +89,13 @@ class GatewayWebTest {
   /** A login from a browser that holds {@code cookie} already (null: none). */
   private static Login login(HttpClient http, String origin, String token, String cookie)
       throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(origin + "/login"));
+    return login(http, origin, origin, token, cookie);
+  }
+
+  /** A login sent to the page at {@code base} from a page whose Origin is {@code origin}. */
+  private static Login login(HttpClient http, String base, String origin, String token,
+      String cookie) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/login"));
     if (cookie != null) {
       b.header("Cookie", cookieName(origin) + "=" + cookie);
     }
@@ -592,6 +598,95 @@ class GatewayWebTest {
         StandardCharsets.US_ASCII)).readLine();
     assertTrue(line != null && line.startsWith("HTTP/1.1 "), "a status line: " + line);
     return Integer.parseInt(line.substring(9, 12));
+  }
+
+  /**
+   * Behind a TLS proxy (the gateway plain on loopback, {@code --web-url https://HOST/}): the
+   * browser's Origin has no port (443 is the default) and is let in, the cookie is
+   * {@code __Host-} and Secure although the request reaching the gateway is plain, and a
+   * foreign Origin's refusal says which origin the page has; without a url the refusal says
+   * to give one.
+   */
+  @Test
+  void behindATlsProxyTheUrlsOriginIsLetInAndTheCookieIsSecure() throws Exception {
+    try (LabGateway g = gateway(w -> w.url(URI.create("https://gw.example:443/")), o -> o)) {
+      String base = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, base, "https://gw.example", token(g.server.web().link("alice",
+          null)), null);
+      assertEquals(200, in.status(), in.body().toString());
+      assertTrue(in.setCookie().startsWith("__Host-sshc_web=")
+          && in.setCookie().contains("; Secure"), in.setCookie());
+      Login foreign = login(http, base, "https://gw.example:8443", token(g.server.web().link(
+          "alice", null)), null);
+      assertEquals(403, foreign.status());
+      assertTrue(foreign.body().path("error").asText().contains("this page is "
+          + "https://gw.example"), foreign.body().toString());
+    }
+    try (LabGateway g = gateway(tmp.resolve("gw2"), w -> w, o -> o)) {
+      Login proxied = login(HttpClient.newHttpClient(), origin(g, false), "https://gw.example",
+          token(g.server.web().link("alice", null)), null);
+      assertEquals(403, proxied.status());
+      assertTrue(proxied.body().path("error").asText().contains("--web-url"),
+          proxied.body().toString());
+    }
+  }
+
+  /** A login with {@code token} sent from the local address {@code from}: its status. */
+  private static int loginFrom(String from, int port, String token) throws Exception {
+    byte[] body = JSON.writeValueAsBytes(java.util.Map.of("token", token));
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port,
+        java.net.InetAddress.getByName(from), 0)) {
+      s.setSoTimeout(60_000);
+      s.getOutputStream().write(("POST /login HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
+          + "Origin: http://127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(
+              StandardCharsets.US_ASCII));
+      s.getOutputStream().write(body);
+      s.getOutputStream().flush();
+      return status(s);
+    }
+  }
+
+  /**
+   * Links the gateway never made, sent from one address, earn it sshd's per-source penalty:
+   * its next login is refused (429) even with a good link, and so is its SSH connection,
+   * while another address logs in; expired and spent links cost nothing (a class behind one
+   * address clicking old links must not lock itself out).
+   */
+  @Test
+  void forgedLinksFromOneAddressEarnItAPenaltyOnTheWebAndSshAlike() throws Exception {
+    try (LabGateway g = gateway(w -> w.linkTtl(Duration.ofSeconds(1)),
+        o -> o.perSourcePenalties(true, Duration.ofSeconds(15), Duration.ofSeconds(60)))) {
+      int port = g.server.webAddress().orElseThrow().getPort();
+      // spent and expired links, more than three, from 127.0.0.2: no penalty
+      String spent = token(g.server.web().link("alice", null));
+      assertEquals(200, loginFrom("127.0.0.2", port, spent));
+      String expired = token(g.server.web().link("alice", null));
+      Thread.sleep(1500);
+      for (int i = 0; i < 2; i++) {
+        assertEquals(401, loginFrom("127.0.0.2", port, spent), "a spent link");
+        assertEquals(401, loginFrom("127.0.0.2", port, expired), "an expired link");
+      }
+      assertEquals(200, loginFrom("127.0.0.2", port, token(g.server.web().link("alice",
+          null))), "old links cost nothing");
+      // four forged ones (5 s each, as a failed SSH authentication, leaking away at 1 s a
+      // second) pass the 15 s minimum
+      for (int i = 0; i < 4; i++) {
+        String fresh = token(g.server.web().link("alice", null));
+        char last = fresh.charAt(fresh.length() - 1);
+        assertEquals(401, loginFrom("127.0.0.2", port, fresh.substring(0, fresh.length() - 1)
+            + (last == 'A' ? 'B' : 'A')), "a forged link");
+      }
+      assertEquals(429, loginFrom("127.0.0.2", port, token(g.server.web().link("alice",
+          null))), "a good link from the penalized address");
+      OpenSshClient.Result ssh = g.alice().ssh("true", null, SOON, "-b", "127.0.0.2");
+      assertNotEquals(0, ssh.code(), "ssh from the penalized address: " + ssh.err());
+      // another address is not held to it
+      assertEquals(200, loginFrom("127.0.0.1", port, token(g.server.web().link("alice",
+          null))), "another address");
+      assertEquals(0, g.alice().ssh("true", null, SOON).code(), "ssh from another address");
+    }
   }
 
   /**

@@ -269,6 +269,19 @@ public final class ConnectionRegistry implements SessionListener {
     events.loginFailed(user, client, why);
   }
 
+  /**
+   * A web login from {@code client} presented a link this gateway never made: held against
+   * the address as a failed SSH authentication is.
+   */
+  public void webLinkRefused(String client) {
+    guard.webLoginFailed(client, options);
+  }
+
+  /** Whether {@code client} serves a per-source penalty now: refuse its web login at once. */
+  public boolean webSourcePenalized(String client) {
+    return guard.penalized(client);
+  }
+
   /** A web session {@link #admitWeb admitted} ended. */
   public void webClosed(String user) {
     all.decrementAndGet();

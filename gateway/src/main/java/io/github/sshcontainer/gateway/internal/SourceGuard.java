@@ -54,6 +54,9 @@ final class SourceGuard {
 
   private final Map<String, Source> sources = new ConcurrentHashMap<>();
   private final AtomicInteger unauthenticated = new AtomicInteger();
+  /** Sources added since the start (the sweep runs every {@link #SWEEP_EVERY}). */
+  private final AtomicInteger added = new AtomicInteger();
+  static final int SWEEP_EVERY = 1024;
   private final LongSupplier clock;
 
   SourceGuard(LongSupplier nanoClock) {
@@ -65,7 +68,7 @@ final class SourceGuard {
    * An admitted one must be {@link #authenticated} or {@link #closed} later, exactly once.
    */
   Refusal admit(String address, GatewayOptions o) {
-    Source s = sources.computeIfAbsent(address, a -> new Source());
+    Source s = track(address);
     long now = clock.getAsLong();
     synchronized (s) {
       if (s.blockedUntil - now > 0) {
@@ -122,7 +125,49 @@ final class SourceGuard {
    */
   void closed(String address, double penaltySeconds, GatewayOptions o) {
     Source s = release(address);
-    if (s == null || penaltySeconds <= 0 || !o.perSourcePenalties()) {
+    if (s != null) {
+      penalize(s, address, penaltySeconds, o);
+    }
+  }
+
+  /**
+   * A web login from {@code address} presented a link this gateway never made (forged or
+   * guessed): it costs the source what a failed SSH authentication does, and a penalty refuses
+   * the address's SSH connections and web logins alike.
+   */
+  void webLoginFailed(String address, GatewayOptions o) {
+    penalize(track(address), address, AUTH_FAILURE_SECONDS, o);
+  }
+
+  /**
+   * The entry of {@code address}, made if new; every {@link #SWEEP_EVERY} new sources the
+   * ones with nothing left to remember are forgotten, so that a stream of addresses (a scan,
+   * many clients) does not grow the map without end.
+   */
+  private Source track(String address) {
+    Source known = sources.get(address);
+    if (known != null) {
+      return known;
+    }
+    if (added.incrementAndGet() % SWEEP_EVERY == 0) {
+      sweep();
+    }
+    return sources.computeIfAbsent(address, a -> new Source());
+  }
+
+  /** Whether {@code address} serves a penalty now (its web logins are refused at once). */
+  boolean penalized(String address) {
+    Source s = sources.get(address);
+    if (s == null) {
+      return false;
+    }
+    synchronized (s) {
+      return s.blockedUntil - clock.getAsLong() > 0;
+    }
+  }
+
+  private void penalize(Source s, String address, double penaltySeconds, GatewayOptions o) {
+    if (penaltySeconds <= 0 || !o.perSourcePenalties()) {
       return;
     }
     long now = clock.getAsLong();
@@ -154,7 +199,8 @@ final class SourceGuard {
       MDC.put("event", "source-penalized");
       try {
         log.warn("gateway: refusing new connections from {} for {} s: {} of its connections "
-            + "failed authentication or the protocol", address, blockFor, failures);
+            + "or web logins failed authentication or the protocol", address, blockFor,
+            failures);
       } finally {
         MDC.remove("event");
       }

@@ -40,7 +40,8 @@ public final class WebLinks {
 
   /** Why a token was refused; the message is for the log and the page, never the token. */
   public enum Refusal implements Verified {
-    FORGED("the link is not one this gateway made"),
+    FORGED("the link is not one this gateway made; check it was copied whole, or ask for "
+        + "a new one"),
     EXPIRED("the link has expired; ask for a new one"),
     USED("the link was used already; ask for a new one");
 

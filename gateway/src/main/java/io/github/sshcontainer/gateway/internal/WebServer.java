@@ -410,16 +410,38 @@ public final class WebServer implements AutoCloseable {
     if (origin.equalsIgnoreCase(ownOrigin(req))) {
       return true;
     }
-    if (options.url().isPresent()) {
-      URI u = options.url().get();
-      String o = u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
-      return origin.equalsIgnoreCase(o);
-    }
-    return false;
+    return options.url().map(WebServer::origin).filter(origin::equalsIgnoreCase).isPresent();
+  }
+
+  /**
+   * The Origin a browser sends for a page at {@code u}: scheme, host and the port only if it
+   * is not the scheme's default (browsers leave 443 and 80 out).
+   */
+  static String origin(URI u) {
+    int port = u.getPort();
+    boolean standard = port < 0 || port == 443 && u.getScheme().equals("https")
+        || port == 80 && u.getScheme().equals("http");
+    return u.getScheme() + "://" + u.getHost() + (standard ? "" : ":" + port);
+  }
+
+  /**
+   * Whether the browser reaches the page over TLS: ours, or a proxy's in front of us, which
+   * {@code --web-url https://...} tells us of (the request reaching us is plain then).
+   */
+  private boolean secure(Request req) {
+    return req.isSecure() || options.tls()
+        || options.url().map(u -> u.getScheme().equals("https")).orElse(false);
   }
 
   private String cookieName() {
-    return options.tls() ? SECURE_COOKIE : COOKIE;
+    return options.tls() || options.url().map(u -> u.getScheme().equals("https")).orElse(false)
+        ? SECURE_COOKIE : COOKIE;
+  }
+
+  /** What a refusal of a foreign Origin tells the browser and the log. */
+  private String originHint() {
+    return options.url().isPresent() ? "this page is " + origin(options.url().get())
+        : "behind a proxy, start the gateway with --web-url set to the address browsers use";
   }
 
   private String cookie(Request req) {
@@ -460,9 +482,10 @@ public final class WebServer implements AutoCloseable {
    */
   private Object upgrade(ServerUpgradeRequest req, ServerUpgradeResponse resp, Callback cb) {
     if (!originAllowed(req)) {
-      log.info("gateway web: websocket from {} refused: its Origin {} is not this page's",
-          client(req), req.getHeaders().get(HttpHeader.ORIGIN));
-      json(resp, cb, 403, Map.of("error", "a websocket from another page's origin"));
+      log.info("gateway web: websocket from {} refused: its Origin {} is not this page's ({})",
+          client(req), req.getHeaders().get(HttpHeader.ORIGIN), originHint());
+      json(resp, cb, 403, Map.of("error", "a websocket from another page's origin ("
+          + originHint() + ")"));
       return null;
     }
     String cookie = cookie(req);
@@ -533,8 +556,16 @@ public final class WebServer implements AutoCloseable {
   private void acceptLogin(Request req, Response resp, Callback cb) {
     String origin = req.getHeaders().get(HttpHeader.ORIGIN);
     if (origin != null && !originAllowed(req)) {
-      refused(req, "", "its Origin " + origin + " is not this page's");
-      json(resp, cb, 403, Map.of("error", "a login from another page's origin"));
+      refused(req, "", "its Origin " + origin + " is not this page's (" + originHint() + ")");
+      json(resp, cb, 403, Map.of("error", "a login from another page's origin ("
+          + originHint() + ")"));
+      return;
+    }
+    if (registry.webSourcePenalized(Request.getRemoteAddr(req))) {
+      refused(req, "", "its address serves a penalty for failed logins");
+      resp.getHeaders().put(HttpHeader.RETRY_AFTER, "60");
+      json(resp, cb, 429, Map.of("error", "too many failed logins came from your address; "
+          + "wait a minute, then open a new login link"));
       return;
     }
     if (draining) {
@@ -619,6 +650,12 @@ public final class WebServer implements AutoCloseable {
     }
     WebLinks.Verified checked = links.verify(token);
     if (checked instanceof WebLinks.Refusal r) {
+      if (r == WebLinks.Refusal.FORGED) {
+        // only a link the gateway never made is held against the address (guessing); an
+        // expired or spent one is an honest mistake, and a class behind one NAT address
+        // must not lock itself out by clicking old links
+        registry.webLinkRefused(Request.getRemoteAddr(req));
+      }
       refused(req, "", r.why());
       json(resp, cb, 401, Map.of("error", r.why()));
       return;
@@ -687,7 +724,7 @@ public final class WebServer implements AutoCloseable {
     s.awaitPage(options.reconnect());
     log.info("gateway web session {}: {} logged in with a link", id, info.display());
     resp.getHeaders().add(HttpHeader.SET_COOKIE, cookieName() + "=" + cookie
-        + "; Path=/; HttpOnly; SameSite=Strict" + (req.isSecure() ? "; Secure" : ""));
+        + "; Path=/; HttpOnly; SameSite=Strict" + (secure(req) ? "; Secure" : ""));
     json(resp, cb, 200, Map.of("user", t.user(), "session", s.sid));
   }
 
