@@ -955,7 +955,7 @@ final class GatewayCommand implements Callable<Integer> {
   }
 
   /** {@code 10s}, {@code 2m}, {@code 1h}, {@code 500ms}; a bare number is seconds. */
-  private Duration duration(String option, String text, boolean zeroOk) {
+  Duration duration(String option, String text, boolean zeroOk) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
       throw usage(option + " takes a duration such as 10s, 2m or 1h, got " + text);

@@ -50,19 +50,7 @@ final class GatewayWebLinkCommand implements Callable<Integer> {
       }
       Duration valid = web.linkTtl();
       if (ttl != null) {
-        java.util.regex.Matcher m = GatewayCommand.DURATION.matcher(ttl);
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-          throw new CommandLine.ParameterException(gateway.spec.commandLine(), "--ttl takes a "
-              + "positive duration such as 30s, 10m or 2h, got " + ttl);
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        valid = switch (unit) {
-          case "ms" -> Duration.ofMillis(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofSeconds(n);
-        };
+        valid = gateway.duration("--ttl", ttl, false);
       }
       System.out.println(GatewayServer.webLink(gateway.hostKeyInForce(), web, user, valid));
       return 0;
