@@ -632,6 +632,88 @@ class GatewayWebTest {
     }
   }
 
+  /**
+   * A web session is a gateway session like an SSH one: in user mode it lands in the user's
+   * container, where an SSH login left a file; its connection has an audit log ({@code via
+   * web}) and its shell a recording with what it printed; the per-user limit counts it (a
+   * second page is refused 429); and a gateway that refuses shells refuses the link (403)
+   * without making a container.
+   */
+  @Test
+  void aWebSessionIsAGatewaySessionUserModeAuditLimitsAndPolicy() throws Exception {
+    Path audit = tmp.resolve("audit");
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), LabGateway.docker(),
+        DockerBackendOptions.builder(busybox().build()).mode(DockerBackendOptions.Mode.USER)
+            .build(), o -> o.auditDir(audit).maxConnectionsPerUser(1)
+            .web(WebOptions.listen("127.0.0.1", 0).build()))) {
+      OpenSshClient.Result wrote = g.alice().ssh("echo left-by-ssh > /tmp/mark", null, SOON);
+      assertEquals(0, wrote.code(), wrote.err());
+      List<String> before = g.containersOf("alice").stream().map(c -> c.getId()).toList();
+      assertEquals(1, before.size(), "alice's container stays (user mode)");
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      // the SSH connection's end reaches the count a moment after the client exits; a
+      // login refused over the limit does not spend its link
+      String link = token(g.server.web().link("alice", null));
+      Login in = login(http, origin, link);
+      for (int i = 0; i < 50 && in.status() == 429; i++) {
+        Thread.sleep(100);
+        in = login(http, origin, link);
+      }
+      assertEquals(200, in.status(), in.body().toString());
+      Login over = login(http, origin, token(g.server.web().link("alice", null)));
+      assertEquals(429, over.status(), "a second session over the per-user limit of 1: "
+          + over.body());
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+      awaitHello(p, "alice");
+      assertEquals("left-by-ssh", p.run("cat /tmp/mark"));
+      assertEquals(before, g.containersOf("alice").stream().map(c -> c.getId()).toList(),
+          "the same container");
+      p.type("exit\r");
+      p.closed.get(30, TimeUnit.SECONDS);
+      assertEquals("exit", p.texts.get(p.texts.size() - 1).path("type").asText(), p.texts
+          .toString());
+      // the web connection's audit log and its shell's recording
+      long end = System.nanoTime() + SOON.toNanos();
+      JsonNode connect = null;
+      Path log = null;
+      while (connect == null || !Files.readString(log).contains("\"disconnect\"")) {
+        assertTrue(System.nanoTime() < end, "a web connection's audit log with its end in "
+            + audit);
+        Thread.sleep(100);
+        try (var files = Files.list(audit)) {
+          for (Path f : files.filter(x -> x.toString().endsWith(".jsonl")).toList()) {
+            JsonNode first = JSON.readTree(Files.readAllLines(f).get(0));
+            if ("web".equals(first.path("via").asText())) {
+              connect = first;
+              log = f;
+            }
+          }
+        }
+      }
+      String text = Files.readString(log);
+      assertTrue(text.contains("\"user\":\"alice\"") && text.contains("\"method\":\"web-link\""),
+          text);
+      String id = log.getFileName().toString().replace(".jsonl", "");
+      String cast;
+      try (var files = Files.list(audit)) {
+        Path c = files.filter(x -> x.getFileName().toString().startsWith(id + "-")
+            && x.toString().endsWith(".cast")).findFirst().orElseThrow(() ->
+                new AssertionError("a recording of " + id + " in " + audit));
+        cast = Files.readString(c);
+      }
+      assertTrue(cast.contains("left-by-ssh"), "what the shell printed: " + cast);
+    }
+    try (LabGateway g = gateway(tmp.resolve("gw2"), w -> w, o -> o.disableShell(true))) {
+      Login refused = login(HttpClient.newHttpClient(), origin(g, false), token(g.server.web()
+          .link("alice", null)));
+      assertEquals(403, refused.status(), refused.body().toString());
+      assertTrue(refused.body().path("error").asText().contains("shell"), refused.body()
+          .toString());
+      assertEquals(List.of(), g.containersOf("alice"), "no container for a refused link");
+    }
+  }
+
   /** A login with {@code token} sent from the local address {@code from}: its status. */
   private static int loginFrom(String from, int port, String token) throws Exception {
     byte[] body = JSON.writeValueAsBytes(java.util.Map.of("token", token));
