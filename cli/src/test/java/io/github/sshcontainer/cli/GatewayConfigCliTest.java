@@ -12,6 +12,7 @@ import io.github.sshcontainer.lab.DockerDaemon;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.Lab;
 import io.github.sshcontainer.lab.OpenSshClient;
+import io.github.sshcontainer.lab.ReadmeSnippets;
 import io.github.sshcontainer.tunnel.TunnelOptions;
 import java.io.BufferedReader;
 import java.io.File;
@@ -113,6 +114,12 @@ class GatewayConfigCliTest {
     }
     assertEquals(List.of(), missing, "keys of ssh-container gateway that " + EXAMPLE
         + " leaves out (add each, commented out if it has no sensible example value)");
+  }
+
+  /** The example's web keys are what docs/web-terminal.md (and its Chinese page) show. */
+  @Test
+  void theWebTerminalPagesShowTheExamplesWebKeys() {
+    ReadmeSnippets.assertShown(EXAMPLE, "web-terminal", Path.of(".."));
   }
 
   @Test
