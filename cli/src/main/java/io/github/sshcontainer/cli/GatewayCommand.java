@@ -795,8 +795,9 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayOptions current = server.options();
         GatewayOptions.Builder keep = next.gateway().toBuilder().hostKey(current.hostKey())
             .listen(current.host(), current.port());
-        // the web terminal is started once, at start: its settings stay as they were
-        current.web().ifPresent(keep::web);
+        // the web terminal is started once, at start: its settings stay as they were, off
+        // included (a reload that turns it on keeps it off, with the WARN below)
+        current.web().ifPresentOrElse(keep::web, keep::noWeb);
         // the audit log is opened once, at start: the options say what is in force
         current.auditDir().ifPresent(d -> keep.auditDir(d).auditInput(current.auditInput())
             .auditMaxBytes(current.auditMaxBytes()).auditRequired(current.auditRequired()));

@@ -150,6 +150,47 @@ class GatewayReloadCliTest {
     assertEquals(0, g.process().exitValue(), read(g.err()));
   }
 
+  /**
+   * A reload whose file turns the web terminal on, with another change: the web terminal
+   * stays off until a restart (a WARN names it, nothing listens on its port), and the other
+   * change applies.
+   */
+  @Test
+  void aReloadThatTurnsTheWebTerminalOnKeepsItOffAndAppliesTheRest() throws Exception {
+    Path hostKey = tmp.resolve("host_key");
+    Path authorized = Files.copy(Path.of(lab().clientKey() + ".pub"),
+        tmp.resolve("authorized_keys"));
+    Path config = Files.writeString(tmp.resolve("gateway.yaml"),
+        config(hostKey, authorized, "FIRST"));
+    GatewayProcess g = gateway(config);
+    try {
+      int web;
+      try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+        web = free.getLocalPort();
+      }
+      Files.writeString(config, config(hostKey, authorized, "SECOND") + "web: 127.0.0.1:"
+          + web + "\n");
+      signal(g.process(), "HUP");
+      await(() -> read(g.err()).contains("reloaded") || read(g.err()).contains("refused"),
+          "the reload's line");
+      assertTrue(read(g.err()).contains("reloaded"), read(g.err()));
+      assertTrue(read(g.err()).lines().anyMatch(l -> l.contains("WARN")
+          && l.contains("reload kept") && l.contains("web")), read(g.err()));
+      OpenSshClient alice = client(lab().clientKey(), hostKey, g.port(), "alice");
+      assertEquals("[][2]\n", alice.ssh("echo \"[$FIRST][$SECOND]\"", null, SOON, "-o",
+          "SetEnv=FIRST=1 SECOND=2").out(), "the other change applies: " + read(g.err()));
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", web), 2000);
+        throw new AssertionError("something listens on " + web + ": " + read(g.err()));
+      } catch (java.net.ConnectException refused) {
+        // nothing there: the web terminal is off until a restart
+      }
+    } finally {
+      g.process().destroy();
+      g.process().waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void sigtermWithADrainTimeoutLetsARunningSessionEndThenRemovesEverything() throws Exception {
     // (the gateway is also --read-only here, which this checks on the way)

@@ -669,6 +669,12 @@ public final class GatewayOptions {
       return this;
     }
 
+    /** No web terminal, the default: undoes {@link #web}. */
+    public Builder noWeb() {
+      this.web = null;
+      return this;
+    }
+
     private static int positive(String what, int n) {
       if (n < 1) {
         throw new IllegalArgumentException(what + " " + n + " must be at least 1");
