@@ -29,6 +29,7 @@ public final class WebOptions {
   private final boolean insecure;
   private final URI url;
   private final Path linkKey;
+  private final Duration ping;
 
   private WebOptions(Builder b) {
     host = b.host;
@@ -40,6 +41,7 @@ public final class WebOptions {
     insecure = b.insecure;
     url = b.url;
     linkKey = b.linkKey;
+    ping = b.ping;
   }
 
   /** A builder for a page on {@code host:port} (0 for any free port). */
@@ -59,6 +61,7 @@ public final class WebOptions {
     b.insecure = insecure;
     b.url = url;
     b.linkKey = linkKey;
+    b.ping = ping;
     return b;
   }
 
@@ -115,6 +118,14 @@ public final class WebOptions {
     return Optional.ofNullable(linkKey);
   }
 
+  /**
+   * How often the gateway pings each open page; a page from which nothing (not even the
+   * browser's answer to a ping) came for three of these is taken for gone.
+   */
+  public Duration ping() {
+    return ping;
+  }
+
   /** Equal when every option is (a reload compares them: they change only with a restart). */
   @Override
   public boolean equals(Object o) {
@@ -122,20 +133,20 @@ public final class WebOptions {
         && reconnect.equals(w.reconnect) && linkTtl.equals(w.linkTtl)
         && Objects.equals(tlsCert, w.tlsCert) && Objects.equals(tlsKey, w.tlsKey)
         && insecure == w.insecure && Objects.equals(url, w.url)
-        && Objects.equals(linkKey, w.linkKey);
+        && Objects.equals(linkKey, w.linkKey) && ping.equals(w.ping);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(host, port, reconnect, linkTtl, tlsCert, tlsKey, insecure, url,
-        linkKey);
+        linkKey, ping);
   }
 
   @Override
   public String toString() {
     return "WebOptions[" + host + ":" + port + (tls() ? ", tls=" + tlsCert : ", plain HTTP")
         + (insecure ? ", insecure" : "") + ", reconnect=" + reconnect + ", linkTtl=" + linkTtl
-        + (url != null ? ", url=" + url : "") + "]";
+        + (url != null ? ", url=" + url : "") + ", ping=" + ping + "]";
   }
 
   /** Collects the options; every setter checks its value at once. */
@@ -149,6 +160,7 @@ public final class WebOptions {
     private boolean insecure;
     private URI url;
     private Path linkKey;
+    private Duration ping = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -211,6 +223,21 @@ public final class WebOptions {
         throw new IllegalArgumentException("web url " + url + " must be http(s)://HOST[:PORT]/");
       }
       this.url = url;
+      return this;
+    }
+
+    /**
+     * How often the gateway pings each open page, which keeps proxies from taking the
+     * websocket for idle; a page from which nothing came for three of these (a laptop closed
+     * for good, a network gone without a word) is taken for gone, and its session waits
+     * {@link #reconnect} for it. Default: 30 s; at least 1 s.
+     */
+    public Builder ping(Duration d) {
+      positive("web ping", d);
+      if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("web ping " + d + " must be at least 1 s");
+      }
+      this.ping = d;
       return this;
     }
 

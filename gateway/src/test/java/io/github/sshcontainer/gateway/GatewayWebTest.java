@@ -477,6 +477,49 @@ class GatewayWebTest {
     }
   }
 
+  /**
+   * A page that vanished without a word (no close, no RST: a laptop closed for good) answers
+   * no pings: after three it is taken for gone, and after the reconnect window its container
+   * goes; a page that answers pings (the JDK's client, as browsers, answers them itself)
+   * stays attached meanwhile, with no input.
+   */
+  @Test
+  void aPageThatAnswersNoPingsIsTakenForGoneAndOneThatDoesStays() throws Exception {
+    try (LabGateway g = gateway(w -> w.ping(Duration.ofSeconds(1))
+        .reconnect(Duration.ofSeconds(2)), o -> o)) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login alive = login(http, origin, token(g.server.web().link("alice", null)));
+      Page page = open(http, origin, alive.cookie(), alive.body().path("session").asText(),
+          80, 24);
+      awaitHello(page, "alice");
+
+      Login silent = login(http, origin, token(g.server.web().link("bob", null)));
+      int port = g.server.webAddress().orElseThrow().getPort();
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        // a websocket handshake by hand, then nothing: no pong, no close, the socket open
+        s.getOutputStream().write(("GET /ws?session=" + silent.body().path("session").asText()
+            + "&cols=80&rows=24 HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: "
+            + "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: " + origin + "\r\n"
+            + "Cookie: sshc_web=" + silent.cookie() + "\r\n\r\n").getBytes(
+                StandardCharsets.US_ASCII));
+        assertEquals(101, status(s), "the upgrade");
+        long end = System.nanoTime() + SOON.toNanos();
+        while (g.containersOf("bob").isEmpty()) {
+          assertTrue(System.nanoTime() < end, "bob's container starts");
+          Thread.sleep(50);
+        }
+        // 3 pings unanswered, then the 2 s window: the container goes with the socket open
+        g.awaitNoContainers("bob", Duration.ofSeconds(30));
+        assertFalse(s.isClosed());
+      }
+      assertEquals("still-here", page.run("echo still-here"), "the answering page stays");
+      assertEquals(1, g.containersOf("alice").size());
+      assertFalse(page.closed.isDone(), "not closed: " + page.reason);
+    }
+  }
+
   @Test
   void servesThePageOverTlsWithACertificateMadeByOpenssl() throws Exception {
     TlsFiles tls = TlsFiles.make(tmp.resolve("tls"));
@@ -631,6 +674,16 @@ class GatewayWebTest {
       assertEquals(403, foreign.status());
       assertTrue(foreign.body().path("error").asText().contains("this page is "
           + "https://gw.example"), foreign.body().toString());
+      // the proxy names each browser's address: forged links from one earn a penalty that
+      // the others (the same proxy's connections to the gateway) are not held to
+      for (int i = 0; i < 4; i++) {
+        assertEquals(401, forwarded(http, base, forged(token(g.server.web().link("alice",
+            null))), "203.0.113.7"));
+      }
+      assertEquals(429, forwarded(http, base, token(g.server.web().link("alice", null)),
+          "203.0.113.7"), "the browser that sent them");
+      assertEquals(200, forwarded(http, base, token(g.server.web().link("alice", null)),
+          "203.0.113.8"), "another browser behind the same proxy");
     }
     try (LabGateway g = gateway(tmp.resolve("gw2"), w -> w, o -> o)) {
       Login proxied = login(HttpClient.newHttpClient(), origin(g, false), "https://gw.example",
@@ -723,6 +776,17 @@ class GatewayWebTest {
     }
   }
 
+  /** A login through a proxy that says it came from {@code client}: its status. */
+  private static int forwarded(HttpClient http, String base, String token, String client)
+      throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
+        .header("Content-Type", "application/json").header("Origin", "https://gw.example")
+        .header("X-Forwarded-For", client).header("X-Forwarded-Proto", "https")
+        .header("X-Forwarded-Host", "gw.example")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(java.util.Map.of(
+            "token", token)))).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
   /** A login with {@code token} sent from the local address {@code from}: its status. */
   private static int loginFrom(String from, int port, String token) throws Exception {
     byte[] body = JSON.writeValueAsBytes(java.util.Map.of("token", token));
@@ -740,10 +804,11 @@ class GatewayWebTest {
   }
 
   /**
-   * Links the gateway never made, sent from one address, earn it sshd's per-source penalty:
-   * its next login is refused (429) even with a good link, and so is its SSH connection,
-   * while another address logs in; expired and spent links cost nothing (a class behind one
-   * address clicking old links must not lock itself out).
+   * Links the gateway never signed, sent from one address, earn its web logins sshd's
+   * per-source penalty: its next login is refused (429) even with a good link, while another
+   * address logs in. Its SSH connections are not held to it, and expired, spent and cut-short
+   * links cost nothing: a class behind one address (a NAT, a proxy) clicking old or mangled
+   * links must not lock itself out.
    */
   @Test
   void forgedLinksFromOneAddressEarnItAPenaltyOnTheWebAndSshAlike() throws Exception {
@@ -759,8 +824,13 @@ class GatewayWebTest {
         assertEquals(401, loginFrom("127.0.0.2", port, spent), "a spent link");
         assertEquals(401, loginFrom("127.0.0.2", port, expired), "an expired link");
       }
-      assertEquals(200, loginFrom("127.0.0.2", port, token(g.server.web().link("alice",
-          null))), "old links cost nothing");
+      String whole = token(g.server.web().link("alice", null));
+      for (int i = 0; i < 4; i++) {
+        assertEquals(401, loginFrom("127.0.0.2", port, whole.substring(0, whole.length() - 5
+            - i)), "a link cut short");
+      }
+      assertEquals(200, loginFrom("127.0.0.2", port, whole), "old and cut-short links cost "
+          + "nothing");
       // four forged ones (5 s each, as a failed SSH authentication, leaking away at 1 s a
       // second) pass the 15 s minimum
       for (int i = 0; i < 4; i++) {
@@ -770,7 +840,8 @@ class GatewayWebTest {
       assertEquals(429, loginFrom("127.0.0.2", port, token(g.server.web().link("alice",
           null))), "a good link from the penalized address");
       OpenSshClient.Result ssh = g.alice().ssh("true", null, SOON, "-b", "127.0.0.2");
-      assertNotEquals(0, ssh.code(), "ssh from the penalized address: " + ssh.err());
+      assertEquals(0, ssh.code(), "ssh from the address is not held to its web logins: "
+          + ssh.err());
       // another address is not held to it
       assertEquals(200, loginFrom("127.0.0.1", port, token(g.server.web().link("alice",
           null))), "another address");

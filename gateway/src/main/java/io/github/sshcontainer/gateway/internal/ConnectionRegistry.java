@@ -270,8 +270,9 @@ public final class ConnectionRegistry implements SessionListener {
   }
 
   /**
-   * A web login from {@code client} presented a link this gateway never made: held against
-   * the address as a failed SSH authentication is.
+   * A web login from {@code client} presented a link this gateway never signed: held against
+   * the address's web logins (not its SSH connections) as a failed SSH authentication is
+   * against those.
    */
   public void webLinkRefused(String client) {
     guard.webLoginFailed(client, options);
@@ -279,7 +280,7 @@ public final class ConnectionRegistry implements SessionListener {
 
   /** Whether {@code client} serves a per-source penalty now: refuse its web login at once. */
   public boolean webSourcePenalized(String client) {
-    return guard.penalized(client);
+    return guard.webPenalized(client);
   }
 
   /** A web session {@link #admitWeb admitted} ended. */

@@ -57,6 +57,8 @@ final class SourceGuard {
   /** Sources added since the start (the sweep runs every {@link #SWEEP_EVERY}). */
   private final AtomicInteger added = new AtomicInteger();
   static final int SWEEP_EVERY = 1024;
+  /** The key of an address's web logins, apart from its SSH connections'. */
+  private static final String WEB = "web ";
   private final LongSupplier clock;
 
   SourceGuard(LongSupplier nanoClock) {
@@ -68,15 +70,23 @@ final class SourceGuard {
    * An admitted one must be {@link #authenticated} or {@link #closed} later, exactly once.
    */
   Refusal admit(String address, GatewayOptions o) {
-    Source s = track(address);
+    track(address); // a sweep, now and then
+    // counted inside the map's compute: a sweep (which removes an entry only in the map's
+    // compute, and only with nothing counted) cannot remove it under us
+    Source s = sources.compute(address, (a, old) -> {
+      Source x = old == null ? new Source() : old;
+      x.unauthenticated.incrementAndGet();
+      return x;
+    });
     long now = clock.getAsLong();
     synchronized (s) {
       if (s.blockedUntil - now > 0) {
+        s.unauthenticated.decrementAndGet();
         return Refusal.PENALIZED;
       }
     }
     int all = unauthenticated.incrementAndGet();
-    int mine = s.unauthenticated.incrementAndGet();
+    int mine = s.unauthenticated.get();
     Refusal r = null;
     if (all > o.maxUnauthenticated()) {
       r = Refusal.FULL;
@@ -131,12 +141,15 @@ final class SourceGuard {
   }
 
   /**
-   * A web login from {@code address} presented a link this gateway never made (forged or
-   * guessed): it costs the source what a failed SSH authentication does, and a penalty refuses
-   * the address's SSH connections and web logins alike.
+   * A web login from {@code address} presented a link whole in form that this gateway never
+   * signed (forged or guessed): it costs the address's web logins what a failed SSH
+   * authentication costs its SSH connections. The two are kept apart: many users may share
+   * one address (a school's NAT, the TLS proxy in front of the page), and a few bad links
+   * must not lock them out of SSH.
    */
   void webLoginFailed(String address, GatewayOptions o) {
-    penalize(track(address), address, AUTH_FAILURE_SECONDS, o);
+    String key = WEB + address;
+    penalize(track(key), key, AUTH_FAILURE_SECONDS, o);
   }
 
   /**
@@ -155,9 +168,9 @@ final class SourceGuard {
     return sources.computeIfAbsent(address, a -> new Source());
   }
 
-  /** Whether {@code address} serves a penalty now (its web logins are refused at once). */
-  boolean penalized(String address) {
-    Source s = sources.get(address);
+  /** Whether {@code address}'s web logins serve a penalty now (refused at once). */
+  boolean webPenalized(String address) {
+    Source s = sources.get(WEB + address);
     if (s == null) {
       return false;
     }
@@ -198,9 +211,14 @@ final class SourceGuard {
     if (blockFor > 0) {
       MDC.put("event", "source-penalized");
       try {
-        log.warn("gateway: refusing new connections from {} for {} s: {} of its connections "
-            + "or web logins failed authentication or the protocol", address, blockFor,
-            failures);
+        if (address.startsWith(WEB)) {
+          log.warn("gateway web: refusing logins from {} for {} s: {} links this gateway "
+              + "never signed came from it", address.substring(WEB.length()), blockFor,
+              failures);
+        } else {
+          log.warn("gateway: refusing new connections from {} for {} s: {} of its connections "
+              + "failed authentication or the protocol", address, blockFor, failures);
+        }
       } finally {
         MDC.remove("event");
       }
@@ -219,15 +237,22 @@ final class SourceGuard {
   /** Forgets addresses with nothing open, no penalty and no score left (bounded memory). */
   void sweep() {
     long now = clock.getAsLong();
-    sources.entrySet().removeIf(e -> {
-      Source s = e.getValue();
-      synchronized (s) {
-        return s.unauthenticated.get() == 0 && s.blockedUntil - now <= 0
-            && (s.dropLoggedAt == Long.MIN_VALUE || now - s.dropLoggedAt > DROP_LOG_NANOS)
-            && (s.scoredAt == 0 || (now - s.scoredAt) / 1e9 > s.score)
-            && (s.blocks == 0 || now - s.lastBlockEnd > Duration.ofMinutes(30).toNanos());
-      }
-    });
+    for (String address : sources.keySet()) {
+      sources.computeIfPresent(address, (a, s) -> {
+        synchronized (s) {
+          boolean idle = s.unauthenticated.get() == 0 && s.blockedUntil - now <= 0
+              && (s.dropLoggedAt == Long.MIN_VALUE || now - s.dropLoggedAt > DROP_LOG_NANOS)
+              && (s.scoredAt == 0 || (now - s.scoredAt) / 1e9 > s.score)
+              && (s.blocks == 0 || now - s.lastBlockEnd > Duration.ofMinutes(30).toNanos());
+          return idle ? null : s;
+        }
+      });
+    }
+  }
+
+  /** Connections counted as not yet authenticated now (for tests). */
+  int unauthenticated() {
+    return unauthenticated.get();
   }
 
   /** Addresses tracked now (for tests of the sweep). */

@@ -40,8 +40,10 @@ public final class WebLinks {
 
   /** Why a token was refused; the message is for the log and the page, never the token. */
   public enum Refusal implements Verified {
-    FORGED("the link is not one this gateway made; check it was copied whole, or ask for "
-        + "a new one"),
+    /** Whole in form, with a signature this gateway's key did not make: a forgery or a guess. */
+    FORGED("the link is not one this gateway made; ask for a new one"),
+    /** Not a token's form at all: most often a link cut short or wrapped on its way. */
+    INCOMPLETE("the link is incomplete; copy it whole, or ask for a new one"),
     EXPIRED("the link has expired; ask for a new one"),
     USED("the link was used already; ask for a new one");
 
@@ -247,7 +249,7 @@ public final class WebLinks {
   public Verified verify(String token) {
     int dot = token == null ? -1 : token.indexOf('.');
     if (dot <= 0 || token.length() > 1024) {
-      return Refusal.FORGED;
+      return Refusal.INCOMPLETE;
     }
     byte[] payload;
     byte[] mac;
@@ -255,10 +257,13 @@ public final class WebLinks {
       payload = Base64.getUrlDecoder().decode(token.substring(0, dot));
       mac = Base64.getUrlDecoder().decode(token.substring(dot + 1));
     } catch (IllegalArgumentException e) {
-      return Refusal.FORGED;
+      return Refusal.INCOMPLETE;
     }
-    if (!MessageDigest.isEqual(mac, mac(payload)) || payload.length < 1 + ID_BYTES + 8 + 1
-        || payload[0] != VERSION) {
+    byte[] expected = mac(payload);
+    if (mac.length != expected.length || payload.length < 1 + ID_BYTES + 8 + 1) {
+      return Refusal.INCOMPLETE;
+    }
+    if (!MessageDigest.isEqual(mac, expected) || payload[0] != VERSION) {
       return Refusal.FORGED;
     }
     ByteBuffer p = ByteBuffer.wrap(payload);

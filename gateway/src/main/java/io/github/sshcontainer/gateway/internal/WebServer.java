@@ -43,6 +43,7 @@ import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -98,7 +99,6 @@ public final class WebServer implements AutoCloseable {
   private static final int MAX_LOGIN_BODY = 4096;
   /** Refusals are logged at most once a minute per address, as the SSH side's are. */
   private static final long REFUSAL_LOG_NANOS = Duration.ofMinutes(1).toNanos();
-  private static final Duration PING = Duration.ofSeconds(30);
   private static final SecureRandom RANDOM = new SecureRandom();
   /**
    * The page's Content-Security-Policy: nothing loads from elsewhere; inline style only for
@@ -166,17 +166,26 @@ public final class WebServer implements AutoCloseable {
       connector = new ServerConnector(jetty, 1, 1, new SslConnectionFactory(ssl, "http/1.1"),
           new HttpConnectionFactory(http));
     } else {
+      if (options.url().isPresent() && loopback(options.host())) {
+        // behind the operator's proxy on this host (--web-url, plain HTTP on loopback, where
+        // only local processes reach the page): its Forwarded / X-Forwarded-* headers name
+        // the browser's address, for the log, the audit and the per-address penalties, which
+        // would otherwise hold every user to the proxy's one address
+        http.addCustomizer(new ForwardedRequestCustomizer());
+      }
       connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
     }
     connector.setHost(options.host());
     connector.setPort(options.port());
+    // an HTTP connection (the page's assets, a login) idle this long is closed; a websocket
+    // is pinged, and one that answers nothing for three pings is taken for gone (WebSession)
     connector.setIdleTimeout(Duration.ofSeconds(90).toMillis());
     jetty.addConnector(connector);
     jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
     WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
-      // pings every 30 s keep proxies and the page's side awake; 90 s without a frame
-      // either way is a dead page
-      container.setIdleTimeout(Duration.ofSeconds(90));
+      // the pings write every options.ping(), so this idle timeout (reset by writes too) is
+      // for a websocket whose writes are stuck; a silent page is found by WebSession.ping
+      container.setIdleTimeout(options.ping().multipliedBy(3).plusSeconds(30));
       container.setMaxBinaryMessageSize(64 << 10);
       container.setMaxTextMessageSize(4 << 10);
       container.addMapping("/ws", this::upgrade);
@@ -232,7 +241,7 @@ public final class WebServer implements AutoCloseable {
           + "another with --web)", e);
     }
     w.pings = timer.scheduleWithFixedDelay(() -> w.sessions.values().forEach(WebSession::ping),
-        PING.toMillis(), PING.toMillis(), TimeUnit.MILLISECONDS);
+        options.ping().toMillis(), options.ping().toMillis(), TimeUnit.MILLISECONDS);
     w.sweeps = timer.scheduleWithFixedDelay(() -> {
       try {
         links.sweep();

@@ -175,15 +175,30 @@ public final class WebSession {
     return new Endpoint(columns, rows);
   }
 
+  /**
+   * Pings the attached page, or, if nothing came from it for three pings while its frames
+   * were being read (a laptop closed for good, a network gone without a word, which TCP takes
+   * many minutes to notice), takes it for gone: its websocket is dropped and the session
+   * waits the reconnect window for a page, as for any page that went.
+   */
   void ping() {
     Endpoint e;
     synchronized (lock) {
       e = attached;
     }
     Session ws = e == null ? null : e.ws;
-    if (ws != null && ws.isOpen()) {
-      ws.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
+    if (ws == null || !ws.isOpen()) {
+      return;
     }
+    Duration silent = Duration.ofNanos(System.nanoTime() - e.lastHeard);
+    if (silent.compareTo(server.options().ping().multipliedBy(3)) > 0 && !input.withholding()) {
+      log.info("gateway web session {}: {}'s page answered nothing for {} s; taken for gone",
+          id, user, silent.toSeconds());
+      ws.disconnect();
+      detach(e, 1006, "no answer to pings");
+      return;
+    }
+    ws.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
   }
 
   private void attach(Endpoint e) {
@@ -603,6 +618,11 @@ public final class WebSession {
       return false;
     }
 
+    /** Whether the page's frames are not being read now (the shell has not taken its input). */
+    synchronized boolean withholding() {
+      return withheld != null;
+    }
+
     /**
      * Runs {@code demand} (the page's first read) if the input is below the bound, else keeps
      * it for when the shell has taken half: a new websocket must not add a message past it.
@@ -761,6 +781,8 @@ public final class WebSession {
     final int columns;
     final int rows;
     volatile Session ws;
+    /** When a frame (a pong included) last came from the page. */
+    volatile long lastHeard = System.nanoTime();
 
     Endpoint(int columns, int rows) {
       this.columns = columns;
@@ -779,6 +801,7 @@ public final class WebSession {
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
       lastActive = System.nanoTime();
+      lastHeard = lastActive;
       boolean more = input.offer(payload, ws::demand);
       callback.succeed();
       if (more) {
@@ -789,8 +812,18 @@ public final class WebSession {
     @Override
     public void onWebSocketText(String message) {
       lastActive = System.nanoTime();
+      lastHeard = lastActive;
       Session session = ws;
       control(message, session::demand);
+    }
+
+    /** The browser's answer to a ping: the page is there (not activity: no idle reset). */
+    @Override
+    public void onWebSocketPong(ByteBuffer payload) {
+      lastHeard = System.nanoTime();
+      // a pong arrives only on a demand, which it used up: demand again, as the default
+      // (no override) would
+      ws.demand();
     }
 
     @Override

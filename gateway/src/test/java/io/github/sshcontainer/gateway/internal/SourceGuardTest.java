@@ -27,24 +27,75 @@ class SourceGuardTest {
   }
 
   @Test
-  void forgedWebLinksAndFailedSshLoginsAddUpToOnePenaltyThatDoubles() {
+  void forgedWebLinksEarnAWebPenaltyThatDoublesAndLeavesSshAlone() {
     guard.webLoginFailed("10.0.0.1", options);
     guard.webLoginFailed("10.0.0.1", options);
-    assertFalse(guard.penalized("10.0.0.1"), "10 s of 15");
-    assertNull(guard.admit("10.0.0.1", options));
-    guard.closed("10.0.0.1", SourceGuard.AUTH_FAILURE_SECONDS, options);
-    assertTrue(guard.penalized("10.0.0.1"), "15 s reached");
-    assertEquals(SourceGuard.Refusal.PENALIZED, guard.admit("10.0.0.1", options));
-    assertFalse(guard.penalized("10.0.0.2"), "another address");
+    assertFalse(guard.webPenalized("10.0.0.1"), "10 s of 15");
+    guard.webLoginFailed("10.0.0.1", options);
+    assertTrue(guard.webPenalized("10.0.0.1"), "15 s reached");
+    assertNull(guard.admit("10.0.0.1", options), "its SSH connections are not held to it");
+    guard.authenticated("10.0.0.1");
+    assertFalse(guard.webPenalized("10.0.0.2"), "another address");
     advance(Duration.ofSeconds(16));
-    assertFalse(guard.penalized("10.0.0.1"), "served");
+    assertFalse(guard.webPenalized("10.0.0.1"), "served");
     for (int i = 0; i < 3; i++) {
       guard.webLoginFailed("10.0.0.1", options);
     }
     advance(Duration.ofSeconds(20));
-    assertTrue(guard.penalized("10.0.0.1"), "a repeat soon after: 30 s, not 15");
+    assertTrue(guard.webPenalized("10.0.0.1"), "a repeat soon after: 30 s, not 15");
     advance(Duration.ofSeconds(11));
-    assertFalse(guard.penalized("10.0.0.1"));
+    assertFalse(guard.webPenalized("10.0.0.1"));
+    // and failed SSH logins earn an SSH penalty that web logins are not held to
+    for (int i = 0; i < 3; i++) {
+      assertNull(guard.admit("10.0.0.3", options));
+      guard.closed("10.0.0.3", SourceGuard.AUTH_FAILURE_SECONDS, options);
+    }
+    assertEquals(SourceGuard.Refusal.PENALIZED, guard.admit("10.0.0.3", options));
+    assertFalse(guard.webPenalized("10.0.0.3"));
+  }
+
+  /**
+   * Connections admitted and closed on many threads while sweeps run (each thread's new
+   * addresses set them off): every count comes back to zero, so no connection that has gone
+   * is still counted against the gateway's cap.
+   */
+  @Test
+  void sweepsRacingAdmissionsLoseNoCount() throws Exception {
+    GatewayOptions roomy = GatewayOptions.builder(Path.of("host_key"))
+        .authorizedKeys(Path.of("authorized_keys")).maxUnauthenticated(100_000)
+        .maxUnauthenticatedPerSource(100_000).earlyDrop(99_999, 0)
+        .build();
+    int threads = 4;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
+        .newFixedThreadPool(threads);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int me = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 20_000; i++) {
+            // a few addresses in common, and a stream of new ones that set off sweeps
+            String a = i % 2 == 0 ? "10.9.0." + (i % 8) : "10." + me + "." + i / 256 + "."
+                + i % 256;
+            if (guard.admit(a, roomy) == null) {
+              if (i % 3 == 0) {
+                guard.closed(a, 0, roomy);
+              } else {
+                guard.authenticated(a);
+              }
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0, guard.unauthenticated(), "connections still counted");
+    guard.sweep();
+    assertEquals(0, guard.tracked(), "nothing left to remember");
   }
 
   @Test
@@ -64,6 +115,6 @@ class SourceGuardTest {
     assertNull(guard.admit("10.3.0.0", options)); // the 1024th new address: a sweep
     assertEquals(2, guard.tracked(), "the penalized address and the new one stay: "
         + guard.tracked());
-    assertTrue(guard.penalized("10.2.0.0"));
+    assertTrue(guard.webPenalized("10.2.0.0"));
   }
 }
