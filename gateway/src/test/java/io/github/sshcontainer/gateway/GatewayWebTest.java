@@ -1036,12 +1036,31 @@ class GatewayWebTest {
     LabGateway.awaitThreadsBackTo(baseline);
   }
 
-  /** A start that fails after the web terminal was made leaves nothing running. */
+  /**
+   * A start that fails after the SSH listener started, at the web terminal's (its port is
+   * taken), says which port and what to do, and leaves nothing running: no thread of the
+   * gateway's, and the SSH port closed again.
+   */
   @Test
   void aFailedStartLeavesNoWebTerminalRunning() throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve("broken"));
-    Files.writeString(dir.resolve("host_key"), "not a key\n");
-    assertThrows(RuntimeException.class, () -> gateway(dir, w -> w, o -> o));
+    int ssh;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      ssh = free.getLocalPort();
+    }
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      RuntimeException e = assertThrows(RuntimeException.class, () -> gateway(tmp.resolve(
+          "taken"), w -> w.listen("127.0.0.1", taken.getLocalPort()), o -> o.listen(
+              "127.0.0.1", ssh)));
+      String message = String.valueOf(e.getMessage()) + " " + e.getCause();
+      assertTrue(message.contains(String.valueOf(taken.getLocalPort()))
+          && message.contains("--web"), message);
+    }
+    try (java.net.Socket s = new java.net.Socket()) {
+      assertThrows(java.net.ConnectException.class, () -> s.connect(
+          new java.net.InetSocketAddress("127.0.0.1", ssh), 2000), "the SSH port is closed");
+    }
     // the gateway's own threads (workers, timer, the page's Jetty) are all gone
     long end = System.nanoTime() + SOON.toNanos();
     List<String> left;

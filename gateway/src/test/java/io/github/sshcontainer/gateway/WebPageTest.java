@@ -347,7 +347,7 @@ class WebPageTest {
     browser.awaitTerminalText("\n" + terminal("rows") + " " + terminal("cols"), WAIT);
     browser.typeInTerminal("echo hello from the browser", Keys.ENTER);
     browser.awaitTerminalText("\nhello from the browser", WAIT);
-    Path png = Path.of("target", "web-terminal.png");
+    Path png = Path.of("target", "web-page-fake.png");
     browser.screenshot(png);
     assertTrue(png.toFile().length() > 5000, "a screenshot of " + png.toFile().length()
         + " bytes");

@@ -491,8 +491,10 @@ public final class WebServer implements AutoCloseable {
    */
   private Object upgrade(ServerUpgradeRequest req, ServerUpgradeResponse resp, Callback cb) {
     if (!originAllowed(req)) {
-      log.info("gateway web: websocket from {} refused: its Origin {} is not this page's ({})",
-          client(req), req.getHeaders().get(HttpHeader.ORIGIN), originHint());
+      if (firstThisMinute(Request.getRemoteAddr(req))) {
+        log.info("gateway web: websocket from {} refused: its Origin {} is not this page's "
+            + "({})", client(req), req.getHeaders().get(HttpHeader.ORIGIN), originHint());
+      }
       json(resp, cb, 403, Map.of("error", "a websocket from another page's origin ("
           + originHint() + ")"));
       return null;
@@ -505,7 +507,9 @@ public final class WebServer implements AutoCloseable {
       String why = cookie == null ? "no session cookie" : s == null
           ? "no such session (it ended, or the gateway restarted)"
           : "the cookie is not the session's";
-      log.info("gateway web: websocket from {} refused: {}", client(req), why);
+      if (firstThisMinute(Request.getRemoteAddr(req))) {
+        log.info("gateway web: websocket from {} refused: {}", client(req), why);
+      }
       return new Refused(s == null && cookie != null ? WebSession.NO_SUCH_SESSION
           : WebSession.NOT_YOURS, s == null && cookie != null ? "the session has ended"
               : "this browser did not open the session");
@@ -545,16 +549,27 @@ public final class WebServer implements AutoCloseable {
   private void refused(Request req, String user, String why) {
     String address = Request.getRemoteAddr(req);
     registry.webLoginFailed(user, address, why);
-    long now = System.nanoTime();
-    Long last = refusalsLogged.get(address);
-    if (last == null || now - last >= REFUSAL_LOG_NANOS) {
-      refusalsLogged.put(address, now);
+    if (firstThisMinute(address)) {
       log.info("gateway web: login{} from {} refused: {}", user.isEmpty() ? "" : " of " + user,
           client(req), why);
     }
+  }
+
+  /**
+   * Whether a refusal of {@code address} is its first for a minute (logins and websockets
+   * alike), to log it: a client that keeps trying does not flood the log.
+   */
+  private boolean firstThisMinute(String address) {
+    long now = System.nanoTime();
+    boolean[] first = new boolean[1];
+    refusalsLogged.compute(address, (a, last) -> {
+      first[0] = last == null || now - last >= REFUSAL_LOG_NANOS;
+      return first[0] ? now : last;
+    });
     if (refusalsLogged.size() > 10_000) {
       refusalsLogged.values().removeIf(t -> now - t >= REFUSAL_LOG_NANOS);
     }
+    return first[0];
   }
 
   /**
@@ -588,6 +603,13 @@ public final class WebServer implements AutoCloseable {
       resp.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
       json(resp, cb, 503, Map.of("error", "the gateway has " + MAX_LOGINS + " logins under "
           + "way; try again in a moment"));
+      return;
+    }
+    if (req.getLength() > MAX_LOGIN_BODY) {
+      logins.release();
+      refused(req, "", "its body of " + req.getLength() + " bytes is too large");
+      json(resp, cb, 413, Map.of("error", "the body must be {\"token\": \"...\"}, at most "
+          + MAX_LOGIN_BODY + " bytes"));
       return;
     }
     AtomicBoolean released = new AtomicBoolean();
@@ -687,8 +709,12 @@ public final class WebServer implements AutoCloseable {
     try {
       first = links.spend(t);
     } catch (IllegalStateException cannotRecord) {
+      // the link stays unspent; the operator is told (the key's directory is not writable)
       registry.webClosed(t.user());
-      throw cannotRecord;
+      log.warn("gateway web: {}", cannotRecord.getMessage());
+      json(resp, cb, 503, Map.of("error", "the gateway cannot record logins now; try the "
+          + "same link again in a moment (its operator is told)"));
+      return;
     }
     if (!first) {
       registry.webClosed(t.user());

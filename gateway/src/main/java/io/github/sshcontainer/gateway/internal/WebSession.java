@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.util.IteratingCallback;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -105,8 +106,10 @@ public final class WebSession {
   private volatile long lastActive = System.nanoTime();
   private volatile SessionHandler handler;
   private volatile AuditLog.Recording recording;
-  private volatile boolean counted;
-  private volatile boolean began;
+  /** Counted as an open session (the registry's gauge): uncounted exactly once. */
+  private final AtomicBoolean counted = new AtomicBoolean();
+  /** Begun in the audit: ended there exactly once (an exit and an end may race). */
+  private final AtomicBoolean began = new AtomicBoolean();
 
   WebSession(String id, String sid, String cookie, ConnectionInfo info, WebServer server,
       CompletableFuture<ConnectionHandler> connection, AuditLog.Connection audit,
@@ -286,9 +289,9 @@ public final class WebSession {
     }
     handler = h;
     server.registry().sessionOpened();
-    counted = true;
+    counted.set(true);
     audit.sessionBegan();
-    began = true;
+    began.set(true);
     audit.event("channel", "channel", 0);
     audit.event("pty", "channel", 0, "term", TERM, "columns", columns, "rows", rows);
     audit.event("shell", "channel", 0);
@@ -368,8 +371,7 @@ public final class WebSession {
     audit.event("exit", "channel", 0, "status", status.isSignal() ? null : status.code(),
         "signal", status.signal().orElse(null));
     endRecording();
-    if (began) {
-      began = false;
+    if (began.compareAndSet(true, false)) {
       audit.sessionEnded();
     }
     Flusher f;
@@ -480,12 +482,10 @@ public final class WebSession {
       if (h != null) {
         h.close();
       }
-      if (began) {
-        began = false;
+      if (began.compareAndSet(true, false)) {
         audit.sessionEnded();
       }
-      if (counted) {
-        counted = false;
+      if (counted.compareAndSet(true, false)) {
         server.registry().sessionClosed();
       }
       server.registry().disconnect(connection, logContext);
