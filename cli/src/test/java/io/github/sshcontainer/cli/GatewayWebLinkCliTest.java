@@ -97,7 +97,7 @@ class GatewayWebLinkCliTest {
         assertEquals(200, login(http, link), "a minted link logs in: " + g.stderr());
       }
       assertEquals(401, login(http, links.get(0)), "the same link again");
-      assertTrue(g.stderr().contains("ada@") && g.stderr().contains("logged in with a link"),
+      assertTrue(g.stderr().contains("ada@") && g.stderr().contains("logged in with link "),
           g.stderr());
 
       Run zero = cli("gateway", "web-link", "ada", "--config", config.toString(), "--ttl",

@@ -213,7 +213,10 @@ public final class GatewayServer implements AutoCloseable {
     Admission.of(Objects.requireNonNull(options, "options"), BackendEvents.NONE).close();
   }
 
-  /** The file holding the key that signs web login links: the option's, else beside the host key. */
+  /**
+   * The file holding the key that signs web login links: the option's, else beside the host
+   * key.
+   */
   private static Path linkKey(GatewayOptions options) {
     return linkKey(options.hostKey(), options.web().orElseThrow());
   }

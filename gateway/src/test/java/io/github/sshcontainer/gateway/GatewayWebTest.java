@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sshcontainer.gateway.docker.DockerBackendOptions;
+import io.github.sshcontainer.gateway.internal.WebLinks;
 import io.github.sshcontainer.gateway.internal.WebServer;
 import io.github.sshcontainer.lab.Keys;
 import io.github.sshcontainer.lab.OpenSshClient;
@@ -754,8 +755,10 @@ class GatewayWebTest {
         }
       }
       String text = Files.readString(log);
-      assertTrue(text.contains("\"user\":\"alice\"") && text.contains("\"method\":\"web-link\""),
-          text);
+      assertTrue(text.contains("\"user\":\"alice\"") && text.contains("\"method\":\"web-link\"")
+          && text.contains("\"link\":\"" + WebLinks.nameOf(link) + "\""), "the link's name in "
+          + text);
+      assertFalse(text.contains(link), "never the token");
       String id = log.getFileName().toString().replace(".jsonl", "");
       String cast;
       try (var files = Files.list(audit)) {

@@ -168,7 +168,8 @@ public final class AuditLog implements SessionListener {
    * The audit of a web terminal's session, which has no SSH connection: its file, with the
    * connect line and the login ({@code web-link}) written now. {@link Connection#close} it.
    */
-  Connection web(String id, InetSocketAddress client, InetSocketAddress server, String user) {
+  Connection web(String id, InetSocketAddress client, InetSocketAddress server, String user,
+      String link) {
     FileChannel file = null;
     try {
       file = create(id, ".jsonl");
@@ -179,8 +180,8 @@ public final class AuditLog implements SessionListener {
         Map.of("connection", id)));
     c.event("connect", "client", client.getHostString(), "client_port", client.getPort(),
         "server_port", server.getPort(), "via", "web");
-    c.event("auth", "user", user, "method", LoginIdentity.webLink().method(), "result",
-        "accepted");
+    c.event("auth", "user", user, "method", LoginIdentity.webLink().method(), "link", link,
+        "result", "accepted");
     return c;
   }
 

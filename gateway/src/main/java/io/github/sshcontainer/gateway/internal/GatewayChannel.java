@@ -244,8 +244,10 @@ public final class GatewayChannel extends ChannelSession {
     }
     java.net.SocketAddress reached = getSession().getIoSession().getLocalAddress();
     String link = web.link(user, reached instanceof java.net.InetSocketAddress i ? i : null);
-    gatewayLog.info("gateway connection {}: a web terminal link made for {}",
-        connections.idOf(getSession()), user);
+    String name = WebLinks.nameOf(link);
+    audit.event("web-link", "channel", getChannelId(), "link", name);
+    gatewayLog.info("gateway connection {}: web terminal link {} made for {}",
+        connections.idOf(getSession()), name, user);
     OutputStream stdout = new ChannelOutputStream(this, getRemoteWindow(), log,
         SshConstants.SSH_MSG_CHANNEL_DATA, false);
     stdout.write((link + "\n").getBytes(StandardCharsets.UTF_8));

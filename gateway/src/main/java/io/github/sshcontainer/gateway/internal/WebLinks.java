@@ -59,7 +59,37 @@ public final class WebLinks {
   }
 
   /** A token that verified: its user and id (the id is spent with {@link #spend}). */
-  public record Token(String user, ByteBuffer id, long expiresMillis) implements Verified {}
+  public record Token(String user, ByteBuffer id, long expiresMillis) implements Verified {
+    /**
+     * The link's name in logs and audit logs: the first 8 bytes of its id in hex. Not a
+     * secret (a link needs the key's signature): it ties the login to the SSH connection
+     * that asked for the link.
+     */
+    public String name() {
+      return hexName(id);
+    }
+  }
+
+  /** {@link Token#name} of a link this gateway made (its URL or its token), else "?". */
+  public static String nameOf(String link) {
+    String token = link.substring(link.indexOf("#t=") < 0 ? 0 : link.indexOf("#t=") + 3).strip();
+    int dot = token.indexOf('.');
+    try {
+      byte[] payload = Base64.getUrlDecoder().decode(token.substring(0, Math.max(0, dot)));
+      return payload.length > ID_BYTES ? hexName(ByteBuffer.wrap(payload, 1, ID_BYTES).slice())
+          : "?";
+    } catch (IllegalArgumentException e) {
+      return "?";
+    }
+  }
+
+  private static String hexName(ByteBuffer id) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < Math.min(8, id.remaining()); i++) {
+      b.append(String.format("%02x", id.get(id.position() + i)));
+    }
+    return b.toString();
+  }
 
   private static final byte VERSION = 1;
   private static final byte[] CONTEXT = "ssh-container web-link\0".getBytes(

@@ -729,7 +729,7 @@ public final class WebServer implements AutoCloseable {
     Map<String, String> context = Map.of("connection", id, "user", t.user(), "client",
         Request.getRemoteAddr(req));
     AuditLog.Connection a = audit == null ? AuditLog.Connection.NONE
-        : audit.web(id, info.client(), info.server(), t.user());
+        : audit.web(id, info.client(), info.server(), t.user(), t.name());
     CompletableFuture<ConnectionHandler> handler = registry.connect(info, context);
     // a new cookie at every login, never the one presented: a cookie planted in the browser
     // (by another service on the host, which cookies do not tell apart) must not become the
@@ -757,7 +757,8 @@ public final class WebServer implements AutoCloseable {
       return;
     }
     s.awaitPage(options.reconnect());
-    log.info("gateway web session {}: {} logged in with a link", id, info.display());
+    log.info("gateway web session {}: {} logged in with link {}", id, info.display(),
+        t.name());
     resp.getHeaders().add(HttpHeader.SET_COOKIE, cookieName() + "=" + cookie
         + "; Path=/; HttpOnly; SameSite=Strict" + (secure(req) ? "; Secure" : ""));
     json(resp, cb, 200, Map.of("user", t.user(), "session", s.sid));

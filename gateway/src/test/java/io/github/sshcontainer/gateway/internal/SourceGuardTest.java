@@ -20,7 +20,8 @@ class SourceGuardTest {
   private final AtomicLong now = new AtomicLong(1);
   private final SourceGuard guard = new SourceGuard(now::get);
   private final GatewayOptions options = GatewayOptions.builder(Path.of("host_key"))
-      .authorizedKeys(Path.of("authorized_keys")).perSourcePenalties(true, Duration.ofSeconds(15), Duration.ofSeconds(60)).build();
+      .authorizedKeys(Path.of("authorized_keys"))
+      .perSourcePenalties(true, Duration.ofSeconds(15), Duration.ofSeconds(60)).build();
 
   private void advance(Duration d) {
     now.addAndGet(d.toNanos());
