@@ -926,7 +926,8 @@ class GatewayWebTest {
    */
   @Test
   void aStormOfResizesMergesIntoTheLastSize() throws Exception {
-    try (LabGateway g = gateway(w -> w, o -> o)) {
+    Path audit = tmp.resolve("audit");
+    try (LabGateway g = gateway(w -> w, o -> o.auditDir(audit))) {
       String origin = origin(g, false);
       HttpClient http = HttpClient.newHttpClient();
       Login in = login(http, origin, token(g.server.web().link("alice", null)));
@@ -940,6 +941,18 @@ class GatewayWebTest {
       assertEquals("42", p.run("echo $((6*7))"));
       p.ws.sendClose(1000, "done").join();
       g.awaitNoContainers("alice", SOON);
+      // merged: far fewer window changes reached the shell (and the audit) than were sent
+      long changes;
+      try (var files = Files.list(audit)) {
+        changes = files.filter(f -> f.toString().endsWith(".jsonl")).flatMap(f -> {
+          try {
+            return Files.readAllLines(f).stream();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }).filter(l -> l.contains("\"window-change\"")).count();
+      }
+      assertTrue(changes >= 1 && changes < 1000, changes + " window changes of 5001 sent");
     }
   }
 

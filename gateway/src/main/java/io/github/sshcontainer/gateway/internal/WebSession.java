@@ -96,8 +96,6 @@ public final class WebSession {
   private int wantColumns;
   private int wantRows;
   private boolean resizeQueued;
-  /** Reads the next frame of the page whose resize is queued, once that has run. */
-  private Runnable afterResize;
   // on the serial executor only: the size the shell has now
   private int columnsNow;
   private int rowsNow;
@@ -399,24 +397,24 @@ public final class WebSession {
       wantRows = Math.max(1, Math.min(rows, 1000));
       queue = !resizeQueued;
       resizeQueued = true;
-      if (then != null) {
-        afterResize = then;
-      }
     }
     if (queue) {
       serial.execute(this::applyResize);
+    }
+    // the next frame is read at once: a burst of resizes while one is applied merges into
+    // the last size (one task queued at most, one size kept), so a storm costs the shell a
+    // few window changes and the gateway no memory
+    if (then != null) {
+      then.run();
     }
   }
 
   private void applyResize() {
     int c;
     int r;
-    Runnable then;
     synchronized (lock) {
       c = wantColumns;
       r = wantRows;
-      then = afterResize;
-      afterResize = null;
       resizeQueued = false;
     }
     SessionHandler h = handler;
@@ -429,9 +427,6 @@ public final class WebSession {
         rec.resize(c, r);
       }
       h.onWindowChange(c, r);
-    }
-    if (then != null) {
-      then.run();
     }
   }
 
