@@ -956,6 +956,30 @@ class GatewayWebTest {
     }
   }
 
+  /**
+   * A page that ends its session (close code 1000) with the shell still at its prompt: the
+   * container goes at once, as for a closed SSH connection, not after the stop timeout (30 s
+   * here), which an interactive shell ignoring TERM would wait out.
+   */
+  @Test
+  void anEndedPagesContainerGoesAtOnceNotAfterTheStopTimeout() throws Exception {
+    try (LabGateway g = LabGateway.start(tmp.resolve("gw"), LabGateway.docker(),
+        DockerBackendOptions.builder(busybox().stopTimeout(Duration.ofSeconds(30)).build())
+            .build(), o -> o.web(WebOptions.listen("127.0.0.1", 0).build()))) {
+      String origin = origin(g, false);
+      HttpClient http = HttpClient.newHttpClient();
+      Login in = login(http, origin, token(g.server.web().link("alice", null)));
+      Page p = open(http, origin, in.cookie(), in.body().path("session").asText(), 80, 24);
+      awaitHello(p, "alice");
+      assertEquals("42", p.run("echo $((6*7))"));
+      long start = System.nanoTime();
+      p.ws.sendClose(1000, "done").join();
+      g.awaitNoContainers("alice", SOON);
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(took < 15_000, "the container went after " + took + " ms, not at once");
+    }
+  }
+
   /** The SSH idle timeout applies: a page that neither types nor gets output is ended. */
   @Test
   void anIdleWebSessionEndsAfterTheIdleTimeout() throws Exception {

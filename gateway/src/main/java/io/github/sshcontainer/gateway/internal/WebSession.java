@@ -475,7 +475,15 @@ public final class WebSession {
       endRecording();
       SessionHandler h = handler;
       if (h != null) {
-        h.close();
+        // as when an SSH connection closes: the shell is stopped (TERM, then KILL after the
+        // stop timeout, which an interactive shell ignoring TERM would wait out) beside the
+        // connection's close, which in connection mode removes the container, shell and
+        // all, at once
+        try {
+          server.workers().execute(h::close);
+        } catch (RejectedExecutionException closing) {
+          h.close();
+        }
       }
       if (began.compareAndSet(true, false)) {
         audit.sessionEnded();
