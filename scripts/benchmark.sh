@@ -6,7 +6,8 @@
 # containerd: live task output latency through the FIFOs carried over SSH (needs root)
 # cli: start times of the distribution's jar (--help, tunnel -- true)
 # gateway: ssh gateway true against ssh host docker run --rm (loopback and 20 ms RTT), logins/s
-#   with 8 clients, memory per open connection
+#   with 8 clients, memory per open connection, keystroke to echo: ssh -tt against the web
+#   terminal (GatewayBenchmark --only keystrokes runs that part alone)
 # JSON goes to benchmark/target/*.json.
 set -euo pipefail
 # Debian's Maven 3.8.7 writes ESC[0m at exit even under -q; see test.sh

@@ -47,16 +47,20 @@ import java.util.stream.Collectors;
  * the gateway's leg to the Docker host); the same with a warm pool of 8 containers and in user
  * mode (the user's container running: login, exec, exit) against {@code ssh host true}; logins
  * per second with 8 clients at once; memory per open connection (the gateway's heap and RSS
- * against an sshd session's PSS); and CPU per login, the gateway's against sshd's, per key
- * exchange ({@link #cpu}).
+ * against an sshd session's PSS); CPU per login, the gateway's against sshd's, per key
+ * exchange ({@link #cpu}); and keystroke to echo through the web terminal against {@code ssh
+ * -tt} to the same gateway ({@link #keystrokes}).
  *
- * <p>Usage: {@code GatewayBenchmark [--quick] [--out FILE]}.
+ * <p>Usage: {@code GatewayBenchmark [--quick] [--out FILE] [--only keystrokes]}; {@code --only
+ * keystrokes} runs the keystroke rows alone.
  */
 public final class GatewayBenchmark {
   private static final Duration SOON = Duration.ofMinutes(2);
   private static final String SNTRUP = "sntrup761x25519-sha512@openssh.com";
   private static final String CURVE = "curve25519-sha256";
   private static final String MLKEM = "mlkem768x25519-sha256";
+  private static final int KEYSTROKES = 200;
+  private static final int WARM_UP = 2000;
   private final boolean quick;
   private final Report report;
 
@@ -70,11 +74,26 @@ public final class GatewayBenchmark {
     boolean quick = a.contains("--quick");
     Path out = Path.of(a.contains("--out") ? a.get(a.indexOf("--out") + 1)
         : "benchmark/target/gateway-benchmark.json");
+    int only = a.indexOf("--only");
+    boolean keystrokesOnly = only >= 0 && only + 1 < a.size()
+        && a.get(only + 1).equals("keystrokes");
+    if (only >= 0 && !keystrokesOnly) {
+      throw new IllegalArgumentException("--only takes `keystrokes`, the one part that runs "
+          + "alone");
+    }
     GatewayBenchmark b = new GatewayBenchmark(quick);
     Lab lab = Lab.shared();
-    b.scenario(lab, "loopback", Duration.ZERO);
-    b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
-    b.cpu(lab);
+    if (!keystrokesOnly) {
+      b.scenario(lab, "loopback", Duration.ZERO);
+    }
+    b.keystrokes(lab, "loopback", Duration.ZERO);
+    if (!keystrokesOnly) {
+      b.scenario(lab, "rtt-20ms", Duration.ofMillis(10));
+    }
+    b.keystrokes(lab, "rtt-20ms", Duration.ofMillis(10));
+    if (!keystrokesOnly) {
+      b.cpu(lab);
+    }
     System.out.println(b.report.table("ssh true: OpenSSH login alone; ssh+docker: `ssh host "
         + "docker run --rm --network none IMAGE true` with " + DockerCli.debian() + " on the "
         + "host; gateway: `ssh -p PORT user@gateway true` in connection mode, its Docker host "
@@ -91,7 +110,14 @@ public final class GatewayBenchmark {
         + "collector threads (C1/C2 CompilerThread, GC Thread#, G1 *, VM Thread) and the "
         + "benchmark's own (main, process reaper, MINA's client); warm pool and user mode with "
         + "sntrup761x25519. The Docker host's work (sshd's tunnel session, dockerd, "
-        + "containerd, runc) is in neither column."));
+        + "containerd, runc) is in neither column. Keystroke rows: one printable character "
+        + "typed into `cat > /dev/null` on a pty, until the pty's echo of it arrives, 200 "
+        + "times (50 quick), the two ways in alternating: the ssh+docker column is `ssh -tt` "
+        + "to the gateway, the gateway column its web terminal (login link, websocket, as the "
+        + "page speaks it), both into a connection-mode container; the page's port is behind "
+        + "a delay proxy of its own, as the SSH port is. Its CPU row: the gateway JVM's per "
+        + "keystroke over 500 more on each alone, excl. JIT+GC, the benchmark's client "
+        + "threads left out too."));
     b.report.writeJson(out);
     System.exit(0);
   }
@@ -108,15 +134,11 @@ public final class GatewayBenchmark {
    * figure.
    */
   private void cpu(Lab lab) throws Exception {
-    DockerDaemon daemon = lab.docker();
     Path dir = Files.createTempDirectory("sshc-bench-cpu");
     try (Sshd host = lab.startSshd("bench-gw-cpu", lab.hostKey(), List.of())) {
       Path hostKh = Files.writeString(dir.resolve("host_kh"), Keys.knownHostsLine(
           lab.hostKey(), host.port()) + "\n");
-      DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab.destination())
-          .target(SshTarget.of(lab.user(), "127.0.0.1", host.port()))
-          .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
-          .remoteSocket(daemon.socket().toString()).build());
+      DockerClient docker = dockerVia(lab, host.port(), hostKh);
       try (GatewayUnderTest cold = GatewayUnderTest.start(lab, docker, cold(), dir, null);
           GatewayUnderTest warm = GatewayUnderTest.start(lab, docker, warm(), dir, null);
           GatewayUnderTest user = GatewayUnderTest.start(lab, docker, user(), dir, null);
@@ -226,10 +248,7 @@ public final class GatewayBenchmark {
         DelayProxy hostLeg = DelayProxy.start(host.port(), oneWay)) {
       Path hostKh = Files.writeString(dir.resolve("host_kh"), Keys.knownHostsLine(
           lab.hostKey(), hostLeg.port()) + "\n");
-      DockerClient docker = SshDocker.connect(TunnelOptions.builder(lab.destination())
-          .target(SshTarget.of(lab.user(), "127.0.0.1", hostLeg.port()))
-          .identityFile(lab.clientKey()).knownHosts(hostKh).noSshConfig().useAgent(false)
-          .remoteSocket(daemon.socket().toString()).build());
+      DockerClient docker = dockerVia(lab, hostLeg.port(), hostKh);
       try (GatewayUnderTest cold = GatewayUnderTest.start(lab, docker, cold(), dir, oneWay);
           GatewayUnderTest warm = GatewayUnderTest.start(lab, docker, warm(), dir, oneWay);
           GatewayUnderTest user = GatewayUnderTest.start(lab, docker, user(), dir, oneWay)) {
@@ -297,6 +316,91 @@ public final class GatewayBenchmark {
         docker.close();
       }
     }
+  }
+
+  /** docker-java on the lab's daemon, through the tunnel to the sshd on 127.0.0.1:{@code port}. */
+  private static DockerClient dockerVia(Lab lab, int port, Path knownHosts) {
+    return SshDocker.connect(TunnelOptions.builder(lab.destination())
+        .target(SshTarget.of(lab.user(), "127.0.0.1", port))
+        .identityFile(lab.clientKey()).knownHosts(knownHosts).noSshConfig().useAgent(false)
+        .remoteSocket(lab.docker().socket().toString()).build());
+  }
+
+  /**
+   * Keystroke to echo, the web terminal against OpenSSH's {@code ssh -tt}, both to one gateway
+   * (connection mode, its Docker host over SSH as in {@link #scenario}, the delay on both of
+   * its legs): each opens a shell on a pty, runs {@code cat > /dev/null} and gets {@value
+   * #KEYSTROKES} keystrokes ({@link KeystrokeEcho}) one at a time, the two alternating so that
+   * drift hits both alike, after a warm-up of {@value #WARM_UP} typed without waiting and 10
+   * paced. On loopback, then the gateway JVM's CPU per
+   * keystroke over 500 more on each alone ({@link ThreadCpu}: without the JIT compiler, the
+   * collector and the benchmark's threads, its page's HttpClient and ssh's reader among them).
+   */
+  private void keystrokes(Lab lab, String name, Duration oneWay) throws Exception {
+    Path dir = Files.createTempDirectory("sshc-bench-keys");
+    long t0 = System.nanoTime();
+    try (Sshd host = lab.startSshd("bench-keys-" + name, lab.hostKey(), List.of());
+        DelayProxy hostLeg = DelayProxy.start(host.port(), oneWay)) {
+      Path hostKh = Files.writeString(dir.resolve("host_kh"), Keys.knownHostsLine(
+          lab.hostKey(), hostLeg.port()) + "\n");
+      DockerClient docker = dockerVia(lab, hostLeg.port(), hostKh);
+      try (GatewayUnderTest gateway = GatewayUnderTest.startWithWeb(lab, docker, cold(), dir,
+          oneWay)) {
+        int n = quick ? 50 : KEYSTROKES;
+        long[][] samples = new long[2][n];
+        try (Terminal ssh = SshTerminal.open(gateway.client());
+            Terminal web = WebTerminal.open(WebTerminal.client(), gateway.webOrigin(),
+                gateway.webToken())) {
+          KeystrokeEcho viaSsh = KeystrokeEcho.ready(ssh, WARM_UP, 10);
+          KeystrokeEcho viaWeb = KeystrokeEcho.ready(web, WARM_UP, 10);
+          for (int i = 0; i < n; i++) {
+            samples[0][i] = viaSsh.once();
+            samples[1][i] = viaWeb.once();
+          }
+          report.add(name, "keystroke→echo, median of " + n + ": ssh -tt | web terminal", "ms",
+              true, 0, median(samples[0]) / 1e6, median(samples[1]) / 1e6, "<= 1.2x");
+          System.out.printf(Locale.ROOT, "keystroke→echo %s, ms: ssh -tt p10 %.2f p90 %.2f "
+              + "max %.2f; web terminal p10 %.2f p90 %.2f max %.2f%n", name,
+              percentile(samples[0], 10), percentile(samples[0], 90), percentile(samples[0], 100),
+              percentile(samples[1], 10), percentile(samples[1], 90), percentile(samples[1], 100));
+          if (oneWay.isZero()) {
+            int m = quick ? 200 : 500;
+            double sshCpu = keystrokeCpu("ssh -tt", viaSsh, m);
+            double webCpu = keystrokeCpu("web terminal", viaWeb, m);
+            report.add(name, "CPU/keystroke, excl. JIT+GC: ssh -tt | web terminal", "us", true,
+                0, sshCpu, webCpu, "");
+          }
+          viaSsh.exit();
+          viaWeb.exit();
+        }
+        gateway.awaitIdle();
+      } finally {
+        docker.close();
+      }
+    }
+    System.out.printf(Locale.ROOT, "keystroke rows, %s: %.1f s%n", name,
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * The gateway JVM's CPU per keystroke over {@code m}, in µs, as {@link #cpuRows} counts it
+   * (the page's HttpClient and ssh's reader also left out); the CPU by thread printed.
+   */
+  private static double keystrokeCpu(String way, KeystrokeEcho keys, int m)
+      throws InterruptedException {
+    ThreadCpu.Snapshot before = ThreadCpu.take();
+    for (int i = 0; i < m; i++) {
+      keys.once();
+    }
+    ThreadCpu.Usage used = ThreadCpu.since(before);
+    System.out.printf(Locale.ROOT, "gateway CPU per keystroke, %s, µs: all JVM %.1f; by "
+        + "thread: %s, ended threads %.1f%n", way, used.all() / 1e3 / m, used.byName()
+            .entrySet().stream().filter(e -> e.getValue() > 0)
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+            .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / m))
+            .collect(Collectors.joining(", ")), used.ended() / 1e3 / m);
+    return (used.all() - used.jitAndGc() - used.sum(t -> benchmarks(t)
+        || t.startsWith("HttpClient-") || t.startsWith("bench-"))) / 1e3 / m;
   }
 
   /** Connection mode, cold: a container made per login (the gateway's default). */
@@ -531,6 +635,13 @@ public final class GatewayBenchmark {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** The {@code p}th percentile of nanoseconds, in ms (nearest rank). */
+  private static double percentile(long[] v, int p) {
+    long[] s = v.clone();
+    Arrays.sort(s);
+    return s[Math.max(0, (int) Math.ceil(p / 100.0 * s.length) - 1)] / 1e6;
   }
 
   private static double median(long[] v) {
