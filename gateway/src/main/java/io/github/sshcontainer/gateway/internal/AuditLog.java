@@ -144,17 +144,21 @@ public final class AuditLog implements SessionListener {
     }
   }
 
-  @Override
-  public void sessionCreated(Session session) {
-    String id = connections.idOf(session);
+  /** The audit of connection {@code id}: its file (none if it cannot be made: failed). */
+  private Connection open(String id) {
     FileChannel file = null;
     try {
       file = create(id, ".jsonl");
     } catch (IOException | RuntimeException e) {
       failed(e);
     }
-    Connection c = new Connection(this, id, file, new SerialExecutor(workers,
-        Map.of("connection", id)));
+    return new Connection(this, id, file, new SerialExecutor(workers, Map.of("connection",
+        id)));
+  }
+
+  @Override
+  public void sessionCreated(Session session) {
+    Connection c = open(connections.idOf(session));
     session.setAttribute(CONNECTION, c);
     SocketAddress client = session.getIoSession().getRemoteAddress();
     SocketAddress server = session.getIoSession().getLocalAddress();
@@ -170,14 +174,7 @@ public final class AuditLog implements SessionListener {
    */
   Connection web(String id, InetSocketAddress client, InetSocketAddress server, String user,
       String link) {
-    FileChannel file = null;
-    try {
-      file = create(id, ".jsonl");
-    } catch (IOException | RuntimeException e) {
-      failed(e);
-    }
-    Connection c = new Connection(this, id, file, new SerialExecutor(workers,
-        Map.of("connection", id)));
+    Connection c = open(id);
     c.event("connect", "client", client.getHostString(), "client_port", client.getPort(),
         "server_port", server.getPort(), "via", "web");
     c.event("auth", "user", user, "method", LoginIdentity.webLink().method(), "link", link,
