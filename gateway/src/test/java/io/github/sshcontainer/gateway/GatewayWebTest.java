@@ -814,7 +814,7 @@ class GatewayWebTest {
    * links must not lock itself out.
    */
   @Test
-  void forgedLinksFromOneAddressEarnItAPenaltyOnTheWebAndSshAlike() throws Exception {
+  void forgedLinksFromOneAddressEarnAWebPenaltyThatLeavesItsSshAlone() throws Exception {
     try (LabGateway g = gateway(w -> w.linkTtl(Duration.ofSeconds(1)),
         o -> o.perSourcePenalties(true, Duration.ofSeconds(15), Duration.ofSeconds(60)))) {
       int port = g.server.webAddress().orElseThrow().getPort();
