@@ -938,6 +938,11 @@ class GatewayWebTest {
       }
       p.resize(77, 33);
       assertEquals("33 77", p.run("stty size"), "the last size");
+      // keys typed right after a resize reach the shell after it, every time
+      for (int i = 0; i < 10; i++) {
+        p.resize(60 + i, 20 + i);
+        assertEquals((20 + i) + " " + (60 + i), p.run("stty size"), "resize " + i);
+      }
       assertEquals("42", p.run("echo $((6*7))"));
       p.ws.sendClose(1000, "done").join();
       g.awaitNoContainers("alice", SOON);

@@ -805,6 +805,23 @@ public final class WebSession {
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
       lastActive = System.nanoTime();
       lastHeard = lastActive;
+      boolean resizing;
+      synchronized (lock) {
+        resizing = resizeQueued;
+      }
+      if (resizing) {
+        // keys typed after a resize reach the shell after it (a command that asks for the
+        // size gets the new one): queued behind the resize on the serial executor, and no
+        // more frames are read until they are in
+        ByteBuffer keys = ByteBuffer.allocate(payload.remaining()).put(payload).flip();
+        callback.succeed();
+        serial.execute(() -> {
+          if (input.offer(keys, ws::demand)) {
+            ws.demand();
+          }
+        });
+        return;
+      }
       boolean more = input.offer(payload, ws::demand);
       callback.succeed();
       if (more) {
