@@ -70,14 +70,21 @@ final class SourceGuard {
    * An admitted one must be {@link #authenticated} or {@link #closed} later, exactly once.
    */
   Refusal admit(String address, GatewayOptions o) {
-    track(address); // a sweep, now and then
     // counted inside the map's compute: a sweep (which removes an entry only in the map's
     // compute, and only with nothing counted) cannot remove it under us
+    boolean[] made = new boolean[1];
     Source s = sources.compute(address, (a, old) -> {
-      Source x = old == null ? new Source() : old;
+      Source x = old;
+      if (x == null) {
+        x = new Source();
+        made[0] = true;
+      }
       x.unauthenticated.incrementAndGet();
       return x;
     });
+    if (made[0] && added.incrementAndGet() % SWEEP_EVERY == 0) {
+      sweep(); // now and then, as new addresses come; this one is counted, so it stays
+    }
     long now = clock.getAsLong();
     synchronized (s) {
       if (s.blockedUntil - now > 0) {

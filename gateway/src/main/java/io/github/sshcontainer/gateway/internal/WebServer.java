@@ -531,6 +531,15 @@ public final class WebServer implements AutoCloseable {
     public void onWebSocketOpen(org.eclipse.jetty.websocket.api.Session session) {
       session.close(code, reason, org.eclipse.jetty.websocket.api.Callback.NOOP);
     }
+
+    /**
+     * A refused client that never answers the close (or drops) ends in an error here; it was
+     * refused and logged already, and Jetty's own WARN for an unhandled error would be noise.
+     */
+    @Override
+    public void onWebSocketError(Throwable cause) {
+      log.debug("gateway web: a refused websocket ended: {}", cause.toString());
+    }
   }
 
   private static int size(String v, int fallback) {

@@ -473,18 +473,10 @@ public final class WebSession {
     }
     Runnable close = () -> {
       endRecording();
-      SessionHandler h = handler;
-      if (h != null) {
-        // as when an SSH connection closes: the shell is stopped (TERM, then KILL after the
-        // stop timeout, which an interactive shell ignoring TERM would wait out) beside the
-        // connection's close, which in connection mode removes the container, shell and
-        // all, at once
-        try {
-          server.workers().execute(h::close);
-        } catch (RejectedExecutionException closing) {
-          h.close();
-        }
-      }
+      // the shell is not stopped here: the connection's close below does it as for a closed
+      // SSH connection (connection mode: the container removed at once, shell and all; user
+      // mode: TERM, then KILL after the stop timeout), where stopping it first waited out the
+      // stop timeout for a shell that ignores TERM, and stopping it beside the removal raced it
       if (began.compareAndSet(true, false)) {
         audit.sessionEnded();
       }
